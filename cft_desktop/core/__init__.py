@@ -1,0 +1,1 @@
+"""Qt-free core package: core."""
