@@ -1,0 +1,303 @@
+"""The command line: `cft-desktop` with no arguments opens the window; subcommands do the rest.
+
+Owns argument parsing and the one boundary where errors become words: every `CftError` is printed as
+its message (``file:line: message`` for scripts) with exit status 2, never a traceback. Runs on the
+main thread; `play` also starts the narrator and render workers through the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, TextIO
+
+from cft_desktop import paths
+from cft_desktop.core.library import Library
+from cft_desktop.core.pacing import DEFAULT_SPEECH_LENGTH_SCALE, Pacing, parse_ratio
+from cft_desktop.core.script import Script, parse_file
+from cft_desktop.errors import CftError, ScriptErrors
+
+if TYPE_CHECKING:
+    from cft_desktop.session import Session
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list:
+        from cft_desktop.ui.app import run_gui
+
+        return run_gui()
+    parser = _build_parser()
+    args = parser.parse_args(args_list)
+    try:
+        result: int = args.handler(args)
+        return result
+    except ScriptErrors as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        return EXIT_ERROR
+    except CftError as exc:
+        print(f"cft-desktop: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cft-desktop",
+        description="Guided compassion-focused practices with live breath pacing. "
+        "Run with no arguments to open the window.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="list the practices: id, kind, minutes, title")
+    listing.set_defaults(handler=_cmd_list)
+
+    validate = commands.add_parser("validate", help="check script files; exit 2 on any problem")
+    validate.add_argument("files", nargs="+", type=Path)
+    validate.set_defaults(handler=_cmd_validate)
+
+    render = commands.add_parser("render", help="save a paced, narrated session as audio")
+    render.add_argument("script", help="a practice id (see 'list') or a script file")
+    render.add_argument("--out", required=True, type=Path, help=".wav, .flac, .ogg or .mp3")
+    render.add_argument("--timeline", type=Path, help="also write the timeline as JSON")
+    _add_pacing_flags(render)
+    render.set_defaults(handler=_cmd_render)
+
+    play = commands.add_parser("play", help="play a practice through the sound output")
+    play.add_argument("script", help="a practice id (see 'list') or a script file")
+    play.add_argument("--device", help="output device number or name (default: the system's)")
+    _add_pacing_flags(play)
+    play.set_defaults(handler=_cmd_play)
+
+    devices = commands.add_parser("devices", help="list sound output devices")
+    devices.set_defaults(handler=_cmd_devices)
+    return parser
+
+
+def _add_pacing_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("pacing")
+    group.add_argument("--bpm", type=float, default=6.0, help="breaths per minute, 3–12")
+    group.add_argument("--ratio", default="2:3", help="inhale:exhale, from 1:4 to 2:1")
+    group.add_argument("--hold-in", type=float, default=0.0, help="hold after inhale, 0–4 s")
+    group.add_argument("--hold-out", type=float, default=0.0, help="hold after exhale, 0–4 s")
+    group.add_argument("--pause-scale", type=float, default=1.0, help="stretch silences, 0.5–3")
+    group.add_argument("--speech-rate", type=float, default=DEFAULT_SPEECH_LENGTH_SCALE,
+                       help="voice length scale (larger is slower), 0.8–2")
+    group.add_argument("--ramp-from", type=float, default=None,
+                       help="start at this many breaths per minute and slow to --bpm")
+    group.add_argument("--ramp-breaths", type=int, default=6,
+                       help="over this many breaths (default 6)")
+    group.add_argument("--no-cues", action="store_true", help="no breath cue tones")
+    group.add_argument("--ambient", default=None, help="background sound: rain, drone or waves")
+    group.add_argument("--ambient-volume", type=float, default=0.0,
+                       help="background level in dB (0 = as made, negative = quieter)")
+
+
+def _pacing_from(args: argparse.Namespace) -> Pacing:
+    inhale, exhale = parse_ratio(args.ratio)
+    return Pacing(
+        bpm=args.bpm,
+        inhale_parts=inhale,
+        exhale_parts=exhale,
+        hold_in_s=args.hold_in,
+        hold_out_s=args.hold_out,
+        pause_scale=args.pause_scale,
+        speech_length_scale=args.speech_rate,
+        ramp_from_bpm=args.ramp_from,
+        ramp_breaths=args.ramp_breaths,
+    )
+
+
+def _library() -> Library:
+    return Library(user_dir=paths.user_scripts_dir())
+
+
+def _resolve_script(name: str) -> Script:
+    candidate = Path(name)
+    if candidate.suffix == ".md" or candidate.is_file():
+        return parse_file(candidate)
+    return _library().find(name)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    for entry in _library().entries:
+        if entry.script is not None:
+            s = entry.script
+            print(f"{s.id}\t{s.kind}\t{s.minutes:g}\t{s.title}")
+        else:
+            first = entry.errors[0] if entry.errors else None
+            print(f"{entry.id}\terror\t-\t{first}", file=sys.stdout)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    problems = 0
+    for path in args.files:
+        try:
+            parse_file(path)
+        except ScriptErrors as exc:
+            for error in exc.errors:
+                print(str(error))
+                problems += 1
+    return EXIT_ERROR if problems else 0
+
+
+def _make_session(args: argparse.Namespace, script: Script) -> Session:
+    from cft_desktop.session import Session
+    from cft_desktop.sound.mixer import MixSettings, SoundAssets
+    from cft_desktop.voice.cache import ClipCache
+    from cft_desktop.voice.narrator import Narrator
+    from cft_desktop.voice.piper import PiperVoiceBackend
+
+    pacing = _pacing_from(args)
+    assets = SoundAssets.load()
+    if args.ambient and args.ambient not in assets.beds:
+        known = ", ".join(sorted(assets.beds)) or "none installed"
+        raise CftError(f"no background sound called '{args.ambient}' (choose from: {known})")
+    mix = MixSettings(
+        inhale_cue=not args.no_cues,
+        exhale_cue=not args.no_cues,
+        ambient=args.ambient,
+        ambient_gain_db=args.ambient_volume,
+    )
+    narrator = Narrator(PiperVoiceBackend(), ClipCache(paths.cache_dir() / "narration"))
+    return Session(script, pacing, narrator, assets, mix)
+
+
+def _print_warnings(session: Session) -> None:
+    for warning in session.timeline.warnings:
+        print(f"{session.script.source}:{warning.line}: warning: {warning.message}", file=sys.stderr)
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from cft_desktop.sound.export import export_session, format_for
+
+    format_for(args.out)
+    script = _resolve_script(args.script)
+    session = _make_session(args, script)
+    bar = ProgressBar(sys.stderr)
+    session.load_cached()
+    session.prepare_all(lambda done, total: bar.show(done, total, "Preparing narration"))
+    bar.done()
+    _print_warnings(session)
+    export_session(
+        session, args.out,
+        lambda done, total: bar.show(done, total, f"Saving {args.out.name}"),
+    )
+    bar.done()
+    if args.timeline:
+        args.timeline.write_text(json.dumps(session.timeline.to_json_dict(), indent=1) + "\n",
+                                 encoding="utf-8")
+    minutes, seconds = divmod(round(session.timeline.duration_s), 60)
+    print(f"Saved {args.out} ({minutes} min {seconds:02d} s).", file=sys.stderr)
+    return 0
+
+
+def _cmd_play(args: argparse.Namespace) -> int:
+    from cft_desktop.sound.engine import Engine
+    from cft_desktop.voice.narrator import SynthesisAhead
+
+    script = _resolve_script(args.script)
+    session = _make_session(args, script)
+    device: int | str | None = args.device
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    bar = ProgressBar(sys.stderr)
+    session.load_cached()
+    rate = session.pacing.speech_length_scale
+    errors: list[Exception] = []
+    ahead = SynthesisAhead(
+        session.narrator,
+        session.missing(),
+        rate,
+        on_ready=lambda index, clip: session.accept_clip(index, clip, rate),
+        on_error=errors.append,
+    )
+    ahead.start()
+    engine = Engine(session, device=device)
+    interrupted = False
+
+    def _on_interrupt(signum: int, frame: FrameType | None) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    previous = signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        engine.start()
+        while not engine.finished and not interrupted:
+            if errors:
+                raise errors[0]
+            if engine.error is not None:
+                raise CftError(f"playback stopped: {engine.error}")
+            position = engine.position_frame()
+            total = session.timeline.total_frames
+            bar.show(position, total, f"{_clock(position)} / {_clock(total)}")
+            time.sleep(0.1)
+        if not interrupted:
+            # The last block is queued; let it reach the speaker before closing the stream.
+            time.sleep(0.3)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        ahead.cancel()
+        engine.stop(fade=True)
+        bar.done()
+    _print_warnings(session)
+    if interrupted:
+        print("Stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _cmd_devices(args: argparse.Namespace) -> int:
+    from cft_desktop.sound.engine import NO_DEVICE_MESSAGE, output_devices
+
+    found = output_devices()
+    if not found:
+        print(NO_DEVICE_MESSAGE, file=sys.stderr)
+        return EXIT_ERROR
+    for index, name in found:
+        print(f"{index}\t{name}")
+    return 0
+
+
+def _clock(frame: int) -> str:
+    from cft_desktop.sound.clips import SAMPLE_RATE
+
+    minutes, seconds = divmod(int(frame / SAMPLE_RATE), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.active = stream.isatty()
+        self._shown = False
+
+    def show(self, done: int, total: int, label: str) -> None:
+        if not self.active:
+            return
+        fraction = 0.0 if total <= 0 else min(1.0, done / total)
+        filled = round(fraction * self.WIDTH)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {fraction * 100:3.0f}%  {label}\x1b[K")
+        self.stream.flush()
+        self._shown = True
+
+    def done(self) -> None:
+        if self.active and self._shown:
+            self.stream.write("\n")
+            self.stream.flush()
+        self._shown = False

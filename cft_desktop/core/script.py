@@ -1,0 +1,428 @@
+"""Narration scripts: the `scripts/*.md` format, parsed into frozen `Script` values.
+
+Owns the file format and its error messages. Every error names the file and the 1-based line
+(``scripts/x.md:14: unknown cue [bel]``); a problem in the front matter points at the offending key's
+line, a missing key at the opening ``---``. Pure Python; runs on whichever thread calls it (the GUI
+thread for the library and the editor, the main thread for the CLI).
+
+Format
+------
+YAML front matter (``id``, ``title``, ``kind``, ``minutes``, ``summary``, optional ``caution``,
+``order``, ``version``), then a body in which paragraphs separated by blank lines are *phrases* and
+these cue lines stand alone:
+
+``[pause N]``            N seconds of silence, stretched by the pause scale
+``[breathe N]``          N paced breath cycles
+``[breathe N min|s]``    paced breathing for about that long, in whole cycles
+``[bell]``               a gentle bell
+``[in] text``/``[out] text``  on the lines directly after a ``[breathe …]`` cue: spoken at the start of
+                         successive inhales / exhales of that block
+``<!-- … -->``           a comment (may span lines)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from cft_desktop.errors import ScriptError, ScriptErrors
+
+KINDS = ("breathing", "imagery", "psychoeducation", "grounding")
+REQUIRED_KEYS = ("id", "title", "kind", "minutes", "summary")
+OPTIONAL_KEYS = ("caution", "order", "version")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+_CUE_LINE = re.compile(r"^\[(?P<body>[^\]]*)\](?P<rest>.*)$")
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One unit of narration (a paragraph), spoken and then followed by the phrase gap."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Silence of `seconds` before the pause scale is applied."""
+
+    seconds: float
+    line: int
+
+
+@dataclass(frozen=True)
+class Bell:
+    line: int
+
+
+@dataclass(frozen=True)
+class BreathLine:
+    """A short phrase spoken at the start of one inhale or exhale."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Breathe:
+    """A block of paced breathing: either `cycles` breaths or about `duration_s` seconds of them.
+
+    `inhale_lines[k]` is spoken at the start of the block's k-th inhale, `exhale_lines[k]` at the
+    k-th exhale.
+    """
+
+    line: int
+    cycles: int | None = None
+    duration_s: float | None = None
+    inhale_lines: tuple[BreathLine, ...] = ()
+    exhale_lines: tuple[BreathLine, ...] = ()
+
+
+Item = Phrase | Pause | Bell | Breathe
+Kind = Literal["breathing", "imagery", "psychoeducation", "grounding"]
+
+
+@dataclass(frozen=True)
+class Script:
+    """A parsed script. `items` is the body in order; `source` is the file it came from."""
+
+    id: str
+    title: str
+    kind: Kind
+    minutes: float
+    summary: str
+    items: tuple[Item, ...]
+    source: Path
+    caution: str = ""
+    order: int | None = None
+    version: int = 1
+    comments: tuple[tuple[int, str], ...] = field(default=(), compare=False)
+
+    def phrases(self) -> list[Phrase | BreathLine]:
+        """Every spoken text in the order it is first heard."""
+        spoken: list[Phrase | BreathLine] = []
+        for item in self.items:
+            if isinstance(item, Phrase):
+                spoken.append(item)
+            elif isinstance(item, Breathe):
+                count = max(len(item.inhale_lines), len(item.exhale_lines))
+                for k in range(count):
+                    if k < len(item.inhale_lines):
+                        spoken.append(item.inhale_lines[k])
+                    if k < len(item.exhale_lines):
+                        spoken.append(item.exhale_lines[k])
+        return spoken
+
+
+def parse_file(path: Path | str) -> Script:
+    """Read and parse one script file; raises `ScriptErrors` listing every problem found."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScriptErrors([ScriptError(path, 1, f"cannot read the file: {exc.strerror}")]) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScriptErrors(
+            [ScriptError(path, line, "the file is not UTF-8 text; save it as UTF-8")]
+        ) from exc
+    return parse_text(text, path)
+
+
+def parse_text(text: str, path: Path | str = "<text>") -> Script:
+    """Parse script text; `path` is only used in messages. Raises `ScriptErrors`."""
+    path = Path(path)
+    errors: list[ScriptError] = []
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines()
+
+    meta, body_start = _parse_front_matter(lines, path, errors)
+    items, comments = _parse_body(lines, body_start, path, errors)
+    if not errors and not any(isinstance(i, Phrase | Breathe) for i in items):
+        errors.append(
+            ScriptError(path, max(body_start, 1), "the script is empty: it has no phrase to speak")
+        )
+    if errors or meta is None:
+        raise ScriptErrors(errors)
+    return Script(
+        id=str(meta["id"]),
+        title=str(meta["title"]),
+        kind=meta["kind"],
+        minutes=float(meta["minutes"]),
+        summary=str(meta["summary"]).strip(),
+        caution=str(meta.get("caution") or "").strip(),
+        order=meta.get("order"),
+        version=int(meta.get("version", 1)),
+        items=tuple(items),
+        source=path,
+        comments=tuple(comments),
+    )
+
+
+def _parse_front_matter(
+    lines: list[str], path: Path, errors: list[ScriptError]
+) -> tuple[dict[str, object] | None, int]:
+    """Returns the validated metadata (or None) and the 0-based index of the first body line."""
+    if not lines or lines[0].strip() != "---":
+        errors.append(
+            ScriptError(path, 1, "missing front matter: the file must start with a '---' line")
+        )
+        return None, 0
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        errors.append(ScriptError(path, 1, "front matter is not closed: add a '---' line after it"))
+        return None, len(lines)
+
+    block = "\n".join(lines[1:end])
+    try:
+        loaded = yaml.safe_load(block) if block.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        errors.append(ScriptError(path, line, f"front matter: {problem}"))
+        return None, end + 1
+    if not isinstance(loaded, dict):
+        errors.append(ScriptError(path, 2, "front matter must be 'key: value' lines"))
+        return None, end + 1
+
+    key_lines: dict[str, int] = {}
+    for i in range(1, end):
+        match = re.match(r"^([A-Za-z_][\w-]*)\s*:", lines[i])
+        if match:
+            key_lines.setdefault(match.group(1), i + 1)
+
+    meta: dict[str, object] = {str(k): v for k, v in loaded.items()}
+    before = len(errors)
+    for key in REQUIRED_KEYS:
+        if key not in meta or meta[key] in (None, ""):
+            errors.append(ScriptError(path, 1, f"front matter is missing '{key}'"))
+    for key in meta:
+        if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
+            allowed = ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS)
+            errors.append(
+                ScriptError(path, key_lines.get(key, 1), f"unknown key '{key}' (allowed: {allowed})")
+            )
+
+    def bad(key: str, message: str) -> None:
+        errors.append(ScriptError(path, key_lines.get(key, 1), f"'{key}': {message}"))
+
+    script_id = meta.get("id")
+    if script_id not in (None, "") and (not isinstance(script_id, str) or not ID_PATTERN.match(script_id)):
+        bad("id", "use lower-case letters, digits and hyphens, like 'safe-place'")
+    if "kind" in meta and meta["kind"] not in (None, "") and meta["kind"] not in KINDS:
+        bad("kind", f"'{meta['kind']}' is not one of {', '.join(KINDS)}")
+    if "minutes" in meta and meta["minutes"] not in (None, ""):
+        minutes = meta["minutes"]
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+            bad("minutes", f"'{minutes}' is not a positive number of minutes")
+    for key in ("title", "summary", "caution"):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            bad(key, "must be text")
+    for key in ("order", "version"):
+        if key in meta and meta[key] is not None:
+            value = meta[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                bad(key, f"'{value}' is not a whole number")
+    return (meta if len(errors) == before else None), end + 1
+
+
+def _parse_body(
+    lines: list[str], start: int, path: Path, errors: list[ScriptError]
+) -> tuple[list[Item], list[tuple[int, str]]]:
+    items: list[Item] = []
+    comments: list[tuple[int, str]] = []
+    paragraph: list[str] = []
+    paragraph_line = 0
+    # The breathe block that [in]/[out] lines may still attach to: only while no other line
+    # (blank, phrase or cue) has come between them and their cue.
+    open_breathe: Breathe | None = None
+    inhale_lines: list[BreathLine] = []
+    exhale_lines: list[BreathLine] = []
+    in_comment_since: int | None = None
+    comment_text: list[str] = []
+
+    def flush_paragraph() -> None:
+        nonlocal paragraph
+        if paragraph:
+            items.append(Phrase(" ".join(paragraph), paragraph_line))
+            paragraph = []
+
+    def close_breathe() -> None:
+        nonlocal open_breathe, inhale_lines, exhale_lines
+        if open_breathe is None:
+            return
+        block = open_breathe
+        if block.cycles is not None:
+            for name, spoken in (("[in]", inhale_lines), ("[out]", exhale_lines)):
+                if len(spoken) > block.cycles:
+                    errors.append(
+                        ScriptError(
+                            path,
+                            spoken[block.cycles].line,
+                            f"more {name} lines ({len(spoken)}) than breaths in the block "
+                            f"({block.cycles})",
+                        )
+                    )
+        items.append(
+            Breathe(
+                line=block.line,
+                cycles=block.cycles,
+                duration_s=block.duration_s,
+                inhale_lines=tuple(inhale_lines),
+                exhale_lines=tuple(exhale_lines),
+            )
+        )
+        open_breathe, inhale_lines, exhale_lines = None, [], []
+
+    for index in range(start, len(lines)):
+        number = index + 1
+        line = lines[index]
+
+        if in_comment_since is not None:
+            end_at = line.find("-->")
+            if end_at < 0:
+                comment_text.append(line)
+                continue
+            comment_text.append(line[:end_at])
+            comments.append((in_comment_since, "\n".join(comment_text).strip()))
+            in_comment_since = None
+            line = line[end_at + 3 :]
+            if not line.strip():
+                continue
+
+        stripped = line.strip()
+        # Whole-line and inline comments are removed before anything else looks at the line.
+        while "<!--" in stripped:
+            open_at = stripped.find("<!--")
+            close_at = stripped.find("-->", open_at + 4)
+            if close_at < 0:
+                in_comment_since = number
+                comment_text = [stripped[open_at + 4 :]]
+                stripped = stripped[:open_at].strip() or "\0comment"
+                break
+            comments.append((number, stripped[open_at + 4 : close_at].strip()))
+            stripped = (stripped[:open_at] + stripped[close_at + 3 :]).strip()
+            if not stripped:
+                stripped = "\0comment"
+        if stripped == "\0comment":
+            continue
+
+        if not stripped:
+            flush_paragraph()
+            close_breathe()
+            continue
+
+        cue = _CUE_LINE.match(stripped)
+        if cue is None:
+            close_breathe()
+            if not paragraph:
+                paragraph_line = number
+            paragraph.append(stripped)
+            continue
+
+        body = cue.group("body").strip()
+        rest = cue.group("rest").strip()
+        word = body.split()[0].lower() if body.split() else ""
+
+        if word in ("in", "out") and len(body.split()) == 1:
+            if open_breathe is None:
+                flush_paragraph()
+                errors.append(
+                    ScriptError(
+                        path,
+                        number,
+                        f"[{word}] must directly follow a [breathe …] cue "
+                        "(or another [in]/[out] line of its block)",
+                    )
+                )
+                continue
+            if not rest:
+                errors.append(ScriptError(path, number, f"[{word}] needs the words to speak"))
+                continue
+            (inhale_lines if word == "in" else exhale_lines).append(BreathLine(rest, number))
+            continue
+
+        flush_paragraph()
+        close_breathe()
+        if rest:
+            errors.append(
+                ScriptError(path, number, f"unexpected text after the cue [{body}]: '{rest}'")
+            )
+            continue
+        if word == "pause":
+            match = re.fullmatch(rf"pause\s+({_NUMBER})", body, re.IGNORECASE)
+            if match is None:
+                errors.append(
+                    ScriptError(path, number, f"bad number in [{body}]: write [pause 3] (seconds)")
+                )
+                continue
+            seconds = float(match.group(1))
+            if not 0 < seconds <= 600:
+                errors.append(
+                    ScriptError(path, number, f"[{body}]: a pause must be 0–600 seconds")
+                )
+                continue
+            items.append(Pause(seconds, number))
+        elif word == "bell":
+            if body.lower() != "bell":
+                errors.append(ScriptError(path, number, f"[{body}]: [bell] takes no number"))
+                continue
+            items.append(Bell(number))
+        elif word == "breathe":
+            block = _parse_breathe(body, number, path, errors)
+            if block is not None:
+                open_breathe = block
+        else:
+            errors.append(ScriptError(path, number, f"unknown cue [{body}]"))
+
+    if in_comment_since is not None:
+        errors.append(ScriptError(path, in_comment_since, "comment is not closed: add '-->'"))
+    flush_paragraph()
+    close_breathe()
+    return items, comments
+
+
+def _parse_breathe(body: str, number: int, path: Path, errors: list[ScriptError]) -> Breathe | None:
+    match = re.fullmatch(r"breathe\s+(\S+)(?:\s+(\S+))?", body, re.IGNORECASE)
+    if match is None:
+        errors.append(
+            ScriptError(
+                path, number, f"bad [{body}]: write [breathe 4], [breathe 2 min] or [breathe 30 s]"
+            )
+        )
+        return None
+    amount, unit = match.group(1), (match.group(2) or "").lower()
+    if unit == "":
+        if not re.fullmatch(r"[0-9]+", amount) or not 1 <= int(amount) <= 500:
+            errors.append(
+                ScriptError(
+                    path, number, f"bad number in [{body}]: breaths must be a whole number 1–500"
+                )
+            )
+            return None
+        return Breathe(line=number, cycles=int(amount))
+    if unit not in ("min", "s"):
+        errors.append(
+            ScriptError(path, number, f"bad unit in [{body}]: use 'min' or 's', or no unit")
+        )
+        return None
+    if not re.fullmatch(_NUMBER, amount):
+        errors.append(ScriptError(path, number, f"bad number in [{body}]: '{amount}'"))
+        return None
+    seconds = float(amount) * (60.0 if unit == "min" else 1.0)
+    if not 1 <= seconds <= 3600:
+        errors.append(
+            ScriptError(path, number, f"[{body}]: paced breathing must last 1 s to 60 min")
+        )
+        return None
+    return Breathe(line=number, duration_s=seconds)

@@ -1,0 +1,94 @@
+"""Clip work with pydub: decode, resample, trim silence, loudness-match, fade; to float32 arrays.
+
+Owns the one place where sound becomes a numpy array the mixer can use. The mixer itself uses numpy
+because pydub positions in milliseconds (ARCHITECTURE.md §5: 23 frames short over 20 minutes) and is
+two orders of magnitude slower for assembly. Runs on the narrator worker thread and in the CLI's
+main thread; never in the audio callback.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydub import AudioSegment
+from pydub.silence import detect_leading_silence
+
+SAMPLE_RATE = 22050
+"""The session's sample rate: the neural voice's own, so narration is never resampled."""
+
+VOICE_TARGET_DBFS = -21.0
+"""Loudness (RMS, dBFS) every phrase is matched to; cues and beds are set relative to it."""
+
+VOICE_PEAK_CEILING_DBFS = -1.0
+"""A phrase with sharp peaks is matched a little quieter rather than clipped."""
+
+SILENCE_THRESHOLD_DBFS = -50.0
+FADE_MS = 8
+TRIM_KEEP_MS = 30
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def segment_from_int16(samples: npt.NDArray[np.int16], sample_rate: int) -> AudioSegment:
+    return AudioSegment(
+        data=np.ascontiguousarray(samples, dtype="<i2").tobytes(),
+        sample_width=2,
+        frame_rate=sample_rate,
+        channels=1,
+    )
+
+
+def to_float32(segment: AudioSegment) -> FloatArray:
+    """A mono float32 array in [-1, 1] at the session rate."""
+    segment = segment.set_channels(1).set_sample_width(2)
+    if segment.frame_rate != SAMPLE_RATE:
+        segment = segment.set_frame_rate(SAMPLE_RATE)
+    raw = np.frombuffer(segment.raw_data, dtype="<i2")
+    return (raw.astype(np.float32) / 32768.0).astype(np.float32)
+
+
+def prepare_phrase(segment: AudioSegment) -> FloatArray:
+    """Trim leading/trailing silence, match loudness, and fade the edges so nothing clicks."""
+    segment = segment.set_channels(1)
+    lead_ms = detect_leading_silence(segment, SILENCE_THRESHOLD_DBFS)
+    tail_ms = detect_leading_silence(segment.reverse(), SILENCE_THRESHOLD_DBFS)
+    start_ms = max(0, lead_ms - TRIM_KEEP_MS)
+    end_ms = min(len(segment), len(segment) - tail_ms + TRIM_KEEP_MS)
+    if end_ms > start_ms:
+        segment = segment[start_ms:end_ms]
+    if segment.rms > 0:
+        gain_db = min(VOICE_TARGET_DBFS - segment.dBFS, VOICE_PEAK_CEILING_DBFS - segment.max_dBFS)
+        segment = segment.apply_gain(gain_db)
+    segment = segment.fade_in(FADE_MS).fade_out(FADE_MS)
+    return to_float32(segment)
+
+
+def read_wav_int16(data: bytes) -> tuple[npt.NDArray[np.int16], int]:
+    """Decode a 16-bit mono WAV held in memory (the narration cache format)."""
+    with wave.open(io.BytesIO(data), "rb") as reader:
+        if reader.getsampwidth() != 2 or reader.getnchannels() != 1:
+            raise ValueError("expected 16-bit mono WAV")
+        frames = reader.readframes(reader.getnframes())
+        return np.frombuffer(frames, dtype="<i2").copy(), reader.getframerate()
+
+
+def wav_bytes_int16(samples: npt.NDArray[np.int16], sample_rate: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(sample_rate)
+        writer.writeframes(np.ascontiguousarray(samples, dtype="<i2").tobytes())
+    return buffer.getvalue()
+
+
+def load_asset(path: Path) -> FloatArray:
+    """A bundled sound asset (16-bit WAV) as float32 at the session rate, level untouched."""
+    samples, rate = read_wav_int16(path.read_bytes())
+    if rate == SAMPLE_RATE:
+        return (samples.astype(np.float32) / 32768.0).astype(np.float32)
+    return to_float32(segment_from_int16(samples, rate))

@@ -1,0 +1,310 @@
+"""The playback engine: a sounddevice OutputStream, its render worker, and the audio clock.
+
+Owns the sound card. Three threads meet here:
+
+* the **caller** (GUI or CLI thread) calls `start`, `pause`, `resume`, `seek`, `stop` and reads
+  `position_frame()`; these only set flags and read integers;
+* the **render worker** (`_render_loop`) asks the mixer for the next block ahead of the playhead and
+  puts it in a preallocated ring of blocks;
+* the **PortAudio callback** (`_callback`) copies one ready block into `outdata`, multiplied by a
+  precomputed ramp when fading, and bumps integers. It never allocates arrays, logs, locks, does
+  I/O or calls Qt. NB: the ring is single-producer/single-consumer; the producer only writes a slot
+  before bumping `_written`, the consumer only reads a slot before bumping `_read`, and each counter
+  has one writer, so under the GIL no lock is needed.
+
+Position = the timeline frame of the sample at the DAC now, from PortAudio's stream clock; never from
+timer ticks. Pause, resume, seek and stop ramp the gain over one block so nothing clicks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from cft_desktop.errors import AudioDeviceError
+from cft_desktop.session import Session
+from cft_desktop.sound.clips import SAMPLE_RATE
+
+BLOCK_FRAMES = 1024
+RING_BLOCKS = 16
+
+# Callback states (plain ints: comparing them allocates nothing).
+_SILENT = 0
+_FADING_IN = 1
+_PLAYING = 2
+_FADING_OUT = 3
+
+NO_DEVICE_MESSAGE = (
+    "No sound output was found. Check that speakers or headphones are connected and switched on, "
+    "that the volume is not muted, and that no other program is holding the sound device. "
+    "Everything else in CFT Desktop keeps working."
+)
+
+
+def _import_sounddevice() -> Any:
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise AudioDeviceError(
+            "The PortAudio sound library is missing, so nothing can be played. On Debian or "
+            "Ubuntu install it with: sudo apt-get install libportaudio2"
+        ) from exc
+    return sounddevice
+
+
+def output_devices() -> list[tuple[int, str]]:
+    """(index, name) of every device that can play sound; empty when there is none."""
+    sd = _import_sounddevice()
+    try:
+        devices = sd.query_devices()
+    except Exception:
+        return []
+    return [
+        (index, str(device["name"]))
+        for index, device in enumerate(devices)
+        if device["max_output_channels"] > 0
+    ]
+
+
+class Engine:
+    def __init__(
+        self,
+        session: Session,
+        device: int | str | None = None,
+        block_frames: int = BLOCK_FRAMES,
+        ring_blocks: int = RING_BLOCKS,
+    ) -> None:
+        self.session = session
+        self.device = device
+        self.block_frames = block_frames
+        self._ring = np.zeros((ring_blocks, block_frames), dtype=np.float32)
+        self._slot_start = np.zeros(ring_blocks, dtype=np.int64)
+        self._ring_blocks = ring_blocks
+        self._ramp_up = np.linspace(0.0, 1.0, block_frames, endpoint=False, dtype=np.float32)
+        self._ramp_down = self._ramp_up[::-1].copy()
+        self._written = 0
+        self._read = 0
+        self._state = _SILENT
+        self._want_playing = False
+        self._stop_requested = False
+        # Plain flags, not threading.Event: the callback sets them, and Event.set() takes a lock.
+        self._stopped_ack = False
+        self._finished = False
+        self._end_written = -1
+        self._render_frame = 0
+        self._seek_to: int | None = None
+        self._block_start_frame = 0
+        self._dac_time = 0.0
+        self._frozen_position = 0
+        self.underruns = 0
+        self._latency_frames = 0
+        self._stream: Any = None
+        self._worker: threading.Thread | None = None
+        self._running = False
+        self.on_finished: Callable[[], None] | None = None
+        self.error: BaseException | None = None
+
+    # -- control (caller's thread) ----------------------------------------------------------------
+
+    def start(self, start_frame: int = 0) -> None:
+        """Open the output stream and start playing from `start_frame`."""
+        sd = _import_sounddevice()
+        self._render_frame = start_frame
+        self.session.render_head_frame = start_frame
+        self._block_start_frame = start_frame
+        self._frozen_position = start_frame
+        try:
+            self._stream = sd.OutputStream(
+                samplerate=SAMPLE_RATE,
+                channels=1,
+                dtype="float32",
+                blocksize=self.block_frames,
+                device=self.device,
+                callback=self._callback,
+                latency="high",
+            )
+        except Exception as exc:
+            raise AudioDeviceError(f"{NO_DEVICE_MESSAGE} (Details: {exc})") from exc
+        self._latency_frames = round(float(self._stream.latency) * SAMPLE_RATE)
+        self._running = True
+        self._want_playing = True
+        self._worker = threading.Thread(target=self._render_loop, name="render", daemon=True)
+        self._worker.start()
+        try:
+            self._stream.start()
+        except Exception as exc:
+            self._running = False
+            raise AudioDeviceError(f"{NO_DEVICE_MESSAGE} (Details: {exc})") from exc
+
+    def pause(self) -> None:
+        self._want_playing = False
+
+    def resume(self) -> None:
+        if not self._finished:
+            self._want_playing = True
+
+    @property
+    def playing(self) -> bool:
+        return self._want_playing and not self._finished
+
+    @property
+    def finished(self) -> bool:
+        """True once the last block of the session has been handed to the sound card."""
+        return self._finished
+
+    def seek(self, frame: int) -> None:
+        """Jump to `frame` (clamped to the session); fades out, refills, fades back in."""
+        total = self.session.timeline.total_frames
+        self._seek_to = max(0, min(frame, total))
+
+    def stop(self, fade: bool = True, timeout_s: float = 2.0) -> None:
+        """Fade out (one block), stop the stream and the worker. Safe to call twice."""
+        self._stop_requested = True
+        self._want_playing = False
+        if fade and self._stream is not None and self._stream.active:
+            _poll(lambda: self._stopped_ack, timeout_s)
+        self._running = False
+        if self._worker is not None:
+            self._worker.join(timeout_s)
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception:  # closing a stream whose device vanished must not raise
+                pass
+            self._stream = None
+
+    def position_frame(self) -> int:
+        """Timeline frame of the sample the listener hears now, from the stream's clock."""
+        if self._state != _PLAYING or self._stream is None:
+            return self._frozen_position
+        start = self._block_start_frame
+        dac_time = self._dac_time
+        try:
+            now = float(self._stream.time)
+        except Exception:
+            now = 0.0
+        if dac_time > 0.0 and now > 0.0:
+            position = start + round((now - dac_time) * SAMPLE_RATE)
+            # The clock can only be ahead of the last block by the output latency plus one block.
+            low = start - self._latency_frames - self.block_frames
+            high = start + self.block_frames
+            return max(0, min(max(position, low), high))
+        return max(0, start + self.block_frames - self._latency_frames)
+
+    def wait_finished(self, timeout_s: float | None = None) -> bool:
+        return _poll(lambda: self._finished or self.error is not None, timeout_s)
+
+    # -- render worker -------------------------------------------------------------------------
+
+    def _render_loop(self) -> None:
+        session = self.session
+        block = self.block_frames
+        slack_s = block / SAMPLE_RATE / 4
+        try:
+            while self._running:
+                if self._seek_to is not None:
+                    self._do_seek()
+                    continue
+                if self._end_written >= 0:
+                    time.sleep(slack_s)
+                    continue
+                if self._written - self._read >= self._ring_blocks:
+                    time.sleep(slack_s)
+                    continue
+                start = self._render_frame
+                total = session.timeline.total_frames
+                if not session.ready_through(start + block + SAMPLE_RATE):
+                    time.sleep(slack_s)
+                    continue
+                slot = self._written % self._ring_blocks
+                session.mixer.render(start, self._ring[slot])
+                if start + block >= total:
+                    self._ring[slot, max(0, total - start):] = 0.0
+                self._slot_start[slot] = start
+                self._render_frame = start + block
+                session.render_head_frame = self._render_frame
+                if start + block >= total:
+                    self._end_written = self._written
+                self._written += 1
+        except BaseException as exc:  # surfaced to the owner via `error`; the stream fades out
+            self.error = exc
+            self._want_playing = False
+
+    def _do_seek(self) -> None:
+        target = self._seek_to
+        was_playing = self._want_playing
+        self._want_playing = False
+        deadline = time.monotonic() + 1.0
+        while self._state != _SILENT and time.monotonic() < deadline:
+            time.sleep(0.002)
+        # The callback is silent and reads nothing now, so the ring can be reset.
+        self._read = self._written
+        self._end_written = -1
+        self._finished = False
+        assert target is not None
+        self._render_frame = target
+        self.session.render_head_frame = target
+        self._block_start_frame = target
+        self._frozen_position = target
+        self._seek_to = None
+        self._want_playing = was_playing
+
+    # -- PortAudio callback ------------------------------------------------------------------
+
+    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        out = outdata[:, 0]
+        state = self._state
+        if self._stop_requested and state == _SILENT:
+            out.fill(0.0)
+            self._stopped_ack = True
+            return
+        have = self._read < self._written
+        if state == _PLAYING and not self._want_playing:
+            state = _FADING_OUT
+        elif state == _SILENT:
+            if self._want_playing and have:
+                state = _FADING_IN
+            else:
+                out.fill(0.0)
+                return
+        if not have:
+            self.underruns += 1
+            out.fill(0.0)
+            if state == _FADING_OUT:
+                self._state = _SILENT
+            return
+        slot = self._read % self._ring_blocks
+        source = self._ring[slot]
+        if state == _FADING_IN:
+            np.multiply(source, self._ramp_up, out=out)
+            self._state = _PLAYING
+        elif state == _FADING_OUT:
+            np.multiply(source, self._ramp_down, out=out)
+            self._state = _SILENT
+        else:
+            out[:] = source
+            self._state = _PLAYING
+        start = int(self._slot_start[slot])
+        self._block_start_frame = start
+        self._dac_time = time_info.outputBufferDacTime
+        self._frozen_position = start + frames
+        finished_now = self._read == self._end_written
+        self._read += 1
+        if finished_now:
+            self._want_playing = False
+            self._state = _SILENT
+            self._finished = True
+
+
+def _poll(condition: Callable[[], bool], timeout_s: float | None) -> bool:
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while not condition():
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True

