@@ -152,15 +152,20 @@ def parse_text(text: str, path: Path | str = "<text>") -> Script:
         )
     if errors or meta is None:
         raise ScriptErrors(errors)
+    kind: Kind = meta["kind"]  # type: ignore[assignment]  # validated against KINDS above
+    order = meta.get("order")
+    version = meta.get("version")
+    minutes = meta["minutes"]
+    assert isinstance(minutes, int | float)
     return Script(
         id=str(meta["id"]),
         title=str(meta["title"]),
-        kind=meta["kind"],
-        minutes=float(meta["minutes"]),
+        kind=kind,
+        minutes=float(minutes),
         summary=str(meta["summary"]).strip(),
         caution=str(meta.get("caution") or "").strip(),
-        order=meta.get("order"),
-        version=int(meta.get("version", 1)),
+        order=order if isinstance(order, int) else None,
+        version=version if isinstance(version, int) else 1,
         items=tuple(items),
         source=path,
         comments=tuple(comments),

@@ -90,7 +90,7 @@ class SynthesisAhead:
         narrator: Narrator,
         requests: Sequence[ClipRequest],
         length_scale: float,
-        on_ready: Callable[[int, FloatArray], None],
+        on_ready: Callable[[int, FloatArray], object],
         on_progress: Callable[[int, int], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:

@@ -1,0 +1,107 @@
+"""Shared fixtures: a real-time PulseAudio null sink with an ALSA tap, and a shared voice cache.
+
+Qt runs offscreen (set before anything imports Qt). Nothing here fakes audio: the real-time sink is a
+real PulseAudio daemon with a null sink whose clock runs at real speed, and the ALSA `file` plugin
+writes every frame the app hands to PortAudio into a WAV file we can read back (TESTING.md).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+WAV_HEADER_BYTES = 44
+
+
+@dataclass
+class RealtimeSink:
+    """A running PulseAudio null sink; `tap_env(path)` gives the environment for a tapped process."""
+
+    runtime_dir: Path
+    config_dir: Path
+
+    def tap_env(self, tap_path: Path) -> dict[str, str]:
+        config = self.config_dir / f"asound-{tap_path.stem}.conf"
+        config.write_text(
+            "pcm.!default {\n"
+            "    type file\n"
+            '    slave.pcm "pulse"\n'
+            f'    file "{tap_path}"\n'
+            '    format "wav"\n'
+            "}\n"
+            "pcm.pulse { type pulse }\n"
+            "ctl.!default { type pulse }\n",
+            encoding="utf-8",
+        )
+        env = dict(os.environ)
+        env["ALSA_CONFIG_PATH"] = str(config)
+        env["XDG_RUNTIME_DIR"] = str(self.runtime_dir)
+        env["PULSE_SERVER"] = f"unix:{self.runtime_dir}/pulse/native"
+        return env
+
+
+def read_tap(path: Path) -> npt.NDArray[np.float32]:
+    """Frames the app wrote through the ALSA file plugin (float32 data behind a PCM header)."""
+    data = path.read_bytes()[WAV_HEADER_BYTES:]
+    usable = len(data) - len(data) % 4
+    return np.frombuffer(data[:usable], dtype="<f4").copy()
+
+
+@pytest.fixture(scope="session")
+def realtime_sink() -> Iterator[RealtimeSink]:
+    if shutil.which("pulseaudio") is None or shutil.which("parec") is None:
+        pytest.fail("pulseaudio and pulseaudio-utils are required for the real-time audio tests")
+    runtime_dir = Path(tempfile.mkdtemp(prefix="cft-pulse-"))
+    config_dir = Path(tempfile.mkdtemp(prefix="cft-alsa-"))
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime_dir))
+    daemon = subprocess.Popen(
+        [
+            "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
+            "--load=module-native-protocol-unix",
+            "--load=module-null-sink sink_name=vsink rate=48000",
+        ],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    socket = runtime_dir / "pulse" / "native"
+    deadline = time.monotonic() + 15
+    while not socket.exists():
+        if daemon.poll() is not None or time.monotonic() > deadline:
+            daemon.kill()
+            pytest.fail("PulseAudio did not start")
+        time.sleep(0.05)
+    # Without a reader the null sink drains a 2 s buffer and runs slow (TESTING.md).
+    reader = subprocess.Popen(
+        ["parec", "--latency-msec=20", "-d", "vsink.monitor"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield RealtimeSink(runtime_dir, config_dir)
+    finally:
+        for process in (reader, daemon):
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(runtime_dir, ignore_errors=True)
+        shutil.rmtree(config_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def voice_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One narration cache for the whole test run, so each phrase is synthesised once."""
+    return tmp_path_factory.mktemp("voice-cache")

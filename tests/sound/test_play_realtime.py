@@ -1,0 +1,114 @@
+"""`play` through real PortAudio on the real-time PulseAudio sink gives the samples `render` saves.
+
+Runs the CLI as a user would, with the real neural voice (cached once per test run).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import soundfile
+
+from tests.conftest import RealtimeSink, read_tap
+
+SCRIPT = """---
+id: short-test
+title: Short test
+kind: breathing
+minutes: 0.5
+summary: A short practice for the tests.
+---
+Welcome. Let yourself settle.
+
+[breathe 2]
+[in] Breathing in.
+[out] And breathing out, slowly.
+
+[bell]
+"""
+
+PACING = ["--bpm", "9", "--ratio", "1:2", "--pause-scale", "0.5"]
+
+
+def _env(base: dict[str, str], tmp_path: Path, cache: Path) -> dict[str, str]:
+    env = dict(base)
+    env["CFT_DESKTOP_DATA_DIR"] = str(tmp_path / "data")
+    env["CFT_DESKTOP_CACHE_DIR"] = str(cache)
+    return env
+
+
+def _cli(args: list[str], env: dict[str, str], timeout_s: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cft_desktop", *args],
+        env=env, capture_output=True, text=True, timeout=timeout_s, check=False,
+    )
+
+
+def _align(played: npt.NDArray[np.float32], rendered: npt.NDArray[np.float32]) -> int:
+    """Offset of `rendered` inside `played` (PortAudio primes the device with silence first)."""
+    first_rendered = int(np.flatnonzero(rendered)[0])
+    first_played = int(np.flatnonzero(played)[0])
+    probe = slice(first_rendered + 2048, first_rendered + 2048 + 4096)
+    for shift in range(-2, 1026):
+        offset = first_played - first_rendered + shift
+        window = played[offset + probe.start : offset + probe.stop]
+        if len(window) == 4096 and np.array_equal(window, rendered[probe]):
+            return offset
+    raise AssertionError("the played sound does not contain the rendered sound")
+
+
+@pytest.mark.realtime
+@pytest.mark.voice
+def test_play_gives_the_same_samples_as_render(
+    tmp_path: Path, realtime_sink: RealtimeSink, voice_cache_dir: Path
+) -> None:
+    script = tmp_path / "short-test.md"
+    script.write_text(SCRIPT, encoding="utf-8")
+    env = _env(dict(__import__("os").environ), tmp_path, voice_cache_dir)
+
+    rendered_path = tmp_path / "rendered.wav"
+    timeline_path = tmp_path / "timeline.json"
+    done = _cli(["render", str(script), "--out", str(rendered_path), "--timeline",
+                 str(timeline_path), *PACING], env)
+    assert done.returncode == 0, done.stderr
+    rendered, rate = soundfile.read(rendered_path, dtype="float32")
+    assert rate == 22050
+    timeline = json.loads(timeline_path.read_text())
+    inhales = [e["start_s"] for e in timeline["events"] if e["kind"] == "inhale"]
+    assert len(inhales) == 2
+    assert inhales[1] - inhales[0] == pytest.approx(60 / 9, abs=1 / rate)
+
+    tap = tmp_path / "played.wav"
+    played_run = _cli(["play", str(script), *PACING], _env(realtime_sink.tap_env(tap), tmp_path,
+                                                           voice_cache_dir))
+    assert played_run.returncode == 0, played_run.stderr
+    played = read_tap(tap)
+    offset = _align(played, rendered)
+    # The first block fades in (no click on start); from the second block on, every sample is
+    # the rendered sample, bit for bit, to the end of the session.
+    start = 1024
+    heard = played[offset + start : offset + len(rendered)]
+    assert len(heard) == len(rendered) - start
+    np.testing.assert_array_equal(heard, rendered[start:])
+
+
+def test_play_without_any_sound_device_says_so_plainly(tmp_path: Path, voice_cache_dir: Path) -> None:
+    import os
+
+    # An ALSA configuration whose only device is a card that does not exist: PortAudio then lists
+    # no device at all, as on a machine without sound hardware. (An empty file makes ALSA abort.)
+    empty = tmp_path / "no-card-asound.conf"
+    empty.write_text("pcm.!default { type hw; card 99 }\n", encoding="utf-8")
+    env = _env(dict(os.environ), tmp_path, voice_cache_dir)
+    env["ALSA_CONFIG_PATH"] = str(empty)
+    env.pop("PULSE_SERVER", None)
+    done = _cli(["play", "ground-me", "--speech-rate", "1.2"], env)
+    assert done.returncode == 2
+    assert "No sound output was found" in done.stderr
+    assert "Traceback" not in done.stderr
