@@ -11,6 +11,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import contextlib
 import shutil
 import signal
 import subprocess
@@ -105,3 +106,27 @@ def realtime_sink() -> Iterator[RealtimeSink]:
 def voice_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One narration cache for the whole test run, so each phrase is synthesised once."""
     return tmp_path_factory.mktemp("voice-cache")
+
+
+@contextlib.contextmanager
+def portaudio_env(env: dict[str, str]) -> Iterator[None]:
+    """Make this process's PortAudio re-read its ALSA configuration from `env` (TESTING.md)."""
+    import sounddevice
+
+    keys = ("ALSA_CONFIG_PATH", "XDG_RUNTIME_DIR", "PULSE_SERVER")
+    saved = {key: os.environ.get(key) for key in keys}
+    for key in keys:
+        if key in env:
+            os.environ[key] = env[key]
+    sounddevice._terminate()
+    sounddevice._initialize()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        sounddevice._terminate()
+        sounddevice._initialize()

@@ -1,0 +1,146 @@
+"""The engine on the real-time PulseAudio sink: live pacing changes and pause/resume, heard in the
+frames the app actually handed to PortAudio."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.script import parse_text
+from cft_desktop.session import Session
+from cft_desktop.sound.clips import SAMPLE_RATE
+from cft_desktop.sound.engine import Engine
+from cft_desktop.sound.mixer import SoundAssets
+from cft_desktop.voice.cache import ClipCache
+from cft_desktop.voice.narrator import Narrator
+from cft_desktop.voice.piper import PiperVoiceBackend
+from tests.conftest import RealtimeSink, portaudio_env, read_tap
+
+SCRIPT = """---
+id: engine-test
+title: Engine test
+kind: breathing
+minutes: 0.5
+summary: For the engine tests.
+---
+Let yourself settle, gently, and notice the chair beneath you.
+
+[breathe 5]
+"""
+
+
+def _session(cache: Path, pacing: Pacing) -> Session:
+    narrator = Narrator(PiperVoiceBackend(), ClipCache(cache))
+    session = Session(parse_text(SCRIPT), pacing, narrator, SoundAssets.load())
+    session.prepare_all()
+    return session
+
+
+def _onsets(audio: npt.NDArray[np.float32], cue: npt.NDArray[np.float32]) -> list[int]:
+    """Frames where the inhale cue starts (exact match of its first samples)."""
+    probe = cue[200:264]
+    found: list[int] = []
+    index = 0
+    while True:
+        hits = np.flatnonzero(np.isclose(audio[index:], probe[0], atol=0, rtol=0))
+        hit_at = -1
+        for hit in hits:
+            start = index + int(hit)
+            if np.array_equal(audio[start : start + len(probe)], probe):
+                hit_at = start
+                break
+        if hit_at < 0:
+            return found
+        found.append(hit_at - 200)
+        index = hit_at + len(cue)
+
+
+def _run(engine: Engine, until_s: float, actions: dict[float, object]) -> None:
+    start = time.monotonic()
+    pending = sorted(actions.items())
+    while not engine.finished and time.monotonic() - start < until_s:
+        elapsed = time.monotonic() - start
+        while pending and elapsed >= pending[0][0]:
+            action = pending.pop(0)[1]
+            action()  # type: ignore[operator]
+        time.sleep(0.01)
+
+
+@pytest.mark.realtime
+@pytest.mark.voice
+def test_live_pacing_change_retimes_the_following_breaths(
+    tmp_path: Path, realtime_sink: RealtimeSink, voice_cache_dir: Path
+) -> None:
+    session = _session(voice_cache_dir, Pacing(bpm=12, inhale_parts=1, exhale_parts=1))
+    first_inhale = next(e for e in session.timeline.events if e.kind == "inhale").start_frame
+    tap = tmp_path / "played.wav"
+    with portaudio_env(realtime_sink.tap_env(tap)):
+        engine = Engine(session)
+        engine.start()
+        applied: list[int] = []
+
+        def slow_down() -> None:
+            applied.append(session.change_pacing(session.pacing.with_changes(bpm=8.0)))
+
+        # Change during the first breath of the block.
+        change_at_s = first_inhale / SAMPLE_RATE + 1.0
+        _run(engine, 60, {change_at_s: slow_down})
+        assert engine.finished
+        engine.stop()
+    played = read_tap(tap)
+    onsets = _onsets(played, SoundAssets.load().cue_inhale)
+    assert len(onsets) == 5
+    gaps_s = np.diff(onsets) / SAMPLE_RATE
+    # Before the change: 5 s cycles (12/min). After the boundary it applied from: 7.5 s (8/min).
+    boundary = applied[0]
+    inhales = [e.start_frame for e in session.timeline.events if e.kind == "inhale"]
+    changed_from = inhales.index(boundary)
+    assert 1 <= changed_from <= 3, "the change applies from a breath boundary right after it was made"
+    np.testing.assert_allclose(gaps_s[: changed_from - 1], 5.0, atol=1 / SAMPLE_RATE)
+    np.testing.assert_allclose(gaps_s[changed_from:], 7.5, atol=1 / SAMPLE_RATE)
+    # And the sound followed the re-timed timeline exactly.
+    np.testing.assert_array_equal(np.diff(onsets), np.diff(inhales))
+    assert engine.underruns == 0
+
+
+@pytest.mark.realtime
+@pytest.mark.voice
+def test_pause_and_resume_do_not_click(
+    tmp_path: Path, realtime_sink: RealtimeSink, voice_cache_dir: Path
+) -> None:
+    session = _session(voice_cache_dir, Pacing(bpm=12))
+    phrase = session.timeline.phrase_events()[0]
+    reference = np.zeros(session.timeline.total_frames, dtype=np.float32)
+    session.mixer.render(0, reference)
+    tap = tmp_path / "played.wav"
+    with portaudio_env(realtime_sink.tap_env(tap)):
+        engine = Engine(session)
+        engine.start()
+        middle_s = (phrase.start_frame + phrase.frames / 2) / SAMPLE_RATE
+        positions: list[int] = []
+
+        def pause() -> None:
+            engine.pause()
+
+        def record() -> None:
+            positions.append(engine.position_frame())
+
+        _run(engine, 6, {middle_s: pause, middle_s + 0.6: record, middle_s + 0.9: record,
+                         middle_s + 1.0: engine.resume})
+        engine.stop()
+    played = read_tap(tap)
+    # While paused the audio clock stands still.
+    assert positions[0] == positions[1]
+    # The fade-out and fade-in ramp over one block: no sample-to-sample jump in what was played
+    # is larger than the source's own largest step plus one ramp step.
+    allowed = np.abs(np.diff(reference)).max() + np.abs(reference).max() / 1024 + 1e-6
+    assert np.abs(np.diff(played)).max() <= allowed
+    # The pause really happened: a stretch of silence longer than 0.3 s inside the phrase.
+    nonzero = np.flatnonzero(np.abs(played) > 0)
+    longest_gap = np.diff(nonzero).max()
+    assert longest_gap > 0.3 * SAMPLE_RATE
