@@ -140,14 +140,30 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Errors make the exit status 2; warnings (a breath line likely too long for its phase at the
+    default pace, judged from an estimate of the voice's speed) are printed but do not fail."""
+    from cft_desktop.core import timeline as tl
+    from cft_desktop.sound.clips import SAMPLE_RATE
+    from cft_desktop.voice.narrator import estimate_frames
+
     problems = 0
     for path in args.files:
         try:
-            parse_file(path)
+            script = parse_file(path)
         except ScriptErrors as exc:
             for error in exc.errors:
                 print(str(error))
                 problems += 1
+            continue
+        pacing = Pacing()
+        spoken = script.phrases()
+        timeline = tl.build(
+            script, pacing,
+            lambda i: estimate_frames(spoken[i].text, pacing.speech_length_scale),
+            SAMPLE_RATE, 4 * SAMPLE_RATE,
+        )
+        for warning in timeline.warnings:
+            print(f"{path}:{warning.line}: warning: {warning.message} (estimated)")
     return EXIT_ERROR if problems else 0
 
 

@@ -153,13 +153,16 @@ class Session:
         with self._lock:
             self._pacing = pacing
             after = self.render_head_frame
+            boundary = self.timeline.boundary_at_or_after(after)
+            if boundary is None:
+                # Nothing is left to re-time: the change would apply after the session's end.
+                return self.timeline.total_frames
             timeline = tl.retime(
                 self.timeline, self.script, pacing, after, self._clip_frames, len(self.assets.bell)
             )
             self.mixer.set_timeline(timeline, dict(self._clips))
         self._notify(timeline)
-        boundary = timeline.segments[-1].start.frame
-        return boundary
+        return boundary.frame
 
     def _republish(self, refresh: bool) -> None:
         timeline = self.timeline

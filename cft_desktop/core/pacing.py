@@ -18,7 +18,7 @@ PAUSE_SCALE_RANGE = (0.5, 3.0)
 # piper's length_scale: 1.0 is the voice's own pace, larger is slower. Guided practice is spoken a
 # little slower than the voice's conversational default.
 SPEECH_LENGTH_SCALE_RANGE = (0.8, 2.0)
-DEFAULT_SPEECH_LENGTH_SCALE = 1.2
+DEFAULT_SPEECH_LENGTH_SCALE = 1.3
 # The inhale's share of (inhale + exhale); 1:4 to 2:1 covers every pattern clinicians use.
 INHALE_SHARE_RANGE = (0.2, 2.0 / 3.0)
 MIN_PHASE_S = 1.0

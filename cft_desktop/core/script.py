@@ -142,7 +142,9 @@ def parse_text(text: str, path: Path | str = "<text>") -> Script:
     path = Path(path)
     errors: list[ScriptError] = []
     text = text.removeprefix("\ufeff")
-    lines = text.splitlines()
+    # Only newlines end lines (splitlines() would also split on U+2028, form feeds, …, and the
+    # line numbers in messages would then disagree with every editor).
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
     meta, body_start = _parse_front_matter(lines, path, errors)
     items, comments = _parse_body(lines, body_start, path, errors)
@@ -316,7 +318,7 @@ def _parse_body(
                 stripped = stripped[:open_at].strip() or "\0comment"
                 break
             comments.append((number, stripped[open_at + 4 : close_at].strip()))
-            stripped = (stripped[:open_at] + stripped[close_at + 3 :]).strip()
+            stripped = (stripped[:open_at].rstrip() + " " + stripped[close_at + 3 :].lstrip()).strip()
             if not stripped:
                 stripped = "\0comment"
         if stripped == "\0comment":

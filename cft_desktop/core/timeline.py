@@ -60,12 +60,19 @@ class ResumePoint:
     breath: int
     frame: int
     block_start_frame: int = 0
+    # Breath starts are rounded from an exact running sum that begins at an anchor: the block's
+    # start, or the boundary where a new pacing took over. Resuming with the same pacing keeps the
+    # anchor, so a rebuild reproduces every frame exactly.
+    anchor_frame: int = 0
+    anchor_cycle: int = 0
+    anchor_breath: int = 0
 
 
 @dataclass(frozen=True)
 class TimelineWarning:
     line: int
     message: str
+    frame: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class Segment:
 
     start: ResumePoint
     pacing: Pacing
+    keep_anchor: bool = True
 
 
 @dataclass(frozen=True)
@@ -181,10 +189,13 @@ def retime(
         return timeline
     kept_events = [e for e in timeline.events if e.start_frame < boundary.frame]
     kept_bounds = [b for b in timeline.boundaries if b.frame < boundary.frame]
+    kept_warnings = [w for w in timeline.warnings if w.frame < boundary.frame]
+    in_force = [s for s in timeline.segments if s.start.frame <= boundary.frame][-1]
     segments = [s for s in timeline.segments if s.start.frame < boundary.frame]
-    segments.append(Segment(boundary, pacing))
+    segments.append(Segment(boundary, pacing, keep_anchor=in_force.pacing == pacing))
     return _assemble(
-        script, kept_events, kept_bounds, segments, clip_frames, timeline.sample_rate, bell_frames
+        script, kept_events, kept_bounds, segments, clip_frames, timeline.sample_rate, bell_frames,
+        kept_warnings,
     )
 
 
@@ -195,6 +206,7 @@ def refresh(
     last = timeline.segments[-1]
     kept_events = [e for e in timeline.events if e.start_frame < last.start.frame]
     kept_bounds = [b for b in timeline.boundaries if b.frame < last.start.frame]
+    kept_warnings = [w for w in timeline.warnings if w.frame < last.start.frame]
     return _assemble(
         script,
         kept_events,
@@ -203,6 +215,7 @@ def refresh(
         clip_frames,
         timeline.sample_rate,
         bell_frames,
+        kept_warnings,
     )
 
 
@@ -268,12 +281,12 @@ def _assemble(
     clip_frames: ClipFrames,
     sample_rate: int,
     bell_frames: int,
+    warnings: list[TimelineWarning] | None = None,
 ) -> Timeline:
     last = segments[-1]
-    warnings: list[TimelineWarning] = []
+    warnings = warnings if warnings is not None else []
     end_frame = _lay_out(
-        script, last.pacing, last.start, clip_frames, sample_rate, bell_frames,
-        events, boundaries, warnings,
+        script, last, clip_frames, sample_rate, bell_frames, events, boundaries, warnings,
     )
     events.sort(key=lambda e: (e.start_frame, _KIND_ORDER[e.kind]))
     breath_events = tuple(e for e in events if e.kind in BREATH_KINDS)
@@ -299,8 +312,7 @@ _KIND_ORDER = {"inhale": 0, "hold": 1, "exhale": 2, "bell": 3, "pause": 4, "phra
 
 def _lay_out(
     script: Script,
-    pacing: Pacing,
-    start: ResumePoint,
+    segment: Segment,
     clip_frames: ClipFrames,
     sample_rate: int,
     bell_frames: int,
@@ -308,7 +320,8 @@ def _lay_out(
     boundaries: list[ResumePoint],
     warnings: list[TimelineWarning],
 ) -> int:
-    """Append events from `start` to the end of the script; returns the end frame."""
+    """Append events from the segment's start to the end of the script; returns the end frame."""
+    pacing, start = segment.pacing, segment.start
     spoken = spoken_indices(script)
     frame = start.frame
     breath = start.breath
@@ -335,10 +348,15 @@ def _lay_out(
             frame += bell_frames
         elif isinstance(item, Breathe):
             first_cycle = start.cycle if resuming else 0
-            block_start = start.block_start_frame if resuming and first_cycle else frame
+            mid_block = resuming and first_cycle > 0
+            block_start = start.block_start_frame if mid_block else frame
+            if mid_block and segment.keep_anchor:
+                anchor = (start.anchor_frame, start.anchor_cycle, start.anchor_breath)
+            else:
+                anchor = (frame, first_cycle, breath)
             frame, breath = _lay_out_breaths(
                 item, item_index, spoken[item_index], pacing, first_cycle, breath, frame,
-                block_start, clip_frames, sample_rate, events, boundaries, warnings,
+                block_start, anchor, clip_frames, sample_rate, events, boundaries, warnings,
             )
     return frame
 
@@ -352,6 +370,7 @@ def _lay_out_breaths(
     breath: int,
     frame: int,
     block_start: int,
+    anchor: tuple[int, int, int],
     clip_frames: ClipFrames,
     sample_rate: int,
     events: list[Event],
@@ -381,11 +400,19 @@ def _lay_out_breaths(
             exhale_spoken[k] = spoken[position]
             position += 1
 
-    cycle_lengths: list[float] = []
+    anchor_frame, anchor_cycle, anchor_breath = anchor
+    # The exact lengths of the cycles between the anchor and where this build starts.
+    cycle_lengths: list[float] = [
+        60.0 / pacing.bpm_for_breath(b) * sample_rate
+        for b in range(anchor_breath, anchor_breath + first_cycle - anchor_cycle)
+    ]
+    frame = anchor_frame
     for offset in range(remaining):
         cycle = first_cycle + offset
-        boundaries.append(ResumePoint(item_index, cycle, breath, _cycle_start(frame, cycle_lengths),
-                                      block_start))
+        boundaries.append(ResumePoint(
+            item_index, cycle, breath, _cycle_start(frame, cycle_lengths), block_start,
+            anchor_frame, anchor_cycle, anchor_breath,
+        ))
         bpm = pacing.bpm_for_breath(breath)
         inhale_s, hold_in_s, exhale_s, hold_out_s = pacing.phases_s(bpm)
         # Phase edges are rounded from the exact (float) cycle start, so that the events of one
@@ -412,6 +439,7 @@ def _lay_out_breaths(
                         line.line,
                         f"'{line.text}' takes {length / sample_rate:.1f} s to say but its breath "
                         f"phase lasts {phase_s:.1f} s at {bpm:g} breaths per minute",
+                        phase_start,
                     ))
         cycle_lengths.append(60.0 / bpm * sample_rate)
         breath += 1

