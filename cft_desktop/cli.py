@@ -147,6 +147,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from cft_desktop.voice.narrator import estimate_frames
 
     problems = 0
+    pacing = Pacing()
     for path in args.files:
         try:
             script = parse_file(path)
@@ -155,11 +156,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 print(str(error))
                 problems += 1
             continue
-        pacing = Pacing()
-        spoken = script.phrases()
+        texts = [p.text for p in script.phrases()]
         timeline = tl.build(
             script, pacing,
-            lambda i: estimate_frames(spoken[i].text, pacing.speech_length_scale),
+            lambda i, texts=texts: estimate_frames(texts[i], pacing.speech_length_scale),  # type: ignore[misc]
             SAMPLE_RATE, 4 * SAMPLE_RATE,
         )
         for warning in timeline.warnings:
