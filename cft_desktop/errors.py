@@ -46,3 +46,33 @@ class AudioDeviceError(CftError):
 
 class StoreError(CftError):
     """The ratings store cannot be opened, read or written."""
+
+
+class WrongPassphraseError(StoreError):
+    """The passphrase does not unlock the ratings file. Nothing on disk was changed."""
+
+
+class PassphraseRequiredError(StoreError):
+    """The ratings file is locked with a passphrase and none was given."""
+
+
+class UnknownRecordError(StoreError):
+    """A client or session id that the store does not hold (e.g. erased meanwhile)."""
+
+
+class CsvImportError(StoreError):
+    """A CSV file that cannot be imported; `problems` lists every bad row as ``file:line: why``.
+
+    Nothing was imported: an import takes every row or none.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[:20]
+        more = len(problems) - len(shown)
+        text = "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
+        super().__init__(text)
+
+
+class RatingError(CftError):
+    """A rating answer or setting that does not fit its item (out of range, missing, unknown)."""

@@ -1,0 +1,226 @@
+"""Benchmark: the ratings store with a 10,000-session history, ours vs TinyDB's stock JSONStorage.
+
+1. Open + load: open the store and load every session as `SessionRecord`s (what the history view
+   does at start-up). Target: ours <= 300 ms.
+2. Save one rating: `save_before` / `save_after` on a new session in that history, per call;
+   median and p99. Target: ours p99 <= 50 ms.
+
+Baseline: the very same `Records` code over TinyDB's stock `JSONStorage` (same document, same
+queries), measured in the same run; it re-parses the file on every read and rewrites it whole in
+place. For open + load a second reference is shown: one read of the stock storage and nothing
+else (no TinyDB tables, no conversion, no schema check), the least any stock-storage app can do.
+
+Every measurement runs in a fresh child process (a cold interpreter with a warm disk cache, as when
+the app starts), several times; figures are medians over the runs.
+Run: .venv/bin/python benchmarks/bench_store.py [--sessions 10000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import _common as c
+
+HERE = Path(__file__).resolve()
+PASSPHRASE = "benchmark passphrase"
+
+
+# ---------------------------------------------------------------- building the history
+
+
+def build_history(folder: Path, sessions: int) -> dict[str, Path]:
+    """The same 10k-session document as our file, as a stock TinyDB file and encrypted."""
+    from cft_desktop.core.ratings import DEFAULT_ITEM_SET, Phase
+    from cft_desktop.store import db
+    from cft_desktop.store.records import Client, SessionRecord, session_to_json
+    from cft_desktop.store.storage import AtomicJSONStorage
+
+    me = Client("0" * 31 + "1", "Me", datetime(2019, 1, 1, tzinfo=UTC), is_default=True)
+    document = db.new_document()
+    document[db.CLIENTS_TABLE] = {"1": {
+        "client_id": me.client_id, "pseudonym": me.pseudonym,
+        "created_at": me.created_at.isoformat(), "is_default": True,
+    }}
+    start = datetime(2019, 1, 1, 7, 30, tzinfo=UTC)
+    for n in range(sessions):
+        started = start + timedelta(hours=6 * n)  # four a day: about seven years
+        value = (n * 37) % 101
+        before = tuple(i.answer(value) for i in DEFAULT_ITEM_SET.for_phase(Phase.BEFORE))
+        after = tuple(
+            i.answer("a little") if i.item_id == "upset" else i.answer((value + 11) % 101)
+            for i in DEFAULT_ITEM_SET.for_phase(Phase.AFTER)
+        )
+        record = SessionRecord(
+            session_id=f"{n:032x}", client_id=me.client_id, script_id="safe-place",
+            script_version="3", pacing={"bpm": 6.0, "ratio": "1:1.5", "pause_scale": 1.0},
+            voice="joe-us", started_at=started, ended_at=started + timedelta(minutes=11),
+            fraction_completed=1.0, before=before, after=after,
+        )
+        name = db.session_table(me.client_id, started.isoformat())
+        table = document.setdefault(name, {})
+        table[str(len(table) + 1)] = session_to_json(record)
+    paths = {}
+    for kind in ("ours", "encrypted"):
+        path = folder / kind / "ratings.json"
+        storage = AtomicJSONStorage(
+            path, keep_backups=5, passphrase=PASSPHRASE if kind == "encrypted" else None
+        )
+        storage.write(document)
+        paths[kind] = path
+    stock = folder / "stock" / "ratings.json"
+    stock.parent.mkdir()
+    stock.write_text(json.dumps(document), encoding="utf-8")  # JSONStorage's own format
+    paths["stock"] = stock
+    return paths
+
+
+# ---------------------------------------------------------------- child measurements
+
+
+def _records(kind: str, path: Path) -> Any:
+    from tinydb.storages import JSONStorage
+
+    from cft_desktop.store.records import Records
+
+    if kind == "stock":
+        return Records(JSONStorage(str(path)))
+    return Records.open(path, passphrase=PASSPHRASE if kind == "encrypted" else None)
+
+
+def child_open(kind: str, path: Path) -> dict[str, Any]:
+    if kind == "bare":
+        from tinydb.storages import JSONStorage
+
+        started = time.perf_counter()
+        document = JSONStorage(str(path)).read() or {}
+        count = sum(len(t) for name, t in document.items() if name.startswith("sessions/"))
+        return {"seconds": time.perf_counter() - started, "sessions": count}
+    # Import everything first: we time the store, not the interpreter loading modules.
+    from cft_desktop.store.records import Records  # noqa: F401
+
+    started = time.perf_counter()
+    records = _records(kind, path)
+    loaded = records.sessions()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "sessions": len(loaded)}
+
+
+def child_save(kind: str, path: Path, saves: int) -> dict[str, Any]:
+    from cft_desktop.core.ratings import Phase
+
+    records = _records(kind, path)
+    client = records.default_client().client_id
+    items = records.item_set(client)
+    latencies = []
+    moment = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    for n in range(saves):
+        session_id = records.start_session(client, "srb", "1", {"bpm": 6.0}, "joe", moment)
+        before = [i.answer((n * 13) % 101) for i in items.for_phase(Phase.BEFORE)]
+        after = [
+            i.answer("no") if i.item_id == "upset" else i.answer((n * 17) % 101)
+            for i in items.for_phase(Phase.AFTER)
+        ]
+        started = time.perf_counter()
+        records.save_before(session_id, before)
+        latencies.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        records.save_after(session_id, after, moment + timedelta(minutes=10), 1.0)
+        latencies.append(time.perf_counter() - started)
+        moment += timedelta(hours=3)
+    latencies.sort()
+    p99 = latencies[max(0, math.ceil(0.99 * len(latencies)) - 1)]
+    return {"median": c.median(latencies), "p99": p99, "samples": len(latencies)}
+
+
+# ---------------------------------------------------------------- the parent
+
+
+def measure_open(paths: dict[str, Path], kind: str, runs: int) -> float:
+    key = "stock" if kind == "bare" else kind
+    results = [c.run_child(HERE, ["open", kind, str(paths[key])]) for _ in range(runs)]
+    assert all(r["sessions"] == results[0]["sessions"] for r in results)
+    return c.median([r["seconds"] for r in results])
+
+
+def measure_save(
+    folder: Path, paths: dict[str, Path], kind: str, runs: int, saves: int
+) -> tuple[float, float, int]:
+    medians: list[float] = []
+    p99s: list[float] = []
+    samples = 0
+    for run in range(runs):
+        copy = folder / f"save-{kind}-{run}" / "ratings.json"
+        copy.parent.mkdir()
+        shutil.copy2(paths[kind], copy)
+        result = c.run_child(HERE, ["save", kind, str(copy), str(saves)], timeout_s=900)
+        medians.append(result["median"])
+        p99s.append(result["p99"])
+        samples = result["samples"]
+        shutil.rmtree(copy.parent)
+    return c.median(medians), c.median(p99s), samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--saves", type=int, default=100, help="sessions rated per run (ours)")
+    parser.add_argument("--stock-saves", type=int, default=10, help="sessions rated per run (stock)")
+    args = parser.parse_args()
+    c.machine_note()
+    with tempfile.TemporaryDirectory(prefix="cft-bench-store-") as tmp:
+        folder = Path(tmp)
+        paths = build_history(folder, args.sessions)
+        size_mb = paths["ours"].stat().st_size / 1e6
+        print(f"history: {args.sessions} sessions, {size_mb:.1f} MB on disk", flush=True)
+
+        ours = measure_open(paths, "ours", args.runs)
+        stock = measure_open(paths, "stock", args.runs)
+        bare = measure_open(paths, "bare", args.runs)
+        encrypted = measure_open(paths, "encrypted", args.runs)
+        c.detail(f"open+load ours: {c.fmt_s(ours)}  encrypted (incl. scrypt): {c.fmt_s(encrypted)}")
+        c.detail(f"open+load stock JSONStorage under Records: {c.fmt_s(stock)}; "
+                 f"one bare JSONStorage.read(): {c.fmt_s(bare)}")
+        c.summary(
+            "store_open_10k",
+            [("stock", c.fmt_s(stock)), ("ours", c.fmt_s(ours))],
+            stock / ours,
+            "target ours <= 300ms",
+        )
+
+        save_runs = max(3, args.runs // 2)
+        o_med, o_p99, o_n = measure_save(folder, paths, "ours", save_runs, args.saves)
+        s_med, s_p99, s_n = measure_save(folder, paths, "stock", save_runs, args.stock_saves)
+        e_med, e_p99, _ = measure_save(folder, paths, "encrypted", save_runs, args.saves)
+        c.detail(f"save one rating, ours: median {c.fmt_s(o_med)}, p99 {c.fmt_s(o_p99)} "
+                 f"({o_n} saves x {save_runs} runs)")
+        c.detail(f"save one rating, stock: median {c.fmt_s(s_med)}, p99 {c.fmt_s(s_p99)} "
+                 f"({s_n} saves x {save_runs} runs)")
+        c.detail(f"save one rating, ours encrypted: median {c.fmt_s(e_med)}, p99 {c.fmt_s(e_p99)}")
+        c.summary(
+            "store_save_p99_10k",
+            [("stock", c.fmt_s(s_p99)), ("ours", c.fmt_s(o_p99)),
+             ("ours_median", c.fmt_s(o_med))],
+            s_p99 / o_p99,
+            "target ours p99 <= 50ms",
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        mode, kind, target = sys.argv[2], sys.argv[3], Path(sys.argv[4])
+        if mode == "open":
+            c.emit_result(child_open(kind, target))
+        else:
+            c.emit_result(child_save(kind, target, int(sys.argv[5])))
+    else:
+        main()

@@ -1,0 +1,231 @@
+"""Passphrase encryption of the ratings file at rest: key derivation and the file envelope.
+
+Owns the encrypted file format and nothing else; `storage.AtomicJSONStorage` decides when to seal
+and open, and writes the result through its atomic write and backup path.
+
+Envelope (one file, bytes)::
+
+    b"CFTDENC1"  header-json  b"\\n"  ciphertext-with-tag
+
+The header holds the format version, the KDF and its parameters (scrypt n, r, p and a random
+16-byte salt), a short key check and the AES-256-GCM nonce. The magic and the header line are the
+GCM associated data, so editing any of them makes the file fail authentication. The passphrase is
+never stored; the key lives only in memory while the store is open.
+
+The key check (an HMAC under a second key derived alongside the encryption key) lets us tell a
+wrong passphrase from a damaged file: a wrong passphrase must change nothing on disk, while a
+damaged file is recovered from a backup. It gives a guesser nothing the ciphertext's own tag would
+not.
+
+Runs on whichever thread owns the store (the GUI thread or the CLI's main thread). Deriving a key
+takes about 0.1 s, so a `Vault` keeps its key and derives once per open.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from cft_desktop.errors import StoreError, WrongPassphraseError
+
+MAGIC = b"CFTDENC1"
+FORMAT_VERSION = 1
+SCRYPT_N = 2**15  # about 0.1 s and 32 MiB here: slow for a guesser, quick enough to unlock
+SCRYPT_R = 8
+SCRYPT_P = 1
+SALT_BYTES = 16
+NONCE_BYTES = 12
+_MAX_HEADER_BYTES = 4096
+_CHECK_LABEL = b"cft-desktop passphrase check v1"
+
+
+class EnvelopeDamagedError(Exception):
+    """The envelope is unreadable or fails authentication: treat the file as damaged.
+
+    Internal to the store (the storage turns it into recovery), hence not a CftError.
+    """
+
+
+def is_encrypted(blob: bytes) -> bool:
+    return blob.startswith(MAGIC)
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    n: int
+    r: int
+    p: int
+    salt: bytes
+
+    def check_bounds(self) -> None:
+        # The header is read from disk: refuse parameters that would take minutes or gigabytes.
+        power_of_two = self.n > 1 and self.n & (self.n - 1) == 0
+        if not (power_of_two and 2**10 <= self.n <= 2**20):
+            raise EnvelopeDamagedError(f"unsupported scrypt n={self.n}")
+        if not (1 <= self.r <= 32 and 1 <= self.p <= 16 and 128 * self.n * self.r <= 2**30):
+            raise EnvelopeDamagedError("unsupported scrypt parameters")
+        if len(self.salt) < 16:
+            raise EnvelopeDamagedError("salt too short")
+
+
+@dataclass(frozen=True)
+class _Header:
+    kdf: KdfParams
+    check: bytes
+    nonce: bytes
+    raw: bytes  # magic + header line, the associated data
+    body_start: int
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise EnvelopeDamagedError("header field is not text")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise EnvelopeDamagedError("header field is not base64") from exc
+
+
+def _read_header(blob: bytes) -> _Header:
+    if not is_encrypted(blob):
+        raise EnvelopeDamagedError("not an encrypted ratings file")
+    end = blob.find(b"\n", len(MAGIC), len(MAGIC) + _MAX_HEADER_BYTES)
+    if end < 0:
+        raise EnvelopeDamagedError("header is cut off")
+    try:
+        header = json.loads(blob[len(MAGIC) : end])
+        if header["format"] != FORMAT_VERSION or header["kdf"] != "scrypt":
+            raise EnvelopeDamagedError("unknown envelope format")
+        if header["cipher"] != "AES-256-GCM":
+            raise EnvelopeDamagedError("unknown cipher")
+        kdf = KdfParams(
+            n=int(header["n"]), r=int(header["r"]), p=int(header["p"]), salt=_unb64(header["salt"])
+        )
+        check = _unb64(header["check"])
+        nonce = _unb64(header["nonce"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EnvelopeDamagedError("header is unreadable") from exc
+    kdf.check_bounds()
+    if len(nonce) != NONCE_BYTES:
+        raise EnvelopeDamagedError("bad nonce")
+    return _Header(kdf=kdf, check=check, nonce=nonce, raw=blob[: end + 1], body_start=end + 1)
+
+
+def salt_of(blob: bytes) -> bytes | None:
+    """The KDF salt of an encrypted file, or None if the header cannot be read."""
+    try:
+        return _read_header(blob).kdf.salt
+    except EnvelopeDamagedError:
+        return None
+
+
+def _derive(passphrase: str, kdf: KdfParams) -> tuple[bytes, bytes]:
+    material = Scrypt(salt=kdf.salt, length=64, n=kdf.n, r=kdf.r, p=kdf.p).derive(
+        passphrase.encode("utf-8")
+    )
+    return material[:32], material[32:]
+
+
+def _key_check(mac_key: bytes) -> bytes:
+    return hmac.new(mac_key, _CHECK_LABEL, hashlib.sha256).digest()
+
+
+def check_passphrase_text(passphrase: str) -> None:
+    if not passphrase:
+        raise StoreError("A passphrase cannot be empty.")
+
+
+class Vault:
+    """An unlocked key for one salt: seals and opens ratings files in the envelope format."""
+
+    def __init__(self, key: bytes, kdf: KdfParams, check: bytes) -> None:
+        self._aead = AESGCM(key)
+        self.kdf = kdf
+        self._check = check
+
+    @classmethod
+    def create(cls, passphrase: str) -> Vault:
+        """A new key from `passphrase` with a fresh random salt (new store, changed passphrase)."""
+        check_passphrase_text(passphrase)
+        kdf = KdfParams(n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, salt=os.urandom(SALT_BYTES))
+        key, mac_key = _derive(passphrase, kdf)
+        return cls(key, kdf, _key_check(mac_key))
+
+    @classmethod
+    def unlock(cls, passphrase: str, blob: bytes) -> Vault:
+        """The key for an existing file; `WrongPassphraseError` if the passphrase is not its own.
+
+        Raises `EnvelopeDamagedError` when the header itself is unreadable.
+        """
+        header = _read_header(blob)
+        key, mac_key = _derive(passphrase, header.kdf)
+        check = _key_check(mac_key)
+        if not hmac.compare_digest(check, header.check):
+            raise WrongPassphraseError(
+                "That passphrase does not unlock your ratings. Nothing has been changed; "
+                "please try again."
+            )
+        return cls(key, header.kdf, check)
+
+    def verifies(self, passphrase: str) -> bool:
+        """True if `passphrase` derives this very key (about 0.1 s, like unlocking)."""
+        _, mac_key = _derive(passphrase, self.kdf)
+        return hmac.compare_digest(_key_check(mac_key), self._check)
+
+    def matches(self, blob: bytes) -> bool:
+        """True if `blob` was sealed with this very key (same salt and key check)."""
+        try:
+            header = _read_header(blob)
+        except EnvelopeDamagedError:
+            return False
+        return header.kdf.salt == self.kdf.salt and hmac.compare_digest(header.check, self._check)
+
+    def seal(self, plaintext: bytes) -> bytes:
+        return b"".join(self.seal_parts(plaintext))
+
+    def seal_parts(self, plaintext: bytes) -> tuple[bytes, bytes]:
+        """The sealed file as (header, ciphertext), so a large file is not copied once more."""
+        nonce = os.urandom(NONCE_BYTES)
+        header = {
+            "format": FORMAT_VERSION,
+            "kdf": "scrypt",
+            "n": self.kdf.n,
+            "r": self.kdf.r,
+            "p": self.kdf.p,
+            "salt": _b64(self.kdf.salt),
+            "check": _b64(self._check),
+            "cipher": "AES-256-GCM",
+            "nonce": _b64(nonce),
+        }
+        head = MAGIC + json.dumps(header, separators=(",", ":")).encode("ascii") + b"\n"
+        return head, self._aead.encrypt(nonce, plaintext, head)
+
+    def open(self, blob: bytes) -> bytes:
+        """The plaintext of `blob`.
+
+        `WrongPassphraseError` if it was sealed under another key; `EnvelopeDamagedError` if the
+        header is unreadable or the ciphertext fails authentication (truncated, altered).
+        """
+        header = _read_header(blob)
+        if header.kdf.salt != self.kdf.salt or not hmac.compare_digest(header.check, self._check):
+            raise WrongPassphraseError(
+                "This file is locked with a different passphrase than your ratings."
+            )
+        try:
+            return self._aead.decrypt(header.nonce, blob[header.body_start :], header.raw)
+        except InvalidTag as exc:
+            raise EnvelopeDamagedError("the encrypted data fails its integrity check") from exc
