@@ -25,6 +25,7 @@ from cft_desktop.errors import CftError, ScriptErrors
 
 if TYPE_CHECKING:
     from cft_desktop.session import Session
+    from cft_desktop.store.records import Records
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -80,6 +81,19 @@ def _build_parser() -> argparse.ArgumentParser:
 
     devices = commands.add_parser("devices", help="list sound output devices")
     devices.set_defaults(handler=_cmd_devices)
+
+    ratings = commands.add_parser("ratings", help="export or import before/after ratings")
+    ratings_commands = ratings.add_subparsers(dest="ratings_command", required=True)
+    export = ratings_commands.add_parser("export", help="save ratings as CSV or a PDF summary")
+    export.add_argument("--format", choices=("csv", "pdf"), required=True)
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--client", help="a client's pseudonym or id (default: all for CSV, "
+                                         "the active profile for PDF)")
+    export.set_defaults(handler=_cmd_ratings_export)
+    importing = ratings_commands.add_parser("import", help="add ratings from a CSV export")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--client", help="put every row under this client (pseudonym or id)")
+    importing.set_defaults(handler=_cmd_ratings_import)
     return parser
 
 
@@ -282,6 +296,69 @@ def _cmd_devices(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     for index, name in found:
         print(f"{index}\t{name}")
+    return 0
+
+
+def _open_records() -> Records:
+    """Open the ratings store, asking for the passphrase on a terminal when it is encrypted."""
+    import getpass
+
+    from cft_desktop.store import db
+    from cft_desktop.store.records import Records
+
+    passphrase = None
+    if db.needs_passphrase():
+        if not sys.stdin.isatty():
+            raise CftError("the ratings are locked with a passphrase; run this in a terminal to enter it")
+        passphrase = getpass.getpass("Passphrase for the ratings: ")
+    records = Records.open(passphrase=passphrase)
+    if records.recovery_message:
+        print(records.recovery_message, file=sys.stderr)
+    return records
+
+
+def _client_id(records: Records, name: str | None) -> str | None:
+    if name is None:
+        return None
+    found = records.find_client(name)
+    if found is not None:
+        return found.client_id
+    known = {c.client_id for c in records.clients()}
+    if name in known:
+        return name
+    pseudonyms = ", ".join(c.pseudonym for c in records.clients())
+    raise CftError(f"no client called '{name}' (clients: {pseudonyms})")
+
+
+def _cmd_ratings_export(args: argparse.Namespace) -> int:
+    from cft_desktop.store.export import export_csv, export_pdf
+
+    with _open_records() as records:
+        client = _client_id(records, args.client)
+        if args.format == "csv":
+            count = export_csv(records, args.out, client)
+            print(f"Saved {count} sessions to {args.out}.", file=sys.stderr)
+        else:
+            summary = export_pdf(records, args.out, client)
+            print(f"Saved the summary of {summary.pseudonym} to {args.out}.", file=sys.stderr)
+    return 0
+
+
+def _cmd_ratings_import(args: argparse.Namespace) -> int:
+    from cft_desktop.errors import CsvImportError
+    from cft_desktop.store.export import import_csv
+
+    with _open_records() as records:
+        client = _client_id(records, args.client)
+        try:
+            result = import_csv(records, args.file, client)
+        except CsvImportError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print("Nothing was imported.", file=sys.stderr)
+            return EXIT_ERROR
+    print(f"Imported {result.imported} sessions; skipped {result.duplicates} already there.",
+          file=sys.stderr)
     return 0
 
 
