@@ -242,7 +242,9 @@ def _cmd_play(args: argparse.Namespace) -> int:
     if isinstance(device, str) and device.isdigit():
         device = int(device)
     bar = ProgressBar(sys.stderr)
-    session.load_cached()
+    # Cached and new phrases alike are prepared on the narrator worker, in the order they are
+    # heard, so the first sound does not wait for the whole script; the render worker never passes
+    # a phrase whose clip has not arrived.
     rate = session.pacing.speech_length_scale
     errors: list[Exception] = []
     ahead = SynthesisAhead(

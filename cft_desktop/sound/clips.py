@@ -63,8 +63,14 @@ def prepare_phrase(segment: AudioSegment) -> FloatArray:
     if segment.rms > 0:
         gain_db = min(VOICE_TARGET_DBFS - segment.dBFS, VOICE_PEAK_CEILING_DBFS - segment.max_dBFS)
         segment = segment.apply_gain(gain_db)
-    segment = segment.fade_in(FADE_MS).fade_out(FADE_MS)
-    return to_float32(segment)
+    samples = to_float32(segment)
+    # Fades in numpy: pydub fades short spans one frame at a time (~40 % of preparing a clip).
+    fade = min(len(samples) // 2, round(FADE_MS / 1000 * SAMPLE_RATE))
+    if fade > 0:
+        ramp = np.linspace(0.0, 1.0, fade, endpoint=False, dtype=np.float32)
+        samples[:fade] *= ramp
+        samples[len(samples) - fade :] *= ramp[::-1]
+    return samples
 
 
 def read_wav_int16(data: bytes) -> tuple[npt.NDArray[np.int16], int]:

@@ -13,6 +13,7 @@ block so it never clicks. The timeline and clip table are swapped by reference.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,8 @@ class Mixer:
         self._ambient_gain = db_to_gain(self.settings.ambient_gain_db)
         self._voice_bus = np.zeros(0, dtype=np.float32)
         self._cue_bus = np.zeros(0, dtype=np.float32)
+        self._bed_bus = np.zeros(0, dtype=np.float32)
+        self._duck_bus = np.zeros(0, dtype=np.float32)
         self._plan = _Plan(timeline, clips, [], [], 0, [], [])
         self.set_timeline(timeline, clips)
 
@@ -171,33 +174,67 @@ class Mixer:
         np.clip(out, -1.0, 1.0, out=out)
 
     def _add_ambient(self, plan: _Plan, bed: FloatArray, start_frame: int, out: FloatArray) -> None:
+        """Add the looping bed, ducked under every phrase and faded in and out.
+
+        Every sample is a function of its absolute frame only (never of where a block starts), so
+        playback in small blocks and export in large ones give the same samples.
+        """
         frames = len(out)
-        offsets = np.arange(start_frame, start_frame + frames, dtype=np.int64)
-        layer = bed[offsets % len(bed)]
+        if len(self._bed_bus) != frames:
+            self._bed_bus = np.zeros(frames, dtype=np.float32)
+            self._duck_bus = np.zeros(frames, dtype=np.float32)
+        layer, duck = self._bed_bus, self._duck_bus
+        # The bed loops sample-accurately: copy it with wrap-around slices.
+        position = start_frame % len(bed)
+        filled = 0
+        while filled < frames:
+            count = min(frames - filled, len(bed) - position)
+            layer[filled : filled + count] = bed[position : position + count]
+            filled += count
+            position = 0
+
         rate = SAMPLE_RATE
         attack = DUCK_ATTACK_S * rate
         release = DUCK_RELEASE_S * rate
-        duck = np.zeros(frames, dtype=np.float64)
+        end_frame = start_frame + frames
+        duck.fill(0.0)
+        ducked = False
         low = bisect.bisect_left(plan.phrase_starts, start_frame - plan.longest - release)
         for phrase_start, phrase_end in plan.phrase_spans[low:]:
-            if phrase_start - attack > start_frame + frames:
+            if phrase_start - attack >= end_frame:
                 break
-            if phrase_end + release < start_frame:
+            lo = max(start_frame, math.ceil(phrase_start - attack))
+            hi = min(end_frame, math.ceil(phrase_end + release))
+            if hi <= lo:
                 continue
-            down = np.clip((offsets - (phrase_start - attack)) / attack, 0.0, 1.0)
-            up = np.clip(1.0 - (offsets - phrase_end) / release, 0.0, 1.0)
-            np.maximum(duck, np.minimum(down, up), out=duck)
-        total = plan.timeline.total_frames
+            # Frame numbers stay float64: float32 loses whole frames after 2**24 (12.7 min).
+            at = np.arange(lo, hi, dtype=np.float64)
+            amount = np.minimum((at - (phrase_start - attack)) / attack,
+                                1.0 - (at - phrase_end) / release)
+            np.clip(amount, 0.0, 1.0, out=amount)
+            span = duck[lo - start_frame : hi - start_frame]
+            np.maximum(span, amount.astype(np.float32), out=span)
+            ducked = True
+        if ducked:
+            # gain = 10 ** (-depth * duck / 20), computed as one exp in place.
+            duck *= np.float32(-DUCK_DEPTH_DB / 20.0 * math.log(10.0))
+            np.exp(duck, out=duck)
+            layer *= duck
+
         fade = AMBIENT_FADE_S * rate
-        envelope = np.minimum(
-            np.clip(offsets / fade, 0.0, 1.0), np.clip((total - offsets) / fade, 0.0, 1.0)
-        )
-        gain_db = -DUCK_DEPTH_DB * duck
-        gain = np.power(10.0, gain_db / 20.0) * envelope
-        target = db_to_gain(self.settings.ambient_gain_db)
-        ramp = np.linspace(self._ambient_gain, target, frames, endpoint=False)
-        self._ambient_gain = target
-        out += (layer * gain * ramp).astype(np.float32)
+        total = plan.timeline.total_frames
+        if start_frame < fade:
+            head = min(frames, math.ceil(fade) - start_frame)
+            layer[:head] *= (np.arange(start_frame, start_frame + head, dtype=np.float64)
+                             / fade).astype(np.float32)
+        if end_frame > total - fade:
+            lo = max(start_frame, math.floor(total - fade))
+            at = np.arange(lo, end_frame, dtype=np.float64)
+            layer[lo - start_frame :] *= np.clip((total - at) / fade, 0.0, 1.0).astype(np.float32)
+
+        self._ambient_gain = _apply_gain(layer, self._ambient_gain,
+                                         db_to_gain(self.settings.ambient_gain_db))
+        out += layer
 
 
 def _add_at(bus: FloatArray, bus_start: int, clip: FloatArray, clip_start: int) -> None:
