@@ -1,7 +1,7 @@
 """Benchmark 2: time from `play` to the first sound handed to PortAudio, on a real-time sink.
 
 "Play" is what `cli._cmd_play` does after parsing the script and loading the sound assets (a GUI
-has both already): `Session` + `load_cached` + `SynthesisAhead.start` + `Engine.start`, with the
+has both already): `Session` + `SynthesisAhead.start` (cached clips too) + `Engine.start`, with the
 real `PiperVoiceBackend` and a `ClipCache` in a temp dir. The clock stops in the PortAudio
 callback (wrapped for the benchmark) the first time `outdata` holds a non-zero sample.
 
@@ -69,7 +69,9 @@ def measure_play(script: Any, assets: Any, voice: Any, cache_dir: Path) -> dict[
     t0 = time.perf_counter()
     session = Session(script, pacing, Narrator(voice, ClipCache(cache_dir)), assets, mix)
     t_session = time.perf_counter()
-    found = session.load_cached()
+    # As `play` does now: cached clips are prepared on the narrator worker, in the order heard.
+    found = sum(session.narrator.cache.contains(session.narrator._key(p.text, pacing.speech_length_scale))
+                for p in session.spoken)
     t_cached = time.perf_counter()
     rate = session.pacing.speech_length_scale
     errors: list[Exception] = []
