@@ -1,0 +1,161 @@
+"""The GUI's composition root and its error boundary.
+
+Owns building everything the window needs exactly once (settings, library, narrator with its disk
+cache, sound assets) and the one place unexpected errors end up: they are written with their
+traceback to a log file in `paths.log_dir()` and shown to the person as a calm dialog in plain words,
+never as a traceback. `run_gui()` is what `cft-desktop` with no arguments runs. GUI thread, except
+`_thread_excepthook`, which runs on whichever worker thread failed and only logs and re-posts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from cft_desktop import paths
+from cft_desktop.core.library import Library
+from cft_desktop.errors import CftError
+from cft_desktop.sound.mixer import SoundAssets
+from cft_desktop.ui.main_window import WINDOW_TITLE, MainWindow, show_calm_message
+from cft_desktop.ui.settings import Settings
+from cft_desktop.voice.cache import ClipCache
+from cft_desktop.voice.narrator import Narrator
+
+LOG_FILE = "cft-desktop.log"
+log = logging.getLogger("cft_desktop")
+
+
+def default_narrator() -> Narrator:
+    """The neural voice (loaded lazily, on the narrator worker) with the on-disk clip cache."""
+    from cft_desktop.voice.piper import PiperVoiceBackend
+
+    return Narrator(PiperVoiceBackend(), ClipCache(paths.cache_dir() / "narration"))
+
+
+def build_window(
+    narrator: Narrator | None = None,
+    assets: SoundAssets | None = None,
+    library: Library | None = None,
+    settings: Settings | None = None,
+    check_sound: bool = True,
+) -> MainWindow:
+    """Everything the window needs, created once; tests pass a narrator with a stand-in voice."""
+    if QApplication.instance() is None:
+        raise RuntimeError("create the QApplication before the window")
+    return MainWindow(
+        library=library or Library(user_dir=paths.user_scripts_dir()),
+        narrator=narrator or default_narrator(),
+        assets=assets or SoundAssets.load(),
+        settings=settings or Settings(),
+        check_sound=check_sound,
+    )
+
+
+class _ErrorRelay(QObject):
+    """Carries an error from any thread to a dialog on the GUI thread (queued signal)."""
+
+    report = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parent_widget: QWidget | None = None
+        self.dialog: QMessageBox | None = None
+        self.report.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(str)
+    def _on_report(self, text: str) -> None:
+        # The dialog deletes itself when closed; shiboken knows whether it still exists.
+        if self.dialog is not None and shiboken6.isValid(self.dialog) and self.dialog.isVisible():
+            return  # one calm dialog at a time, never a cascade
+        parent = self.parent_widget
+        if parent is not None and not shiboken6.isValid(parent):
+            parent = self.parent_widget = None
+        self.dialog = show_calm_message(parent, text, _log_hint())
+
+
+_relay: _ErrorRelay | None = None
+_log_path: Path | None = None
+
+
+def _log_hint() -> str:
+    where = f" in {_log_path}" if _log_path is not None else ""
+    return f"The details were saved to the log file{where}. Your practices and settings are safe."
+
+
+def user_message(error: BaseException) -> str:
+    """Plain words for a person: our own errors say what to do; anything else stays vague."""
+    if isinstance(error, CftError):
+        return str(error)
+    return "Something unexpected happened. You can carry on, or close and reopen CFT Desktop."
+
+
+def install_error_handling(log_dir: Path | None = None) -> Path:
+    """Log to a file and turn unexpected errors into calm dialogs. Returns the log file's path."""
+    global _relay, _log_path
+    folder = log_dir or paths.log_dir()
+    _log_path = folder / LOG_FILE
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.FileHandler) and Path(h.baseFilename) == _log_path
+               for h in root.handlers):
+        handler = logging.FileHandler(_log_path, encoding="utf-8")
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+        )
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    if _relay is None:
+        _relay = _ErrorRelay()
+    sys.excepthook = _excepthook
+    threading.excepthook = _thread_excepthook
+    return _log_path
+
+
+def set_error_parent(widget: QWidget | None) -> None:
+    if _relay is not None:
+        _relay.parent_widget = widget
+
+
+def _excepthook(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    log.critical("unexpected error", exc_info=(kind, error, trace))
+    if _relay is not None:
+        _relay.report.emit(user_message(error))
+
+
+def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None:
+        return
+    log.critical("unexpected error in thread %s", getattr(args.thread, "name", "?"),
+                 exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+    if _relay is not None:
+        _relay.report.emit(user_message(args.exc_value))
+
+
+def run_gui(argv: Sequence[str] | None = None, narrator: Narrator | None = None) -> int:
+    """Open the window and run until it is closed; the exit status of the event loop."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setApplicationName("cft-desktop")
+    app.setApplicationDisplayName(WINDOW_TITLE)
+    log_path = install_error_handling()
+    log.info("starting; log at %s", log_path)
+    window = build_window(narrator=narrator)
+    set_error_parent(window)
+    window.show()
+    log.info("window shown at %d×%d", window.width(), window.height())
+    status = app.exec()
+    log.info("closed with status %s", status)
+    return int(status)

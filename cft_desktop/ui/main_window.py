@@ -1,0 +1,411 @@
+"""The main window: library, player and side panels, wired to one `Playback` controller.
+
+Owns the layout, the keyboard shortcuts (Space play/pause, Esc stop, ←/→ phrase), the tab order,
+the calm sound-output banner, applying display preferences and remembering them. Views emit
+intents; this window turns them into calls on `Playback` (which owns Session and Engine) and
+forwards the results back to the views. It also exposes the hooks other features connect to:
+
+* ``session_finished(float)`` — a practice ended; the fraction of it heard (1.0 = to the end,
+  less when stopped). Emitted for every practice that began to sound, including Ground me.
+* ``practice_finished(str, float)`` — the same moment, with the practice id (e.g. for ratings).
+* ``practice_started(str)`` — a practice's sound began.
+* ``grounding_started(str, float)`` — Ground me interrupted a practice: its id ('' if none) and the
+  fraction heard. The interrupted practice does *not* also emit ``session_finished``, so nothing
+  (such as a rating) pops up over the grounding exercise.
+
+GUI thread only.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cft_desktop.core.library import Entry, Library
+from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.script import Script
+from cft_desktop.sound.mixer import MixSettings, SoundAssets
+from cft_desktop.ui.grounding import grounding_script
+from cft_desktop.ui.library_view import LibraryView
+from cft_desktop.ui.pacing_panel import PacingPanel
+from cft_desktop.ui.playback import Playback
+from cft_desktop.ui.player_view import IDLE, PAUSED, PLAYING, PREPARING, PlayerView
+from cft_desktop.ui.settings import DisplayPrefs, Settings
+from cft_desktop.ui.theme import apply_theme, check_box_palette, palette_named, point_size
+from cft_desktop.voice.narrator import Narrator
+
+WINDOW_TITLE = "CFT Desktop"
+DEFAULT_SIZE = (1220, 780)
+
+
+class SidePanel(QScrollArea):
+    """Scrolls up and down, never sideways: always at least as wide as its content needs.
+
+    Reported through the size hints (not a fixed minimum) so it follows text size and style
+    changes by itself, and the splitter keeps the room for it.
+    """
+
+    def minimumSizeHint(self) -> QSize:
+        inner = self.widget()
+        width = inner.minimumSizeHint().width() if inner is not None else 0
+        return QSize(width + self.verticalScrollBar().sizeHint().width() + 2, 160)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint().expandedTo(QSize(0, 600))
+
+
+class SoundBanner(QFrame):
+    """A calm notice at the top of the window: no sound output, and what to check."""
+
+    check_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "banner")
+        self.label = QLabel("")
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Sound output notice")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setToolTip("About sound output. You can select and copy this text.")
+        self.check = QPushButton("Check again")
+        self.check.setAccessibleName("Check for sound output again")
+        self.check.setToolTip("Look again for speakers or headphones, e.g. after plugging them in.")
+        self.dismiss = QPushButton("Hide")
+        self.dismiss.setAccessibleName("Hide this notice")
+        self.dismiss.setToolTip("Hide this notice. Everything else keeps working.")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.check, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.dismiss, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.check.clicked.connect(self.check_requested)
+        self.dismiss.clicked.connect(self.hide)
+        self.hide()
+
+    def show_message(self, message: str) -> None:
+        self.label.setText(message)
+        self.setAccessibleDescription(message)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text()
+
+
+def show_calm_message(parent: QWidget | None, text: str, detail: str = "") -> QMessageBox:
+    """A non-blocking, quiet dialog in plain words (no traceback, no alarming icon)."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(WINDOW_TITLE)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setText(text)
+    if detail:
+        box.setInformativeText(detail)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
+class MainWindow(QMainWindow):
+    session_finished = Signal(float)
+    practice_started = Signal(str)
+    practice_finished = Signal(str, float)
+    grounding_started = Signal(str, float)
+
+    def __init__(
+        self,
+        library: Library,
+        narrator: Narrator,
+        assets: SoundAssets,
+        settings: Settings,
+        check_sound: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.settings = settings
+        self.playback = Playback(narrator, assets, self)
+        self.setWindowTitle(WINDOW_TITLE)
+        self._setup_ui(assets)
+        self._setup_shortcuts()
+        self._connect_signals()
+        self.apply_display(self.pacing_panel.display())
+        self._restore()
+        if check_sound:
+            self.playback.check_sound_output()
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _setup_ui(self, assets: SoundAssets) -> None:
+        self.banner = SoundBanner()
+        self.library_view = LibraryView(self.library)
+        self.library_view.setMinimumWidth(230)
+        self.player_view = PlayerView()
+        self.player_view.setMinimumWidth(340)
+        self.pacing_panel = PacingPanel(
+            self.settings.pacing(), self.settings.mix(), self.settings.display(),
+            sorted(assets.beds),
+        )
+        side = SidePanel()
+        side.setWidget(self.pacing_panel)
+        side.setWidgetResizable(True)
+        side.setFrameShape(QFrame.Shape.NoFrame)
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.side_panel = side
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.library_view)
+        splitter.addWidget(self.player_view)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([330, 560, 330])
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        chain: list[QWidget] = [self.library_view.list, *self.player_view.focus_chain(),
+                                *self.pacing_panel.focus_chain(), self.banner.check,
+                                self.banner.dismiss]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _setup_shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WindowShortcut
+        self._shortcuts: dict[str, QShortcut] = {}
+        for name, key, slot in (
+            ("space", Qt.Key.Key_Space, self._on_space_shortcut),
+            ("stop", Qt.Key.Key_Escape, self.stop),
+            ("previous", Qt.Key.Key_Left, self.previous_phrase),
+            ("next", Qt.Key.Key_Right, self.next_phrase),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(context)
+            shortcut.activated.connect(slot)
+            self._shortcuts[name] = shortcut
+
+    def _connect_signals(self) -> None:
+        lib, player, panel, playback = (self.library_view, self.player_view, self.pacing_panel,
+                                        self.playback)
+        lib.selected.connect(self._on_library_selected)
+        lib.activated.connect(self._on_library_activated)
+        player.play_requested.connect(self.play)
+        player.pause_requested.connect(self.pause)
+        player.stop_requested.connect(self.stop)
+        player.previous_requested.connect(self.previous_phrase)
+        player.next_requested.connect(self.next_phrase)
+        player.ground_requested.connect(self.ground_me)
+        panel.pacing_changed.connect(self._on_panel_pacing_changed)
+        panel.mix_changed.connect(self._on_panel_mix_changed)
+        panel.display_changed.connect(self._on_panel_display_changed)
+        playback.state_changed.connect(self._on_playback_state_changed)
+        # Direct listeners, not signals: these run 60 times a second (see playback.py on why).
+        playback.add_position_listener(self._on_playback_position)
+        playback.add_preparation_listener(player.show_preparation)
+        playback.started.connect(self.practice_started)
+        playback.finished.connect(self._on_playback_finished)
+        playback.device_missing.connect(self.banner.show_message)
+        playback.device_found.connect(self.banner.hide)
+        playback.failed.connect(self._on_playback_failed)
+        self.banner.check_requested.connect(self._on_banner_check_requested)
+
+    def _restore(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        last = self.settings.last_practice()
+        if not (last and self.library_view.select(last)):
+            self.library_view.select_first()
+        self._on_library_selected_entry(self.library_view.current_entry())
+        self.library_view.list.setFocus()
+
+    # -- public actions (the shortcuts and buttons call these; tests may too) ---------------------
+
+    @Slot()
+    def play(self) -> None:
+        """Start the chosen practice, or continue the paused one."""
+        entry = self.library_view.current_entry()
+        state = self.playback.state
+        if state in (PLAYING, PREPARING):
+            return
+        if state == PAUSED:
+            if entry is None or entry.script is None or entry.id == self.playback.practice_id:
+                self.playback.resume()
+                return
+            self.playback.stop()  # a different practice was chosen while paused
+        if entry is None or entry.script is None:
+            return
+        self.start_practice(entry.script)
+
+    @Slot()
+    def pause(self) -> None:
+        self.playback.pause()
+
+    @Slot()
+    def toggle_play(self) -> None:
+        if self.playback.state in (PLAYING, PREPARING):
+            self.pause()
+        else:
+            self.play()
+
+    @Slot()
+    def stop(self) -> None:
+        self.playback.stop()
+
+    @Slot()
+    def previous_phrase(self) -> None:
+        self.playback.step_phrase(forward=False)
+
+    @Slot()
+    def next_phrase(self) -> None:
+        self.playback.step_phrase(forward=True)
+
+    @Slot()
+    def ground_me(self) -> None:
+        """Fade the practice out and play the short eyes-open grounding practice instead."""
+        interrupted = self.playback.stop(emit_finished=False)
+        practice, heard = interrupted if interrupted is not None else ("", 0.0)
+        self.grounding_started.emit(practice, heard)
+        self.start_practice(grounding_script(self.library))
+
+    def start_practice(self, script: Script) -> None:
+        self.player_view.show_practice(Entry(script.source, builtin=True, script=script))
+        self.playback.start(script, self.pacing_panel.pacing(), self.pacing_panel.mix())
+
+    def apply_display(self, prefs: DisplayPrefs) -> None:
+        palette = palette_named(prefs.theme)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, palette, prefs.large_text)
+        self.library_view.set_palette(palette)
+        self.library_view.relayout()
+        self.pacing_panel.set_labels_above(prefs.large_text)
+        boxes = check_box_palette(palette)
+        for box in self.findChildren(QCheckBox):
+            box.setPalette(boxes)
+        self.player_view.apply_display(palette, point_size(prefs.large_text), prefs.pacer_colour,
+                                       prefs.reduced_motion)
+        self.player_view.set_caption_visible(prefs.caption_visible)
+        self.side_panel.updateGeometry()
+        # Once the new sizes are known, give width the side panel no longer needs to the player.
+        QTimer.singleShot(0, self._fit_side_panel)
+
+    def _fit_side_panel(self) -> None:
+        needed = self.side_panel.minimumSizeHint().width()
+        library, player, side = self.splitter.sizes()
+        if side != needed and player > 0:
+            self.splitter.setSizes([library, max(0, player + side - needed), needed])
+
+    # -- Qt events ------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        entry = self.library_view.current_entry()
+        if entry is not None and entry.ok:
+            self.settings.set_last_practice(entry.id)
+        self.settings.set_pacing(self.pacing_panel.pacing())
+        self.settings.set_mix(self.pacing_panel.mix())
+        self.settings.set_display(self.pacing_panel.display())
+        self.settings.sync()
+        self.playback.shutdown()
+        super().closeEvent(event)
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_space_shortcut(self) -> None:
+        # A window-wide Space would otherwise swallow Space meant for a focused button or box.
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractButton) and focus.isEnabled() and focus.window() is self:
+            focus.click()
+        elif isinstance(focus, QComboBox) and focus.window() is self:
+            focus.showPopup()
+        else:
+            self.toggle_play()
+
+    @Slot(str)
+    def _on_library_selected(self, key: str) -> None:
+        self._on_library_selected_entry(self.library_view.entry(key))
+
+    def _on_library_selected_entry(self, entry: Entry | None) -> None:
+        self.player_view.set_can_play(entry is not None and entry.ok)
+        if self.playback.state == IDLE:
+            self.player_view.show_practice(entry)
+        if entry is not None and entry.ok:
+            self.settings.set_last_practice(entry.id)
+
+    @Slot(str)
+    def _on_library_activated(self, key: str) -> None:
+        if self.playback.state in (PLAYING, PREPARING) and key == self.playback.practice_id:
+            return
+        if self.playback.state != IDLE and key != self.playback.practice_id:
+            self.playback.stop()
+        self.play()
+
+    @Slot(object)
+    def _on_panel_pacing_changed(self, pacing: Pacing) -> None:
+        self.playback.change_pacing(pacing)
+        self.settings.set_pacing(pacing)
+
+    @Slot(object)
+    def _on_panel_mix_changed(self, mix: MixSettings) -> None:
+        self.playback.change_mix(mix)
+        self.settings.set_mix(mix)
+
+    @Slot(object)
+    def _on_panel_display_changed(self, prefs: DisplayPrefs) -> None:
+        self.apply_display(prefs)
+        self.settings.set_display(prefs)
+
+    @Slot(str)
+    def _on_playback_state_changed(self, state: str) -> None:
+        self.player_view.set_state(state)
+        if state == IDLE:
+            self.player_view.hide_preparation()
+            self.player_view.show_practice(self.library_view.current_entry())
+
+    def _on_playback_position(self, frame: int) -> None:
+        session = self.playback.session
+        if session is not None:
+            self.player_view.show_position(session.timeline, frame)
+
+    @Slot(str, float)
+    def _on_playback_finished(self, practice: str, heard: float) -> None:
+        self.practice_finished.emit(practice, heard)
+        self.session_finished.emit(heard)
+
+    @Slot(str)
+    def _on_playback_failed(self, message: str) -> None:
+        self._last_dialog = show_calm_message(self, message)
+
+    @Slot()
+    def _on_banner_check_requested(self) -> None:
+        self.playback.check_sound_output(reinitialise=True)

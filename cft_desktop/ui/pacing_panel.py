@@ -1,0 +1,452 @@
+"""The side panels: live breathing pace, voice and background sound, and display comfort.
+
+Owns the controls a therapist (or client) adjusts, and guarantees that every value they can enter is
+valid: each spin box has exactly the range `core.pacing` allows, breaths per minute move in steps of
+0.5, and the holds' maxima shrink as the breath quickens so the holds can never leave less than a
+second to breathe. It only emits intents: `pacing_changed(Pacing)`, `mix_changed(MixSettings)` and
+`display_changed(DisplayPrefs)`; the window applies them (from the next breath or phrase boundary
+while playing). GUI thread only.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cft_desktop.core.pacing import (
+    BPM_RANGE,
+    HOLD_RANGE_S,
+    MIN_PHASE_S,
+    PAUSE_SCALE_RANGE,
+    SPEECH_LENGTH_SCALE_RANGE,
+    Pacing,
+)
+from cft_desktop.errors import PacingError
+from cft_desktop.sound.mixer import MixSettings
+from cft_desktop.ui.settings import AMBIENT_GAIN_RANGE_DB, VOICE_GAIN_RANGE_DB, DisplayPrefs
+from cft_desktop.ui.theme import PACER_PRESETS
+
+BPM_STEP = 0.5
+HOLD_STEP_S = 0.5
+# (label, inhale parts, exhale parts); "Free ratio" lets the out-breath be any 0.5–4 × the in-breath,
+# which is exactly the inhale share 1:4 … 2:1 that `Pacing` accepts.
+RATIO_CHOICES = (("1:1", 1.0, 1.0), ("2:3", 2.0, 3.0), ("1:2", 1.0, 2.0))
+FREE_RATIO = "Free ratio"
+FREE_RATIO_RANGE = (0.5, 4.0)
+BACKGROUND_NAMES = {"rain": "Rain", "drone": "Soft drone", "waves": "Waves"}
+CUSTOM_COLOUR = "Your own colour"
+
+
+class StepSpinBox(QDoubleSpinBox):
+    """A spin box whose typed values snap to its step (6.3 breaths per minute becomes 6.5)."""
+
+    def valueFromText(self, text: str) -> float:
+        value = super().valueFromText(text)
+        step = self.singleStep()
+        return round(round(value / step) * step, self.decimals())
+
+
+class _SpaceGoesToWindow(QObject):
+    """A space is never part of a number, so in a spin box it stays the play/pause key."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Filtering out the override (returning True) lets the window's Space shortcut fire.
+        return (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Space
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        )
+
+
+def max_total_hold_s(bpm: float, inhale_share: float) -> float:
+    """The largest hold-in + hold-out that still leaves `MIN_PHASE_S` for the shorter breath."""
+    cycle_s = 60.0 / bpm
+    return max(0.0, cycle_s - MIN_PHASE_S / min(inhale_share, 1.0 - inhale_share))
+
+
+def _floor_step(value: float, step: float) -> float:
+    return math.floor(value / step + 1e-9) * step
+
+
+class PacingPanel(QWidget):
+    pacing_changed = Signal(object)
+    mix_changed = Signal(object)
+    display_changed = Signal(object)
+
+    def __init__(
+        self,
+        pacing: Pacing,
+        mix: MixSettings,
+        display: DisplayPrefs,
+        backgrounds: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._pacing = pacing
+        self._mix = mix
+        self._display = display
+        self._updating = False
+        self._space_filter = _SpaceGoesToWindow(self)
+        self._setup_ui(backgrounds)
+        self._load(pacing, mix, display)
+        self._connect_signals()
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _spin(self, name: str, tip: str, low: float, high: float, step: float,
+              decimals: int = 1, suffix: str = "") -> QDoubleSpinBox:
+        spin = StepSpinBox()
+        spin.setRange(low, high)
+        spin.setSingleStep(step)
+        spin.setDecimals(decimals)
+        spin.setSuffix(suffix)
+        spin.setAccessibleName(name)
+        spin.setToolTip(tip)
+        spin.setKeyboardTracking(False)  # apply a typed value when it is complete, not per digit
+        spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        spin.installEventFilter(self._space_filter)
+        return spin
+
+    def _int_spin(self, name: str, tip: str, low: int, high: int, suffix: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setSuffix(suffix)
+        spin.setAccessibleName(name)
+        spin.setToolTip(tip)
+        spin.setKeyboardTracking(False)
+        spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        spin.installEventFilter(self._space_filter)
+        return spin
+
+    def _setup_ui(self, backgrounds: list[str]) -> None:
+        self.bpm = self._spin(
+            "Breaths per minute",
+            "How many breaths in a minute, 3 to 12. About 6 feels soothing for many people; "
+            "choose more if slow breathing is uncomfortable. Changes apply from the next breath.",
+            *BPM_RANGE, BPM_STEP,
+        )
+        self.ratio = QComboBox()
+        for label, _inhale, _exhale in RATIO_CHOICES:
+            self.ratio.addItem(label)
+        self.ratio.addItem(FREE_RATIO)
+        self.ratio.setAccessibleName("Inhale to exhale ratio")
+        self.ratio.setToolTip(
+            "How long the out-breath is compared with the in-breath: 1:1 even, 2:3 a longer "
+            "out-breath, 1:2 an out-breath twice as long, or a free ratio of your own. A longer "
+            "out-breath is usually more calming."
+        )
+        self.free_ratio = self._spin(
+            "Out-breath length, times the in-breath",
+            "With a free ratio: how many times longer the out-breath is than the in-breath "
+            "(0.5 to 4).",
+            *FREE_RATIO_RANGE, 0.1,
+        )
+        self.free_ratio.setPrefix("1 : ")
+        self.hold_in = self._spin(
+            "Hold after breathing in",
+            "An optional rest after the in-breath, 0 to 4 seconds. Leave at 0 if holding feels "
+            "uncomfortable.",
+            *HOLD_RANGE_S, HOLD_STEP_S, suffix=" s",
+        )
+        self.hold_out = self._spin(
+            "Hold after breathing out",
+            "An optional rest after the out-breath, 0 to 4 seconds.",
+            *HOLD_RANGE_S, HOLD_STEP_S, suffix=" s",
+        )
+        self.pause_scale = self._spin(
+            "Pause length",
+            "Stretches the silences between phrases: 1 is as written, 2 is twice as long. "
+            "Applies from the next phrase.",
+            *PAUSE_SCALE_RANGE, 0.1, suffix=" ×",
+        )
+        self.speech_rate = self._spin(
+            "Speech rate",
+            "How slowly the voice speaks: 1 is the voice's own pace, larger numbers are slower. "
+            "The narration is prepared again at the new pace while the practice goes on.",
+            *SPEECH_LENGTH_SCALE_RANGE, 0.1, suffix=" ×",
+        )
+        self.voice_volume = self._int_spin(
+            "Voice volume", "Loudness of the voice, in decibels (0 is as recorded).",
+            *VOICE_GAIN_RANGE_DB, " dB",
+        )
+        self.background = QComboBox()
+        self.background.addItem("None", None)
+        for name in backgrounds:
+            self.background.addItem(BACKGROUND_NAMES.get(name, name.capitalize()), name)
+        self.background.setAccessibleName("Background sound")
+        self.background.setToolTip(
+            "A quiet sound under the voice. It softens while the voice speaks."
+        )
+        self.background_volume = self._int_spin(
+            "Background volume", "Loudness of the background sound, in decibels (0 is as made).",
+            *AMBIENT_GAIN_RANGE_DB, " dB",
+        )
+
+        self.colour = QComboBox()
+        for label, value in PACER_PRESETS:
+            self.colour.addItem(label, value)
+        self.colour.setAccessibleName("Pacer colour")
+        self.colour.setToolTip(
+            "Your compassionate colour: a colour you link with warmth and kindness, used for the "
+            "breathing pacer."
+        )
+        self.choose_colour = QPushButton("Choose…")
+        self.choose_colour.setAccessibleName("Choose your own pacer colour")
+        self.choose_colour.setToolTip("Pick any colour for the breathing pacer.")
+        self.dark = QCheckBox("Dark theme")
+        self.dark.setAccessibleName("Dark theme")
+        self.dark.setToolTip("Light text on a dark background, easier on the eyes in a dim room.")
+        self.large_text = QCheckBox("Large text")
+        self.large_text.setAccessibleName("Large text")
+        self.large_text.setToolTip("Make all the text larger.")
+        self.reduced_motion = QCheckBox("Reduce motion")
+        self.reduced_motion.setAccessibleName("Reduce motion")
+        self.reduced_motion.setToolTip(
+            "Instead of a growing and shrinking circle, the pacer fills a bar and counts seconds."
+        )
+        self.show_caption = QCheckBox("Show the words")
+        self.show_caption.setAccessibleName("Show the words")
+        self.show_caption.setToolTip("Show or hide the words being spoken, under the pacer.")
+
+        breathing = QGroupBox("Breathing")
+        form = QFormLayout(breathing)
+        form.addRow(_label("Breaths per minute", self.bpm), self.bpm)
+        form.addRow(_label("In-breath : out-breath", self.ratio), self.ratio)
+        form.addRow(_label("Free ratio", self.free_ratio), self.free_ratio)
+        form.addRow(_label("Hold after in", self.hold_in), self.hold_in)
+        form.addRow(_label("Hold after out", self.hold_out), self.hold_out)
+
+        voice = QGroupBox("Pauses and voice")
+        form = QFormLayout(voice)
+        form.addRow(_label("Pause length", self.pause_scale), self.pause_scale)
+        form.addRow(_label("Speech rate (larger is slower)", self.speech_rate), self.speech_rate)
+
+        sound = QGroupBox("Sound")
+        form = QFormLayout(sound)
+        form.addRow(_label("Voice volume", self.voice_volume), self.voice_volume)
+        form.addRow(_label("Background", self.background), self.background)
+        form.addRow(_label("Background volume", self.background_volume), self.background_volume)
+
+        display = QGroupBox("Display")
+        form = QFormLayout(display)
+        colour_row = QHBoxLayout()
+        colour_row.setContentsMargins(0, 0, 0, 0)
+        colour_row.addWidget(self.colour, 1)
+        colour_row.addWidget(self.choose_colour)
+        # Kept as an attribute: with a layout as the field, PySide does not take ownership of the
+        # label and it would be garbage-collected (and vanish from the form).
+        self._colour_label = _label("Pacer colour", self.colour)
+        # A short label: wrapping it lets the form squeeze it to nothing beside a stretching row.
+        self._colour_label.setWordWrap(False)
+        form.addRow(self._colour_label, colour_row)
+        for box in (self.dark, self.large_text, self.reduced_motion, self.show_caption):
+            form.addRow(box)
+
+        self._forms: list[QFormLayout] = []
+        for box in (breathing, voice, sound, display):
+            form = box.layout()
+            assert isinstance(form, QFormLayout)
+            self._forms.append(form)
+        for box in (breathing, voice, sound, display):
+            box.layout().setSpacing(8)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.addWidget(breathing)
+        layout.addWidget(voice)
+        layout.addWidget(sound)
+        layout.addWidget(display)
+        layout.addStretch(1)
+
+    def set_labels_above(self, above: bool) -> None:
+        """With large text each label goes above its field, so the panel need not grow wider."""
+        policy = (QFormLayout.RowWrapPolicy.WrapAllRows if above
+                  else QFormLayout.RowWrapPolicy.DontWrapRows)
+        for form in self._forms:
+            form.setRowWrapPolicy(policy)
+
+    def focus_chain(self) -> list[QWidget]:
+        return [self.bpm, self.ratio, self.free_ratio, self.hold_in, self.hold_out,
+                self.pause_scale, self.speech_rate, self.voice_volume, self.background,
+                self.background_volume, self.colour, self.choose_colour, self.dark,
+                self.large_text, self.reduced_motion, self.show_caption]
+
+    def _connect_signals(self) -> None:
+        for spin in (self.bpm, self.free_ratio, self.hold_in, self.hold_out, self.pause_scale,
+                     self.speech_rate):
+            spin.valueChanged.connect(self._on_pacing_edited)
+        self.ratio.currentIndexChanged.connect(self._on_pacing_edited)
+        self.voice_volume.valueChanged.connect(self._on_mix_edited)
+        self.background.currentIndexChanged.connect(self._on_mix_edited)
+        self.background_volume.valueChanged.connect(self._on_mix_edited)
+        self.colour.currentIndexChanged.connect(self._on_display_edited)
+        self.dark.toggled.connect(self._on_display_edited)
+        self.large_text.toggled.connect(self._on_display_edited)
+        self.reduced_motion.toggled.connect(self._on_display_edited)
+        self.show_caption.toggled.connect(self._on_display_edited)
+        self.choose_colour.clicked.connect(self._on_choose_colour_clicked)
+
+    # -- values ---------------------------------------------------------------------------------
+
+    def pacing(self) -> Pacing:
+        return self._pacing
+
+    def mix(self) -> MixSettings:
+        return self._mix
+
+    def display(self) -> DisplayPrefs:
+        return self._display
+
+    def _load(self, pacing: Pacing, mix: MixSettings, display: DisplayPrefs) -> None:
+        self._updating = True
+        try:
+            self.bpm.setValue(pacing.bpm)
+            choice = next(
+                (i for i, (_l, inhale, exhale) in enumerate(RATIO_CHOICES)
+                 if math.isclose(pacing.inhale_parts / pacing.exhale_parts, inhale / exhale)),
+                len(RATIO_CHOICES),
+            )
+            self.ratio.setCurrentIndex(choice)
+            self.free_ratio.setValue(pacing.exhale_parts / pacing.inhale_parts)
+            self.free_ratio.setEnabled(choice == len(RATIO_CHOICES))
+            self.hold_in.setValue(pacing.hold_in_s)
+            self.hold_out.setValue(pacing.hold_out_s)
+            self._limit_holds()
+            self.pause_scale.setValue(pacing.pause_scale)
+            self.speech_rate.setValue(pacing.speech_length_scale)
+            self.voice_volume.setValue(round(mix.voice_gain_db))
+            index = self.background.findData(mix.ambient)
+            self.background.setCurrentIndex(max(0, index))
+            self.background_volume.setValue(round(mix.ambient_gain_db))
+            self.background_volume.setEnabled(self.background.currentData() is not None)
+            self._select_colour(display.pacer_colour)
+            self.dark.setChecked(display.theme == "dark")
+            self.large_text.setChecked(display.large_text)
+            self.reduced_motion.setChecked(display.reduced_motion)
+            self.show_caption.setChecked(display.caption_visible)
+        finally:
+            self._updating = False
+
+    def _ratio_parts(self) -> tuple[float, float]:
+        index = self.ratio.currentIndex()
+        if 0 <= index < len(RATIO_CHOICES):
+            return RATIO_CHOICES[index][1], RATIO_CHOICES[index][2]
+        return 1.0, round(self.free_ratio.value(), 2)
+
+    def _limit_holds(self) -> None:
+        """Shrink the holds (out first) so the breath keeps at least a second each way."""
+        inhale, exhale = self._ratio_parts()
+        total = _floor_step(max_total_hold_s(self.bpm.value(), inhale / (inhale + exhale)),
+                            HOLD_STEP_S)
+        hold_in, hold_out = self.hold_in.value(), self.hold_out.value()
+        if hold_in + hold_out > total:
+            hold_out = max(0.0, total - hold_in)
+            hold_in = min(hold_in, total - hold_out)
+        self.hold_in.setMaximum(min(HOLD_RANGE_S[1], max(0.0, total - hold_out)))
+        self.hold_out.setMaximum(min(HOLD_RANGE_S[1], max(0.0, total - hold_in)))
+        self.hold_in.setValue(hold_in)
+        self.hold_out.setValue(hold_out)
+
+    def _select_colour(self, value: str) -> None:
+        index = self.colour.findData(value)
+        if index < 0:
+            custom = self.colour.findText(CUSTOM_COLOUR)
+            if custom < 0:
+                self.colour.addItem(CUSTOM_COLOUR, value)
+                custom = self.colour.count() - 1
+            else:
+                self.colour.setItemData(custom, value)
+            index = custom
+        self.colour.setCurrentIndex(index)
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    def _on_pacing_edited(self, *_args: object) -> None:
+        if self._updating:
+            return
+        self._updating = True
+        try:
+            self.free_ratio.setEnabled(self.ratio.currentIndex() == len(RATIO_CHOICES))
+            self._limit_holds()
+            inhale, exhale = self._ratio_parts()
+            try:
+                pacing = self._pacing.with_changes(
+                    bpm=self.bpm.value(),
+                    inhale_parts=inhale,
+                    exhale_parts=exhale,
+                    hold_in_s=self.hold_in.value(),
+                    hold_out_s=self.hold_out.value(),
+                    pause_scale=round(self.pause_scale.value(), 2),
+                    speech_length_scale=round(self.speech_rate.value(), 2),
+                )
+            except PacingError:
+                # The ranges above make this unreachable; if it happens, keep the last good pace.
+                self._load(self._pacing, self._mix, self._display)
+                return
+        finally:
+            self._updating = False
+        if pacing != self._pacing:
+            self._pacing = pacing
+            self.pacing_changed.emit(pacing)
+
+    def _on_mix_edited(self, *_args: object) -> None:
+        if self._updating:
+            return
+        ambient = self.background.currentData()
+        self.background_volume.setEnabled(ambient is not None)
+        mix = MixSettings(
+            voice_gain_db=float(self.voice_volume.value()),
+            cue_gain_db=self._mix.cue_gain_db,
+            inhale_cue=self._mix.inhale_cue,
+            exhale_cue=self._mix.exhale_cue,
+            bell=self._mix.bell,
+            ambient=ambient,
+            ambient_gain_db=float(self.background_volume.value()),
+        )
+        if mix != self._mix:
+            self._mix = mix
+            self.mix_changed.emit(mix)
+
+    def _on_display_edited(self, *_args: object) -> None:
+        if self._updating:
+            return
+        display = self._display.with_changes(
+            theme="dark" if self.dark.isChecked() else "light",
+            large_text=self.large_text.isChecked(),
+            reduced_motion=self.reduced_motion.isChecked(),
+            caption_visible=self.show_caption.isChecked(),
+            pacer_colour=str(self.colour.currentData()),
+        )
+        if display != self._display:
+            self._display = display
+            self.display_changed.emit(display)
+
+    def _on_choose_colour_clicked(self) -> None:
+        chosen = QColorDialog.getColor(QColor(self._display.pacer_colour), self.window(),
+                                       "Choose your compassionate colour")
+        if chosen.isValid():
+            self._select_colour(chosen.name())
+
+
+def _label(text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    label.setWordWrap(True)
+    return label

@@ -1,0 +1,448 @@
+"""Playback control for the window: one practice's Session, its Engine and its narration worker.
+
+Owns the life of a playing practice on the GUI thread: building the `Session`, taking cached
+narration, synthesising the rest ahead on a worker (`SynthesisAhead`), starting the `Engine` once the
+first phrases are ready, polling the engine's audio clock every ~16 ms for the listeners, live
+pacing and mix changes, phrase steps, stop and completion, and checking for a sound output.
+
+Threads: everything here runs on the GUI thread except the callbacks given to `SynthesisAhead` and
+the device check, which run on worker threads. Those never touch a widget or this object's state:
+they call the thread-safe `Session.accept_clip` and post a `_WorkerNews` event to this QObject
+(`QCoreApplication.postEvent` is thread-safe), so Qt delivers it on the GUI thread, queued exactly
+like a cross-thread signal. A generation number on every message lets stale news from a cancelled
+worker be dropped.
+
+Why events and listeners rather than signals on the busy paths: PySide6-Essentials 6.12.0 drops a
+reference to `None` on every void Qt call and to `True` on every Python-side `Signal.emit()`, which
+aborts the interpreter within minutes of playing (pyproject pins below 6.12; tests/ui/test_pyside_leaks.py
+checks the installed version). Direct calls and posted events keep the 60-per-second path lean
+either way; the rarer state signals stay signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
+
+from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.script import Script
+from cft_desktop.errors import AudioDeviceError, CftError
+from cft_desktop.session import Session
+from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray
+from cft_desktop.sound.engine import NO_DEVICE_MESSAGE, Engine, output_devices
+from cft_desktop.sound.mixer import MixSettings, SoundAssets
+from cft_desktop.ui.player_view import IDLE, PAUSED, PLAYING, PREPARING
+from cft_desktop.voice.narrator import ClipRequest, Narrator, SynthesisAhead
+
+log = logging.getLogger(__name__)
+
+# The timer only asks for a repaint; the position always comes from the engine's clock.
+FRAME_INTERVAL_MS = 16
+# Start the sound once the phrases of the first few seconds are ready ("the first phrase or two");
+# the voice runs ~14x faster than real time, so it stays ahead from there.
+PREROLL_FRAMES = 6 * SAMPLE_RATE
+# The engine's position is re-anchored on each block's DAC time, so it can step back a few
+# milliseconds at a block boundary. A backward step smaller than this is clock jitter, and the
+# listeners keep the last frame instead of moving the pacer back; a seek is far larger.
+JITTER_FRAMES = SAMPLE_RATE // 10
+# After the last block is handed to the sound card it still has to come out of the speaker.
+FINISH_DELAY_MS = 700
+
+
+def plain_device_message(error: BaseException) -> str:
+    """The engine's message without PortAudio's technical details (those go to the log)."""
+    text = str(error)
+    return text.split(" (Details:")[0] if text.startswith(NO_DEVICE_MESSAGE) else text
+
+
+class _WorkerNews(QEvent):
+    """News from a worker thread, posted to the Playback object and handled on the GUI thread."""
+
+    TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, kind: str, generation: int, payload: tuple[object, ...]) -> None:
+        super().__init__(_WorkerNews.TYPE)
+        self.kind = kind  # "clip", "progress", "failed" or "devices"
+        self.generation = generation
+        self.payload = payload
+
+
+PositionListener = Callable[[int], None]
+PreparationListener = Callable[[int, int], None]
+
+
+class Playback(QObject):
+    """Listeners: `add_position_listener(f)` gets the timeline frame heard now (from the audio
+    clock) on every poll; `add_preparation_listener(f)` gets (done, total) narration progress, with
+    done >= total meaning nothing is being prepared any more."""
+
+    state_changed = Signal(str)
+    started = Signal(str)  # practice id, when its sound starts
+    finished = Signal(str, float)  # practice id, fraction heard (1.0 = to the end)
+    device_missing = Signal(str)
+    device_found = Signal()
+    device_checked = Signal(bool)  # a sound-output check finished: was any output found
+    failed = Signal(str)  # a calm message; the details are in the log
+
+    def __init__(self, narrator: Narrator, assets: SoundAssets, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.narrator = narrator
+        self.assets = assets
+        self._session: Session | None = None
+        self._engine: Engine | None = None
+        self._ahead: SynthesisAhead | None = None
+        self._retired: list[SynthesisAhead] = []
+        self._generation = 0
+        self._state = IDLE
+        self._autostart = False
+        self._finishing = False
+        self._shown_frame = -1
+        self._probe: threading.Thread | None = None
+        self._position_listeners: list[PositionListener] = []
+        self._preparation_listeners: list[PreparationListener] = []
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(FRAME_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # -- listeners ------------------------------------------------------------------------------
+
+    def add_position_listener(self, listener: PositionListener) -> None:
+        self._position_listeners.append(listener)
+
+    def add_preparation_listener(self, listener: PreparationListener) -> None:
+        self._preparation_listeners.append(listener)
+
+    def _tell_position(self, frame: int) -> None:
+        for listener in self._position_listeners:
+            listener(frame)
+
+    def _tell_preparation(self, done: int, total: int) -> None:
+        for listener in self._preparation_listeners:
+            listener(done, total)
+
+    def _post(self, kind: str, generation: int, *payload: object) -> None:
+        """Any thread: queue news for the GUI thread (Qt takes ownership of the event)."""
+        QCoreApplication.postEvent(self, _WorkerNews(kind, generation, payload))
+
+    # -- read-only state ------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def session(self) -> Session | None:
+        return self._session
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    @property
+    def practice_id(self) -> str:
+        return self._session.script.id if self._session is not None else ""
+
+    def position_frame(self) -> int:
+        return self._engine.position_frame() if self._engine is not None else 0
+
+    def fraction_heard(self) -> float:
+        if self._session is None or self._engine is None:
+            return 0.0
+        total = self._session.timeline.total_frames
+        return min(1.0, max(0.0, self._engine.position_frame() / total)) if total > 0 else 0.0
+
+    # -- control --------------------------------------------------------------------------------
+
+    def start(self, script: Script, pacing: Pacing, mix: MixSettings) -> None:
+        """Prepare `script` and play it as soon as its first phrases are ready."""
+        self.discard()
+        # A copy: the mixer reads its settings on the render thread; we write them field by field.
+        session = Session(script, pacing, self.narrator, self.assets, replace(mix))
+        # Cached clips are taken here, on the GUI thread (under a millisecond a phrase), so a
+        # practice heard before starts at once, with no "Preparing" bar flashing up.
+        session.load_cached()
+        self._session = session
+        self._autostart = True
+        self._finishing = False
+        self._set_state(PREPARING)
+        missing = session.missing()
+        if missing:
+            self._synthesise(missing, pacing.speech_length_scale)
+        self._maybe_start_engine()
+
+    def pause(self) -> None:
+        if self._state == PLAYING and self._engine is not None:
+            self._engine.pause()
+            self._timer.stop()
+            self._set_state(PAUSED)
+            self._tell_position(self._engine.position_frame())
+        elif self._state == PREPARING:
+            self._autostart = False
+            self._set_state(PAUSED)
+
+    def resume(self) -> None:
+        if self._state != PAUSED:
+            return
+        if self._engine is not None:
+            self._engine.resume()
+            self._set_state(PLAYING)
+            self._timer.start()
+        else:
+            self._autostart = True
+            self._set_state(PREPARING)
+            self._maybe_start_engine()
+
+    def stop(self, emit_finished: bool = True) -> tuple[str, float] | None:
+        """Fade out and end the practice. Returns (practice id, fraction heard) if it had begun."""
+        if self._session is None:
+            return None
+        practice = self._session.script.id
+        heard = self.fraction_heard() if self._engine is not None else None
+        self.discard()
+        if heard is None:
+            return None
+        if emit_finished:
+            self.finished.emit(practice, heard)
+        return practice, heard
+
+    def discard(self) -> None:
+        """End whatever is loaded without reporting it (a new practice replaces it)."""
+        self._timer.stop()
+        self._cancel_synthesis()
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.stop(fade=True)
+        self._session = None
+        self._autostart = False
+        self._finishing = False
+        if self._state != IDLE:
+            self._set_state(IDLE)
+
+    def step_phrase(self, forward: bool) -> None:
+        engine, session = self._engine, self._session
+        if engine is None or session is None or self._state not in (PLAYING, PAUSED):
+            return
+        frame = engine.position_frame()
+        target = session.phrase_start_after(frame) if forward else session.phrase_start_before(frame)
+        if target is None:
+            return
+        engine.seek(target)
+        self._shown_frame = -1
+        if self._state == PAUSED:
+            # Paused: the clock stands still, so show the new place now.
+            self._tell_position(target)
+
+    def change_pacing(self, pacing: Pacing) -> None:
+        """Apply from the next breath or phrase boundary; a new speech rate re-synthesises."""
+        session = self._session
+        if session is None:
+            return
+        old_rate = session.pacing.speech_length_scale
+        session.change_pacing(pacing)
+        if pacing.speech_length_scale != old_rate:
+            self._synthesise(session.missing(), pacing.speech_length_scale)
+        if self._state == PAUSED and self._engine is not None:
+            self._tell_position(self._engine.position_frame())
+
+    def change_mix(self, mix: MixSettings) -> None:
+        """Plain attribute writes; the mixer picks them up at its next block and ramps the gain."""
+        session = self._session
+        if session is None:
+            return
+        settings = session.mixer.settings
+        settings.voice_gain_db = mix.voice_gain_db
+        settings.ambient_gain_db = mix.ambient_gain_db
+        settings.ambient = mix.ambient
+
+    def check_sound_output(self, reinitialise: bool = False) -> None:
+        """Look for an output device on a worker thread; answers with device_found/missing.
+
+        `reinitialise` makes PortAudio list devices afresh (one plugged in since start); only
+        while no stream is open, because re-initialising closes every stream.
+        """
+        if self._probe is not None and self._probe.is_alive():
+            return
+        reinitialise = reinitialise and self._engine is None
+        post = self._post
+
+        def probe() -> None:  # worker thread: no widgets, only posted news
+            try:
+                if reinitialise:
+                    import sounddevice
+
+                    sounddevice._terminate()
+                    sounddevice._initialize()
+                found = output_devices()
+                post("devices", 0, bool(found), "" if found else NO_DEVICE_MESSAGE)
+            except AudioDeviceError as exc:
+                post("devices", 0, False, str(exc))
+            except Exception:
+                log.exception("checking for sound output failed")
+                post("devices", 0, False, NO_DEVICE_MESSAGE)
+
+        self._probe = threading.Thread(target=probe, name="device-check", daemon=True)
+        self._probe.start()
+
+    def wait_for_device_check(self, timeout_s: float = 10.0) -> None:
+        if self._probe is not None:
+            self._probe.join(timeout_s)
+
+    def shutdown(self) -> None:
+        """Window closing: silence, stop workers, wait briefly for them."""
+        self.discard()
+        self.wait_for_device_check(5.0)
+        for ahead in self._retired:
+            ahead.join(2.0)
+        self._retired.clear()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _steady(self, frame: int) -> int:
+        if 0 < self._shown_frame - frame < JITTER_FRAMES:
+            return self._shown_frame
+        self._shown_frame = frame
+        return frame
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self.state_changed.emit(state)
+
+    def _synthesise(self, requests: list[ClipRequest], rate: float) -> None:
+        self._cancel_synthesis()
+        session = self._session
+        if session is None or not requests:
+            self._tell_preparation(0, 0)
+            return
+        self._generation += 1
+        generation = self._generation
+        post = self._post
+
+        # These three run on the narrator worker thread.
+        def on_ready(index: int, clip: FloatArray) -> None:
+            session.accept_clip(index, clip, rate)
+            post("clip", generation, index)
+
+        def on_progress(done: int, total: int) -> None:
+            post("progress", generation, done, total)
+
+        def on_error(exc: Exception) -> None:
+            log.error("narration could not be prepared", exc_info=exc)
+            message = str(exc) if isinstance(exc, CftError) else (
+                "The narration could not be prepared. The details are in the log file."
+            )
+            post("failed", generation, message)
+
+        self._ahead = SynthesisAhead(session.narrator, requests, rate, on_ready, on_progress,
+                                     on_error)
+        self._tell_preparation(0, len(requests))
+        self._ahead.start()
+
+    def _cancel_synthesis(self) -> None:
+        # Dropping the generation makes anything already queued from the old worker stale.
+        self._generation += 1
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._retired = [a for a in self._retired if not a.done.is_set()]
+            self._retired.append(self._ahead)
+            self._ahead = None
+            self._tell_preparation(0, 0)
+
+    def _maybe_start_engine(self) -> None:
+        session = self._session
+        if (
+            session is None
+            or self._engine is not None
+            or not self._autostart
+            or not session.ready_through(PREROLL_FRAMES)
+        ):
+            return
+        if self._probe is not None:
+            # PortAudio calls must not overlap; the check takes a few milliseconds.
+            self._probe.join(2.0)
+        engine = Engine(session)
+        try:
+            engine.start(0)
+        except AudioDeviceError as exc:
+            log.warning("no sound output: %s", exc)
+            engine.stop(fade=False)
+            self.discard()
+            self.device_missing.emit(plain_device_message(exc))
+            return
+        self._engine = engine
+        self._shown_frame = -1
+        self._set_state(PLAYING)
+        self._timer.start()
+        self.device_found.emit()
+        self.started.emit(session.script.id)
+
+    def _complete(self, engine: Engine) -> None:
+        if engine is not self._engine or self._session is None:
+            return  # stopped or replaced meanwhile
+        practice = self._session.script.id
+        self.discard()
+        self.finished.emit(practice, 1.0)
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        engine = self._engine
+        if engine is None:
+            self._timer.stop()
+            return
+        if engine.error is not None:
+            log.error("playback stopped", exc_info=engine.error)
+            self.stop()
+            self.failed.emit(
+                "The practice stopped unexpectedly. You can start it again; the details are in "
+                "the log file."
+            )
+            return
+        self._tell_position(self._steady(engine.position_frame()))
+        if engine.finished and not self._finishing:
+            self._finishing = True
+            QTimer.singleShot(FINISH_DELAY_MS, lambda: self._complete(engine))
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, _WorkerNews):
+            handler = {
+                "clip": self._on_worker_clip_ready,
+                "progress": self._on_worker_progress,
+                "failed": self._on_worker_failed,
+                "devices": self._on_worker_devices_checked,
+            }[event.kind]
+            handler(event.generation, *event.payload)
+            return True
+        return super().event(event)
+
+    def _on_worker_clip_ready(self, generation: int, index: int) -> None:
+        if generation == self._generation:
+            self._maybe_start_engine()
+
+    def _on_worker_progress(self, generation: int, done: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        self._tell_preparation(done, total)
+        if done >= total:
+            self._ahead = None
+
+    def _on_worker_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._ahead = None
+        self._tell_preparation(0, 0)
+        if self._engine is None:
+            self.discard()
+        self.failed.emit(message)
+
+    def _on_worker_devices_checked(self, _generation: int, found: bool, message: str) -> None:
+        if found:
+            self.device_found.emit()
+        else:
+            self.device_missing.emit(plain_device_message(AudioDeviceError(message)))
+        self.device_checked.emit(found)

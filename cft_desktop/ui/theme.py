@@ -1,0 +1,266 @@
+"""Colours, fonts and the style sheet: the light and dark palettes and their WCAG contrast.
+
+Owns every colour the window uses (so contrast can be checked in one place), the calm presets for
+the pacer's "compassionate colour", the large-text sizes, and applying all of it to the
+QApplication. Runs on the GUI thread. The contrast maths are plain functions so tests can check
+each text/background pair of each palette against WCAG 2.x AA (4.5:1 for text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+# WCAG 2.x AA for normal text; large text would pass at 3:1 but we hold every pair to 4.5.
+MIN_TEXT_CONTRAST = 4.5
+# WCAG 1.4.11: focus rings and other non-text marks that carry meaning.
+MIN_NON_TEXT_CONTRAST = 3.0
+
+BASE_POINT_SIZE = 11
+LARGE_POINT_SIZE = 15
+# The caption is read from a little distance, with the pacer: larger than the rest.
+CAPTION_SCALE = 1.4
+
+
+@dataclass(frozen=True)
+class Palette:
+    """A theme. Every field is a '#rrggbb' colour; `*_text` fields sit on the matching background."""
+
+    name: str
+    window: str
+    surface: str
+    text: str
+    muted_text: str
+    border: str
+    button: str
+    button_text: str
+    button_hover: str
+    accent: str
+    accent_text: str
+    selection: str
+    selection_text: str
+    banner: str
+    banner_text: str
+    banner_border: str
+    heading_text: str
+    focus: str
+    focus_text: str
+    disabled_text: str
+    pacer_guide: str
+    control_outline: str
+
+
+LIGHT = Palette(
+    name="light",
+    window="#f6f3ee",
+    surface="#fffdf9",
+    text="#2b2a28",
+    muted_text="#5a554f",
+    border="#d6cfc4",
+    button="#ebe5dc",
+    button_text="#2b2a28",
+    button_hover="#e2dacd",
+    accent="#2f6660",
+    accent_text="#ffffff",
+    selection="#d7e8e4",
+    selection_text="#1c2a28",
+    banner="#fbf0d9",
+    banner_text="#4a3a14",
+    banner_border="#e3cb92",
+    heading_text="#2f6660",
+    focus="#2a5d8f",
+    focus_text="#ffffff",
+    disabled_text="#857f77",
+    pacer_guide="#c9c1b5",
+    control_outline="#857e75",
+)
+
+DARK = Palette(
+    name="dark",
+    window="#1d2023",
+    surface="#25292d",
+    text="#e9e6e1",
+    muted_text="#b9b4ad",
+    border="#3d434a",
+    button="#31363c",
+    button_text="#e9e6e1",
+    button_hover="#3a4047",
+    accent="#8fc9c0",
+    accent_text="#10221f",
+    selection="#2e4a46",
+    selection_text="#f1efeb",
+    banner="#3a3222",
+    banner_text="#f2e2bd",
+    banner_border="#6b5a33",
+    heading_text="#9fd3ca",
+    focus="#8cb8e8",
+    focus_text="#14202c",
+    disabled_text="#8a857e",
+    pacer_guide="#4a5058",
+    control_outline="#8d8780",
+)
+
+PALETTES = {LIGHT.name: LIGHT, DARK.name: DARK}
+
+# Calm, warm presets for "your compassionate colour" (CLINICAL.md §3, compassionate colour).
+PACER_PRESETS: tuple[tuple[str, str], ...] = (
+    ("Warm gold", "#e0a93b"),
+    ("Soft rose", "#d98c9a"),
+    ("Sea green", "#4fa38f"),
+    ("Sky blue", "#5b9bd5"),
+    ("Lavender", "#9c8ccf"),
+    ("Peach", "#e89a6c"),
+)
+DEFAULT_PACER_COLOUR = PACER_PRESETS[0][1]
+
+
+def text_pairs(palette: Palette) -> list[tuple[str, str, str]]:
+    """(what, foreground, background) for every kind of text the palette draws."""
+    p = palette
+    return [
+        ("text on window", p.text, p.window),
+        ("text on surface", p.text, p.surface),
+        ("muted text on window", p.muted_text, p.window),
+        ("muted text on surface", p.muted_text, p.surface),
+        ("button text", p.button_text, p.button),
+        ("button text on hover", p.button_text, p.button_hover),
+        ("accent button text", p.accent_text, p.accent),
+        ("selected item text", p.selection_text, p.selection),
+        ("banner text", p.banner_text, p.banner),
+        ("group heading", p.heading_text, p.window),
+        ("library heading", p.heading_text, p.surface),
+        ("selected text in a field", p.focus_text, p.focus),
+    ]
+
+
+def non_text_pairs(palette: Palette) -> list[tuple[str, str, str]]:
+    """Marks that must be seen but are not text: the keyboard focus ring."""
+    p = palette
+    return [
+        ("focus ring on window", p.focus, p.window),
+        ("focus ring on surface", p.focus, p.surface),
+        ("focus ring on button", p.focus, p.button),
+        ("check box outline on window", p.control_outline, p.window),
+    ]
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of '#rrggbb'."""
+    value = colour.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"expected #rrggbb, got {colour!r}")
+    channels = [int(value[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG contrast ratio, from 1.0 (same) to 21.0 (black on white)."""
+    a = relative_luminance(foreground)
+    b = relative_luminance(background)
+    light, dark = max(a, b), min(a, b)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def point_size(large_text: bool) -> int:
+    return LARGE_POINT_SIZE if large_text else BASE_POINT_SIZE
+
+
+def qpalette(palette: Palette) -> QPalette:
+    """The QPalette for widgets the style sheet does not reach (dialogs, the colour picker)."""
+    p = palette
+    result = QPalette()
+    role = QPalette.ColorRole
+    result.setColor(role.Window, QColor(p.window))
+    result.setColor(role.WindowText, QColor(p.text))
+    result.setColor(role.Base, QColor(p.surface))
+    result.setColor(role.AlternateBase, QColor(p.window))
+    result.setColor(role.Text, QColor(p.text))
+    result.setColor(role.Button, QColor(p.button))
+    result.setColor(role.ButtonText, QColor(p.button_text))
+    # Fusion draws the focus frame of spin boxes and combo boxes in Highlight, and selected text
+    # in Highlight/HighlightedText: the focus colour keeps both clearly visible.
+    result.setColor(role.Highlight, QColor(p.focus))
+    result.setColor(role.HighlightedText, QColor(p.focus_text))
+    result.setColor(role.ToolTipBase, QColor(p.surface))
+    result.setColor(role.ToolTipText, QColor(p.text))
+    result.setColor(role.PlaceholderText, QColor(p.muted_text))
+    result.setColor(role.Link, QColor(p.accent if p.name == "dark" else p.focus))
+    disabled = QPalette.ColorGroup.Disabled
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        result.setColor(disabled, r, QColor(p.disabled_text))
+    return result
+
+
+def check_box_palette(palette: Palette) -> QPalette:
+    """Fusion outlines a check box in Window.darker(140); aim that at `control_outline`.
+
+    The default outline is barely visible (about 1.3:1 on the dark theme); this makes the empty
+    box as easy to see as the ticked one.
+    """
+    result = qpalette(palette)
+    result.setColor(QPalette.ColorRole.Window, QColor(palette.control_outline).lighter(140))
+    result.setColor(QPalette.ColorRole.Base, QColor(palette.surface))
+    return result
+
+
+def style_sheet(palette: Palette, large_text: bool) -> str:
+    """The application style sheet. Soft corners, no strong borders, a clear focus ring."""
+    p = palette
+    size = point_size(large_text)
+    pad = 10 if large_text else 7
+    return f"""
+QWidget {{ color: {p.text}; font-size: {size}pt; }}
+QMainWindow, QDialog, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.window}; }}
+QToolTip {{ color: {p.text}; background: {p.surface}; border: 1px solid {p.border}; padding: 4px; }}
+QLabel[role="muted"] {{ color: {p.muted_text}; }}
+QLabel[role="title"] {{ font-size: {round(size * 1.6)}pt; font-weight: 600; }}
+QLabel[role="caption"] {{ font-size: {round(size * CAPTION_SCALE)}pt; }}
+QLabel[role="safety"] {{ color: {p.muted_text}; }}
+QGroupBox {{ border: 1px solid {p.border}; border-radius: 10px; margin-top: {size + 8}px;
+    padding: {pad}px; padding-top: {pad + 4}px; background: {p.window}; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 12px; padding: 0 4px; color: {p.heading_text};
+    font-weight: 600; }}
+QPushButton {{ background: {p.button}; color: {p.button_text}; border: 1px solid {p.border};
+    border-radius: 10px; padding: {pad}px {pad * 2}px; min-height: {size * 2}px; }}
+QPushButton:hover {{ background: {p.button_hover}; }}
+QPushButton:pressed {{ background: {p.border}; }}
+QPushButton:disabled {{ color: {p.disabled_text}; background: {p.window}; }}
+QPushButton:focus {{ border: 2px solid {p.focus}; }}
+QPushButton[role="primary"] {{ background: {p.accent}; color: {p.accent_text}; border-color: {p.accent}; }}
+QPushButton[role="primary"]:disabled {{ background: {p.window}; color: {p.disabled_text};
+    border-color: {p.border}; }}
+QPushButton[role="primary"]:focus {{ border: 2px solid {p.focus}; }}
+QPushButton[role="ground"] {{ background: {p.surface}; color: {p.text}; border: 2px solid {p.accent};
+    font-weight: 600; }}
+QPushButton[role="ground"]:focus {{ border: 3px solid {p.focus}; }}
+QListWidget {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 10px;
+    padding: 4px; }}
+QListWidget:focus {{ border: 2px solid {p.focus}; }}
+QComboBox QAbstractItemView {{ background: {p.surface}; color: {p.text};
+    selection-background-color: {p.selection}; selection-color: {p.selection_text}; }}
+QCheckBox {{ spacing: 8px; }}
+QCheckBox:focus {{ color: {p.text}; text-decoration: underline; }}
+QProgressBar {{ background: {p.button}; border: none; border-radius: 4px; max-height: 8px; }}
+QProgressBar::chunk {{ background: {p.accent}; border-radius: 4px; }}
+QFrame[role="banner"] {{ background: {p.banner}; border: 1px solid {p.banner_border};
+    border-radius: 10px; }}
+QFrame[role="banner"] QLabel {{ color: {p.banner_text}; background: transparent; }}
+QSplitter::handle {{ background: {p.window}; }}
+"""
+
+
+def apply_theme(app: QApplication, palette: Palette, large_text: bool) -> None:
+    """Restyle the whole application (user's own choice, so a one-time change is expected)."""
+    app.setStyle("Fusion")
+    app.setPalette(qpalette(palette))
+    font = QFont(app.font())
+    font.setPointSize(point_size(large_text))
+    app.setFont(font)
+    app.setStyleSheet(style_sheet(palette, large_text))
+
+
+def palette_named(name: str) -> Palette:
+    return PALETTES.get(name, LIGHT)

@@ -1,0 +1,135 @@
+"""The shipped practice library: every script valid, structured as CLINICAL.md asks, and at its
+nominal length when rendered with the real voice; the ambient beds loop without a seam and duck
+under the voice, measured on rendered sessions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import soundfile
+
+from cft_desktop import paths
+from cft_desktop.core.library import Library
+from cft_desktop.core.script import Breathe, Phrase, parse_file
+from cft_desktop.sound.clips import SAMPLE_RATE
+
+SHIPPED = sorted(p for p in paths.scripts_dir().glob("*.md") if p.name.lower() != "readme.md")
+EXPECTED_IDS = {
+    "compassion-break", "soothing-rhythm-breathing-3", "soothing-rhythm-breathing",
+    "soothing-rhythm-breathing-10", "safe-place", "compassionate-colour", "compassionate-self",
+    "compassionate-other", "compassion-flowing-out", "compassion-flowing-in", "compassion-to-self",
+    "three-systems", "ground-me",
+}
+
+
+def test_the_whole_library_is_shipped_and_valid() -> None:
+    scripts = [parse_file(p) for p in SHIPPED]
+    assert {s.id for s in scripts} == EXPECTED_IDS
+    for script in scripts:
+        assert script.source.stem == script.id
+        assert script.summary
+        assert script.order is not None
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_imagery_scripts_carry_a_marked_normalising_passage(path: Path) -> None:
+    script = parse_file(path)
+    if script.kind != "imagery":
+        return
+    tags = [line for line, text in script.comments if text == "normalising"]
+    assert tags, f"{path.name} has no <!-- normalising --> passage"
+    following = [i for i in script.items if isinstance(i, Phrase) and i.line > tags[0]]
+    assert following, "the tag must be followed by a phrase"
+    passage = following[0].text.lower()
+    # Difficult feelings are named as common, and a way out is offered.
+    assert any(word in passage for word in ("sad", "grief", "difficult", "upset", "feelings"))
+    exits = ("open your eyes", "feet", "stop")
+    nearby = " ".join(p.text.lower() for p in following[:3])
+    assert any(way in nearby for way in exits)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_breathing_practices_pace_the_breath_and_carry_a_caution(path: Path) -> None:
+    script = parse_file(path)
+    if script.kind != "breathing":
+        return
+    assert any(isinstance(i, Breathe) for i in script.items)
+    assert "dizzy" in script.caution.lower()
+
+
+def test_ground_me_keeps_the_eyes_open_and_does_not_pace_the_breath() -> None:
+    script = Library().find("ground-me")
+    assert script.kind == "grounding"
+    assert not any(isinstance(i, Breathe) for i in script.items)
+    assert "eyes open" in " ".join(p.text for p in script.phrases()).lower()
+
+
+def _render(script_id: str, out_dir: Path, cache: Path, *flags: str) -> tuple[npt.NDArray[np.float32], dict]:  # type: ignore[type-arg]
+    env = dict(os.environ, CFT_DESKTOP_DATA_DIR=str(out_dir / "data"), CFT_DESKTOP_CACHE_DIR=str(cache))
+    out = out_dir / f"{script_id}{'-'.join(flags)}.wav"
+    timeline = out.with_suffix(".json")
+    done = subprocess.run(
+        [sys.executable, "-m", "cft_desktop", "render", script_id, "--out", str(out), "--timeline",
+         str(timeline), *flags],
+        env=env, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    audio, rate = soundfile.read(out, dtype="float32")
+    assert rate == SAMPLE_RATE
+    return audio, json.loads(timeline.read_text())
+
+
+@pytest.mark.voice
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_each_practice_renders_within_20_percent_of_its_minutes(
+    path: Path, tmp_path: Path, voice_cache_dir: Path
+) -> None:
+    script = parse_file(path)
+    audio, _ = _render(script.id, tmp_path, voice_cache_dir)
+    seconds = len(audio) / SAMPLE_RATE
+    nominal = script.minutes * 60
+    assert abs(seconds - nominal) <= 0.2 * nominal, f"{seconds:.0f} s against {nominal:.0f} s"
+    if script.id == "ground-me":
+        assert 60 <= seconds <= 90
+
+
+def _db(x: npt.NDArray[np.float32]) -> float:
+    return float(20 * np.log10(np.sqrt(np.mean(x.astype(np.float64) ** 2)) + 1e-12))
+
+
+@pytest.mark.voice
+@pytest.mark.parametrize("bed", ["rain", "drone", "waves"])
+def test_ambient_bed_ducks_under_the_voice_and_loops_without_a_seam(
+    bed: str, tmp_path: Path, voice_cache_dir: Path
+) -> None:
+    plain, timeline = _render("compassion-break", tmp_path, voice_cache_dir)
+    with_bed, _ = _render("compassion-break", tmp_path, voice_cache_dir, "--ambient", bed)
+    assert len(plain) == len(with_bed)
+    layer = (with_bed.astype(np.float64) - plain.astype(np.float64))
+    phrases = [(round(e["start_s"] * SAMPLE_RATE), round(e["end_s"] * SAMPLE_RATE))
+               for e in timeline["events"] if e["kind"] == "phrase"]
+    inside, outside = [], []
+    for start, end in phrases:
+        if end - start > SAMPLE_RATE:
+            inside.append(_db(layer[start + 5000 : end - 5000].astype(np.float32)))
+    for (_, end), (start, _) in zip(phrases, phrases[1:], strict=False):
+        if start - end > 3 * SAMPLE_RATE:
+            outside.append(_db(layer[end + 20000 : start - 8000].astype(np.float32)))
+    assert inside and outside
+    depth = float(np.median(outside) - np.median(inside))
+    assert 9.0 <= depth <= 16.0, f"ducked by {depth:.1f} dB"
+    # Fades in from silence at the start.
+    assert np.abs(layer[:200]).max() < 1e-3
+    # Loop points (every 30 s of the bed): the step across them is an ordinary step.
+    loop = 30 * SAMPLE_RATE
+    steps = np.abs(np.diff(layer))
+    typical = np.percentile(steps, 99.9)
+    for seam in range(loop, len(layer) - 1, loop):
+        assert steps[seam - 1] <= typical + 1e-6
