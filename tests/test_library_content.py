@@ -4,6 +4,7 @@ under the voice, measured on rendered sessions."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -119,7 +120,7 @@ def test_ambient_bed_ducks_under_the_voice_and_loops_without_a_seam(
     for start, end in phrases:
         if end - start > SAMPLE_RATE:
             inside.append(_db(layer[start + 5000 : end - 5000].astype(np.float32)))
-    for (_, end), (start, _) in zip(phrases, phrases[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(phrases):
         if start - end > 3 * SAMPLE_RATE:
             outside.append(_db(layer[end + 20000 : start - 8000].astype(np.float32)))
     assert inside and outside
