@@ -149,7 +149,8 @@ class MainWindow(QMainWindow):
         self.apply_display(self.pacing_panel.display())
         self._restore()
         if check_sound:
-            self.playback.check_sound_output()
+            # After the window is up: loading PortAudio competes for the interpreter with start-up.
+            QTimer.singleShot(300, self.playback.check_sound_output)
 
     # -- construction ---------------------------------------------------------------------------
 
