@@ -95,11 +95,7 @@ from cft_desktop.core import timeline as tl
 from cft_desktop.core.library import Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.sound.clips import SAMPLE_RATE
-from cft_desktop.ui import pyside_fix
 from cft_desktop.ui.pacer import PacerWidget
-# PySide6 6.12.0 loses a reference to None per void Qt call; a tight paint loop with no event
-# loop would use them all up and abort. Given back between frames, outside the timed part.
-pyside_fix.install()
 frames_per_mode = int(sys.argv[1])
 script = next(s for s in Library().scripts() if s.id == "soothing-rhythm-breathing")
 timeline = tl.build(script, Pacing(), lambda i: 3 * SAMPLE_RATE, SAMPLE_RATE, 4 * SAMPLE_RATE)
@@ -122,7 +118,6 @@ def timed(widget, update):
     widget.resize(*size)
     times = []
     for frame in positions:
-        pyside_fix.top_up()
         update(frame)
         image.fill(0)
         start = time.perf_counter()
