@@ -25,6 +25,7 @@ from cft_desktop.core.library import Library
 from cft_desktop.errors import CftError
 from cft_desktop.sound.mixer import SoundAssets
 from cft_desktop.ui.main_window import WINDOW_TITLE, MainWindow, show_calm_message
+from cft_desktop.ui.records_controller import RecordsController
 from cft_desktop.ui.settings import Settings
 from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
@@ -46,17 +47,24 @@ def build_window(
     library: Library | None = None,
     settings: Settings | None = None,
     check_sound: bool = True,
+    ratings: bool = True,
 ) -> MainWindow:
-    """Everything the window needs, created once; tests pass a narrator with a stand-in voice."""
+    """Everything the window needs, created once; tests pass a narrator with a stand-in voice.
+
+    `ratings=False` leaves out the ratings controller (tests of playback alone use it).
+    """
     if QApplication.instance() is None:
         raise RuntimeError("create the QApplication before the window")
-    return MainWindow(
+    window = MainWindow(
         library=library or Library(user_dir=paths.user_scripts_dir()),
         narrator=narrator or default_narrator(),
         assets=assets or SoundAssets.load(),
         settings=settings or Settings(),
         check_sound=check_sound,
     )
+    if ratings:
+        RecordsController.install(window)  # a child of the window: before-ratings, store, safety
+    return window
 
 
 class _ErrorRelay(QObject):

@@ -33,6 +33,7 @@ KIND_HEADINGS = {
     "grounding": "Grounding",
 }
 BROKEN_HEADING = "Could not be read"
+USER_MARK = "Yours"
 
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_KIND = Qt.ItemDataRole.UserRole + 2  # "heading", "practice" or "broken"
@@ -220,6 +221,8 @@ class LibraryView(QWidget):
         script = entry.script
         assert script is not None
         meta = minutes_text(script.minutes)
+        if not entry.builtin:
+            meta += f" · {USER_MARK}"  # the therapist's own (edited, written or imported)
         item = QListWidgetItem(f"{script.title}, {meta}. {script.summary}")
         item.setData(ROLE_ID, entry.id)
         item.setData(ROLE_KIND, "practice")

@@ -18,6 +18,7 @@ GUI thread only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
@@ -43,6 +44,7 @@ from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
 from cft_desktop.sound.mixer import MixSettings, SoundAssets
+from cft_desktop.ui.editor import ScriptEditing
 from cft_desktop.ui.grounding import grounding_script
 from cft_desktop.ui.library_view import LibraryView
 from cft_desktop.ui.pacing_panel import PacingPanel
@@ -142,10 +144,13 @@ class MainWindow(QMainWindow):
         self.library = library
         self.settings = settings
         self.playback = Playback(narrator, assets, self)
+        # Set by the ratings controller: asked before Play starts a practice; True = it will start it.
+        self.before_practice: Callable[[Script], bool] | None = None
         self.setWindowTitle(WINDOW_TITLE)
         self._setup_ui(assets)
         self._setup_shortcuts()
         self._connect_signals()
+        self.script_editing = ScriptEditing(self)  # Scripts menu: edit a copy, new, import, export
         self.apply_display(self.pacing_panel.display())
         self._restore()
         if check_sound:
@@ -264,6 +269,8 @@ class MainWindow(QMainWindow):
             self.playback.stop()  # a different practice was chosen while paused
         if entry is None or entry.script is None:
             return
+        if self.before_practice is not None and self.before_practice(entry.script):
+            return  # e.g. the before-rating form opens first and starts the practice itself
         self.start_practice(entry.script)
 
     @Slot()
@@ -297,9 +304,9 @@ class MainWindow(QMainWindow):
         self.grounding_started.emit(practice, heard)
         self.start_practice(grounding_script(self.library))
 
-    def start_practice(self, script: Script) -> None:
+    def start_practice(self, script: Script, from_line: int = 0) -> None:
         self.player_view.show_practice(Entry(script.source, builtin=True, script=script))
-        self.playback.start(script, self.pacing_panel.pacing(), self.pacing_panel.mix())
+        self.playback.start(script, self.pacing_panel.pacing(), self.pacing_panel.mix(), from_line)
 
     def apply_display(self, prefs: DisplayPrefs) -> None:
         palette = palette_named(prefs.theme)

@@ -30,6 +30,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
+from cft_desktop.core.user_scripts import start_frame_for_line
 from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.session import Session
 from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray
@@ -100,6 +101,8 @@ class Playback(QObject):
         self._state = IDLE
         self._autostart = False
         self._finishing = False
+        self._from_line = 0
+        self.start_frame = 0  # where the engine last started ("play from here" may start later)
         self._shown_frame = -1
         self._probe: threading.Thread | None = None
         self._position_listeners: list[PositionListener] = []
@@ -158,9 +161,14 @@ class Playback(QObject):
 
     # -- control --------------------------------------------------------------------------------
 
-    def start(self, script: Script, pacing: Pacing, mix: MixSettings) -> None:
-        """Prepare `script` and play it as soon as its first phrases are ready."""
+    def start(self, script: Script, pacing: Pacing, mix: MixSettings, from_line: int = 0) -> None:
+        """Prepare `script` and play it as soon as its first phrases are ready.
+
+        With `from_line`, play from the phrase or cue on that script line (the editor's "play from
+        here"): the phrases before it are prepared too, so its start frame is exact.
+        """
         self.discard()
+        self._from_line = from_line
         # A copy: the mixer reads its settings on the render thread; we write them field by field.
         session = Session(script, pacing, self.narrator, self.assets, replace(mix))
         # Cached clips are taken here, on the GUI thread (under a millisecond a phrase), so a
@@ -354,19 +362,17 @@ class Playback(QObject):
 
     def _maybe_start_engine(self) -> None:
         session = self._session
-        if (
-            session is None
-            or self._engine is not None
-            or not self._autostart
-            or not session.ready_through(PREROLL_FRAMES)
-        ):
+        if session is None or self._engine is not None or not self._autostart:
+            return
+        start_frame = start_frame_for_line(session.script, session.timeline, self._from_line)
+        if not session.ready_through(start_frame + PREROLL_FRAMES):
             return
         if self._probe is not None:
             # PortAudio calls must not overlap; the check takes a few milliseconds.
             self._probe.join(2.0)
         engine = Engine(session)
         try:
-            engine.start(0)
+            engine.start(start_frame)
         except AudioDeviceError as exc:
             log.warning("no sound output: %s", exc)
             engine.stop(fade=False)
@@ -374,6 +380,7 @@ class Playback(QObject):
             self.device_missing.emit(plain_device_message(exc))
             return
         self._engine = engine
+        self.start_frame = start_frame
         self._shown_frame = -1
         self._set_state(PLAYING)
         self._timer.start()

@@ -122,7 +122,8 @@ def test_pacing_and_speech_rate_reach_the_session_while_preparing(
     (user_dirs.scripts / "slow-start.md").write_text(SLOW_START, encoding="utf-8")
     gate = threading.Event()
     voice = ToneVoice(gate=gate, free_calls=1)
-    window = make_window(narrator=Narrator(voice, ClipCache(user_dirs.cache / "narration")))
+    window = make_window(narrator=Narrator(voice, ClipCache(user_dirs.cache / "narration")),
+                         ratings=False)
     try:
         assert window.library_view.select("slow-start")
         window.play()

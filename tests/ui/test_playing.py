@@ -106,7 +106,7 @@ def _clock_rate(samples: list[tuple[float, int, object, object]], last_s: float 
 @pytest.fixture
 def breath_window(sound_output: Path, make_window: MakeWindow, user_dirs: UserDirs) -> MainWindow:
     write_script(user_dirs.scripts, "test-breath.md", BREATH_SCRIPT)
-    return make_window()
+    return make_window(ratings=False)  # playback alone; rating flow: test_ratings_flow.py
 
 
 def test_space_plays_pacer_follows_the_audio_clock_and_esc_stops(
@@ -253,7 +253,8 @@ def test_play_starts_while_narration_is_still_being_prepared(
     write_script(user_dirs.scripts, "long-pause.md", LONG_PAUSE)
     gate = threading.Event()
     voice = ToneVoice(gate=gate, free_calls=1)
-    window = make_window(narrator=Narrator(voice, ClipCache(user_dirs.cache / "narration")))
+    window = make_window(narrator=Narrator(voice, ClipCache(user_dirs.cache / "narration")),
+                         ratings=False)
     try:
         _start_with_space(qtbot, window, "long-pause")
         player = window.player_view

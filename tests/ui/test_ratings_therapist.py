@@ -1,0 +1,202 @@
+"""Therapist mode from the window: clients under pseudonyms, switching, renaming, erasing (with the
+typed confirmation), and the settings for questions, safety rules and crisis resources."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cft_desktop.core.ratings import Phase
+from cft_desktop.store import db
+from cft_desktop.store.records import Mode
+from cft_desktop.ui.profiles import EraseClientDialog
+from cft_desktop.ui.ratings_dialog import RatingDialog
+from cft_desktop.ui.safety import SafetyDialog
+from tests.ui.conftest import MakeWindow
+from tests.ui.ratings_support import (
+    PRACTICE,
+    answer_consent,
+    controller_of,
+    fill_form,
+    press_play,
+    read_store,
+    sound_starts_at_once,
+    wait_for_dialog,
+)
+
+
+def _rate(qtbot: object, window: object, distress_after: int, consent: bool) -> None:
+    controller = controller_of(window)  # type: ignore[arg-type]
+    press_play(qtbot, window)  # type: ignore[arg-type]
+    if consent:
+        answer_consent(qtbot, controller)
+    before = wait_for_dialog(qtbot, controller, RatingDialog)
+    assert isinstance(before, RatingDialog)
+    fill_form(before, {"distress": 50})
+    before.continue_.click()
+    window.practice_finished.emit(PRACTICE, 1.0)  # type: ignore[attr-defined]
+    after = wait_for_dialog(qtbot, controller, RatingDialog)
+    assert isinstance(after, RatingDialog)
+    fill_form(after, {"distress": distress_after})
+    after.continue_.click()
+
+
+def test_two_clients_switch_rename_and_erase_one(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    sound_starts_at_once(window)
+    controller = controller_of(window)
+    assert not controller.actions["clients"].isEnabled()
+    assert not controller.profile_label.isVisible()
+    controller.actions["therapist"].trigger()
+    assert controller.actions["clients"].isEnabled()
+    assert controller.profile_label.isVisible() and controller.profile_label.text() == "Client: Me"
+
+    dialog = controller.show_profiles()
+    assert dialog is not None
+    for name in ("Client A", "Client B"):
+        dialog.new_name.setText(name)
+        dialog.create.click()
+    dialog.new_name.setText("client a")  # pseudonyms are unique, ignoring case
+    dialog.create.click()
+    assert "already" in dialog.message.text()
+    assert dialog.pseudonyms() == ["Me", "Client A", "Client B"]
+    assert controller.records is not None
+    a = controller.records.find_client("Client A")
+    b = controller.records.find_client("Client B")
+    assert a is not None and b is not None
+
+    dialog.select(a.client_id)
+    dialog.switch.click()
+    assert controller.profile_label.text() == "Client: Client A"
+    dialog.accept()
+    _rate(qtbot, window, 44, consent=True)
+    _rate(qtbot, window, 45, consent=False)
+
+    dialog = controller.show_profiles()
+    assert dialog is not None
+    dialog.select(b.client_id)
+    dialog.switch.click()
+    assert controller.profile_label.text() == "Client: Client B"
+    dialog.accept()
+    _rate(qtbot, window, 46, consent=True)  # each client gives their own consent
+
+    dialog = controller.show_profiles()
+    assert dialog is not None
+    dialog.select(b.client_id)
+    dialog.rename_to.setText("Client B2")
+    dialog.rename.click()
+    assert controller.profile_label.text() == "Client: Client B2"
+
+    with read_store() as store:
+        assert len(store.sessions(a.client_id)) == 2 and len(store.sessions(b.client_id)) == 1
+        assert store.mode() is Mode.THERAPIST
+
+    dialog.select(a.client_id)
+    dialog.erase.click()
+    confirm = controller.side_dialog
+    assert isinstance(confirm, EraseClientDialog)
+    assert not confirm.erase.isEnabled()
+    confirm.typed.setText("Client")
+    assert not confirm.erase.isEnabled()
+    confirm.typed.setText("Client A")
+    assert confirm.erase.isEnabled()
+    confirm.erase.click()
+    assert "Erased Client A: 2 practices" in dialog.message.text()
+    assert dialog.pseudonyms() == ["Me", "Client B2"]
+
+    with read_store() as store:
+        assert store.find_client("Client A") is None
+        assert [s.client_id for s in store.sessions()] == [b.client_id]
+        assert store.sessions()[0].value(Phase.AFTER, "distress") == 46
+    raw = db.default_path().read_bytes()
+    assert a.client_id.encode() not in raw and b"Client A" not in raw
+
+    # Back to personal mode: the default profile, no client shown.
+    controller.actions["therapist"].trigger()
+    assert not controller.profile_label.isVisible()
+    assert controller.records.active_client().is_default
+
+
+def test_safety_rules_and_crisis_numbers_are_editable(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    sound_starts_at_once(window)
+    controller = controller_of(window)
+    controller.actions["therapist"].trigger()
+    settings = controller.show_rating_settings()
+    assert settings is not None
+    settings.high.setValue(40)
+    settings.rise_on.setChecked(False)
+    settings._on_add()  # "Add a number"
+    row = settings.crisis.rowCount() - 1
+    for column, text in enumerate(("Our clinic", "Riverside Clinic", "Call 01234 567890",
+                                   "Weekdays 9–5", "2026-12-01")):
+        settings.crisis.item(row, column).setText(text)
+    settings.save.click()
+    assert not settings.isVisible()
+    with read_store() as store:
+        client = store.active_client().client_id
+        triggers = store.safety_triggers(client)
+        assert triggers.distress_after_at_least == 40 and triggers.distress_rise_at_least is None
+        clinic = store.crisis_resources().entries[-1]
+        assert clinic.name == "Riverside Clinic" and clinic.custom
+        assert clinic.last_verified == date(2026, 12, 1)
+
+    _rate(qtbot, window, 41, consent=True)  # 41 ≥ the therapist's 40
+    qtbot.waitUntil(lambda: isinstance(controller.safety_dialog, SafetyDialog))  # type: ignore[attr-defined]
+    assert controller.safety_dialog is not None
+    rows = controller.safety_dialog.crisis_table.rows()
+    assert rows[-1][1] == "Riverside Clinic" and rows[-1][4] == "01 Dec 2026"
+
+
+def test_a_bad_crisis_date_is_explained_and_nothing_saved(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    controller = controller_of(window)
+    controller.actions["therapist"].trigger()
+    settings = controller.show_rating_settings()
+    assert settings is not None
+    settings.crisis.item(0, 4).setText("yesterday")
+    settings.save.click()
+    assert settings.isVisible() and "YYYY-MM-DD" in settings.message.text()
+
+
+def test_personal_mode_erase_my_ratings(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    sound_starts_at_once(window)
+    controller = controller_of(window)
+    _rate(qtbot, window, 30, consent=True)
+    assert controller.actions["erase_mine"].isEnabled()
+    controller.actions["erase_mine"].trigger()
+    confirm = controller.side_dialog
+    assert isinstance(confirm, EraseClientDialog)
+    confirm.typed.setText("Me")
+    confirm.erase.click()
+    with read_store() as store:
+        assert store.sessions() == []
+        assert store.active_client().is_default and store.consent(store.active_client().client_id) is None
+
+
+def test_new_wording_is_asked_and_answers_keep_its_version(
+    qtbot: object, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    sound_starts_at_once(window)
+    controller = controller_of(window)
+    controller.actions["therapist"].trigger()
+    settings = controller.show_rating_settings()
+    assert settings is not None
+    settings.wording["distress"].setText("How stirred up or on edge are you right now?")
+    settings.save.click()
+    press_play(qtbot, window)
+    answer_consent(qtbot, controller)
+    before = wait_for_dialog(qtbot, controller, RatingDialog)
+    assert isinstance(before, RatingDialog)
+    assert before.practice.text().endswith("for Me")  # therapist mode names the client
+    assert before.slider("distress").accessibleName() == "How stirred up or on edge are you right now?"
+    fill_form(before, {"distress": 20})
+    before.continue_.click()
+    with read_store() as store:
+        (session,) = store.sessions()
+        first = (session.before or ())[0]
+        assert (first.item_id, first.wording_version, first.value) == ("distress", 2, 20)
+        client = store.active_client().client_id
+        assert store.wording_of(client, "distress", 2) == "How stirred up or on edge are you right now?"
+        assert store.wording_of(client, "distress", 1) == "How upset or on edge do you feel right now?"
