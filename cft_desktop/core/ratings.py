@@ -669,7 +669,7 @@ DEFAULT_CRISIS_RESOURCES = CrisisResources()
 # Consent
 
 # Bump whenever any topic's text changes in substance, so clients see and accept the new text.
-CONSENT_VERSION = 1
+CONSENT_VERSION = 2  # 2: says where in the app erasing is
 
 
 @dataclass(frozen=True)
@@ -716,9 +716,10 @@ CONSENT_TOPICS: tuple[ConsentTopic, ...] = (
         topic_id="how_to_delete",
         title="How to delete it",
         text=(
-            "You can erase a profile and all its ratings at any time from Settings; this also "
-            "cleans the backup copies. Deleting the folder {data_dir} removes everything. Files "
-            "you export are yours to keep or delete."
+            "You can erase a profile and all its ratings at any time from the Ratings menu "
+            "(Erase my ratings, or Clients for a therapist); this also cleans the backup copies. "
+            "Deleting the folder {data_dir} removes everything. Files you export are yours to keep "
+            "or delete."
         ),
     ),
 )
