@@ -59,6 +59,7 @@ from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script, parse_text
 from cft_desktop.errors import ScriptError, ScriptErrors
+from cft_desktop.ui.messages import show_calm_message
 from cft_desktop.ui.script_highlighter import ScriptHighlighter, problem_mark
 from cft_desktop.ui.theme import LIGHT, Palette, palette_named
 
@@ -115,18 +116,7 @@ def ask(
 
 def inform(parent: QWidget | None, text: str, detail: str = "", full: str = "") -> QMessageBox:
     """A non-blocking notice in plain words; `full` goes under "Show Details…" (e.g. all errors)."""
-    box = QMessageBox(parent)
-    box.setWindowTitle(APP_TITLE)
-    box.setIcon(QMessageBox.Icon.Information)
-    box.setText(text)
-    if detail:
-        box.setInformativeText(detail)
-    if full:
-        box.setDetailedText(full)
-    box.setStandardButtons(QMessageBox.StandardButton.Ok)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
-    return box
+    return show_calm_message(parent, text, detail, full)
 
 
 def listed(lines: Sequence[str]) -> str:

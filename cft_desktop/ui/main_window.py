@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -47,6 +46,7 @@ from cft_desktop.sound.mixer import MixSettings, SoundAssets
 from cft_desktop.ui.editor import ScriptEditing
 from cft_desktop.ui.grounding import grounding_script
 from cft_desktop.ui.library_view import LibraryView
+from cft_desktop.ui.messages import WINDOW_TITLE, show_calm_message
 from cft_desktop.ui.pacing_panel import PacingPanel
 from cft_desktop.ui.playback import Playback
 from cft_desktop.ui.player_view import IDLE, PAUSED, PLAYING, PREPARING, PlayerView
@@ -54,7 +54,6 @@ from cft_desktop.ui.settings import DisplayPrefs, Settings
 from cft_desktop.ui.theme import apply_theme, check_box_palette, palette_named, point_size
 from cft_desktop.voice.narrator import Narrator
 
-WINDOW_TITLE = "CFT Desktop"
 DEFAULT_SIZE = (1220, 780)
 
 
@@ -109,20 +108,6 @@ class SoundBanner(QFrame):
 
     def text(self) -> str:
         return self.label.text()
-
-
-def show_calm_message(parent: QWidget | None, text: str, detail: str = "") -> QMessageBox:
-    """A non-blocking, quiet dialog in plain words (no traceback, no alarming icon)."""
-    box = QMessageBox(parent)
-    box.setWindowTitle(WINDOW_TITLE)
-    box.setIcon(QMessageBox.Icon.Information)
-    box.setText(text)
-    if detail:
-        box.setInformativeText(detail)
-    box.setStandardButtons(QMessageBox.StandardButton.Ok)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
-    return box
 
 
 class MainWindow(QMainWindow):
