@@ -17,8 +17,7 @@ import numpy.typing as npt
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
-SAMPLE_RATE = 22050
-"""The session's sample rate: the neural voice's own, so narration is never resampled."""
+from cft_desktop.sound.settings import SAMPLE_RATE as SAMPLE_RATE
 
 VOICE_TARGET_DBFS = -21.0
 """Loudness (RMS, dBFS) every phrase is matched to; cues and beds are set relative to it."""

@@ -28,6 +28,7 @@ import numpy as np
 from cft_desktop.errors import AudioDeviceError
 from cft_desktop.session import Session
 from cft_desktop.sound.clips import SAMPLE_RATE
+from cft_desktop.sound.settings import NO_DEVICE_MESSAGE as NO_DEVICE_MESSAGE
 
 BLOCK_FRAMES = 1024
 RING_BLOCKS = 16
@@ -38,11 +39,6 @@ _FADING_IN = 1
 _PLAYING = 2
 _FADING_OUT = 3
 
-NO_DEVICE_MESSAGE = (
-    "No sound output was found. Check that speakers or headphones are connected and switched on, "
-    "that the volume is not muted, and that no other program is holding the sound device. "
-    "Everything else in CFT Desktop keeps working."
-)
 
 
 def _import_sounddevice() -> Any:

@@ -24,7 +24,11 @@ from cft_desktop import paths
 from cft_desktop.core.timeline import Timeline
 from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray, load_asset
 
-AMBIENT_BEDS = ("rain", "drone", "waves")
+# Re-exported: MixSettings and AMBIENT_BEDS live in the numpy-free settings module.
+from cft_desktop.sound.settings import AMBIENT_BEDS as AMBIENT_BEDS
+from cft_desktop.sound.settings import MixSettings as MixSettings
+from cft_desktop.sound.settings import available_beds, bed_path
+
 DUCK_DEPTH_DB = 12.0
 DUCK_ATTACK_S = 0.3
 DUCK_RELEASE_S = 0.8
@@ -43,30 +47,13 @@ class SoundAssets:
     @classmethod
     def load(cls, folder: Path | None = None) -> SoundAssets:
         folder = folder or paths.audio_dir()
-        beds = {
-            name: load_asset(folder / f"ambient_{name}.wav")
-            for name in AMBIENT_BEDS
-            if (folder / f"ambient_{name}.wav").is_file()
-        }
+        beds = {name: load_asset(bed_path(folder, name)) for name in available_beds(folder)}
         return cls(
             cue_inhale=load_asset(folder / "cue_inhale.wav"),
             cue_exhale=load_asset(folder / "cue_exhale.wav"),
             bell=load_asset(folder / "bell.wav"),
             beds=beds,
         )
-
-
-@dataclass
-class MixSettings:
-    """What the listener chose. Gains in dB relative to each source's own level."""
-
-    voice_gain_db: float = 0.0
-    cue_gain_db: float = 0.0
-    inhale_cue: bool = True
-    exhale_cue: bool = True
-    bell: bool = True
-    ambient: str | None = None
-    ambient_gain_db: float = 0.0
 
 
 @dataclass(frozen=True)

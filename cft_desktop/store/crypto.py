@@ -32,10 +32,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from cft_desktop.errors import StoreError, WrongPassphraseError
 
 MAGIC = b"CFTDENC1"
@@ -134,6 +130,9 @@ def salt_of(blob: bytes) -> bytes | None:
 
 
 def _derive(passphrase: str, kdf: KdfParams) -> tuple[bytes, bytes]:
+    # cryptography is imported where it is used: an unencrypted store never loads it (start-up).
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     material = Scrypt(salt=kdf.salt, length=64, n=kdf.n, r=kdf.r, p=kdf.p).derive(
         passphrase.encode("utf-8")
     )
@@ -153,6 +152,8 @@ class Vault:
     """An unlocked key for one salt: seals and opens ratings files in the envelope format."""
 
     def __init__(self, key: bytes, kdf: KdfParams, check: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(key)
         self.kdf = kdf
         self._check = check
@@ -225,6 +226,8 @@ class Vault:
             raise WrongPassphraseError(
                 "This file is locked with a different passphrase than your ratings."
             )
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._aead.decrypt(header.nonce, blob[header.body_start :], header.raw)
         except InvalidTag as exc:

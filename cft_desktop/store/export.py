@@ -34,9 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING, Any
 
 from cft_desktop.core.ratings import (
     DEFAULT_ITEM_SET,
@@ -55,6 +53,10 @@ from cft_desktop.core.ratings import (
 from cft_desktop.errors import CsvImportError, StoreError
 from cft_desktop.store.records import Client, Records, SessionRecord, check_fraction
 from cft_desktop.store.storage import atomic_write_bytes
+
+# fpdf (with fontTools) takes ~0.4 s to import: only a PDF export pays for it, not start-up.
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PAIRED_ITEMS: tuple[str, ...] = (
     "distress",
@@ -461,6 +463,8 @@ def export_pdf(
 
 
 def _render(summary: Summary, generated_at: datetime) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(18, 16, 18)

@@ -1,9 +1,10 @@
 """The GUI's composition root and its error boundary.
 
 Owns building everything the window needs exactly once (settings, library, narrator with its disk
-cache, sound assets) and the one place unexpected errors end up: they are written with their
-traceback to a log file in `paths.log_dir()` and shown to the person as a calm dialog in plain words,
-never as a traceback. `run_gui()` is what `cft-desktop` with no arguments runs. GUI thread, except
+cache, sound assets; the last two on a worker after the window is shown, see `cft_desktop.lazy`)
+and the one place unexpected errors end up: they are written with their traceback to a log file
+in `paths.log_dir()` and shown to the person as a calm dialog in plain words, never as a
+traceback. `run_gui()` is what `cft-desktop` with no arguments runs. GUI thread, except
 `_thread_excepthook`, which runs on whichever worker thread failed and only logs and re-posts.
 """
 
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -23,12 +25,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from cft_desktop import paths
 from cft_desktop.core.library import Library
 from cft_desktop.errors import CftError
-from cft_desktop.sound.mixer import SoundAssets
+from cft_desktop.lazy import Lazy
 from cft_desktop.ui.main_window import WINDOW_TITLE, MainWindow, show_calm_message
 from cft_desktop.ui.records_controller import RecordsController
 from cft_desktop.ui.settings import Settings
-from cft_desktop.voice.cache import ClipCache
-from cft_desktop.voice.narrator import Narrator
+from cft_desktop.ui.theme import apply_theme, palette_named
+
+if TYPE_CHECKING:
+    from cft_desktop.sound.mixer import SoundAssets
+    from cft_desktop.voice.narrator import Narrator
 
 LOG_FILE = "cft-desktop.log"
 log = logging.getLogger("cft_desktop")
@@ -36,9 +41,17 @@ log = logging.getLogger("cft_desktop")
 
 def default_narrator() -> Narrator:
     """The neural voice (loaded lazily, on the narrator worker) with the on-disk clip cache."""
+    from cft_desktop.voice.cache import ClipCache
+    from cft_desktop.voice.narrator import Narrator
     from cft_desktop.voice.piper import PiperVoiceBackend
 
     return Narrator(PiperVoiceBackend(), ClipCache(paths.cache_dir() / "narration"))
+
+
+def _load_assets() -> SoundAssets:
+    from cft_desktop.sound.mixer import SoundAssets
+
+    return SoundAssets.load()
 
 
 def build_window(
@@ -55,11 +68,17 @@ def build_window(
     """
     if QApplication.instance() is None:
         raise RuntimeError("create the QApplication before the window")
+    settings = settings or Settings()
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        # Styled before any widget exists, so no widget is polished twice.
+        prefs = settings.display()
+        apply_theme(app, palette_named(prefs.theme), prefs.large_text)
     window = MainWindow(
         library=library or Library(user_dir=paths.user_scripts_dir()),
-        narrator=narrator or default_narrator(),
-        assets=assets or SoundAssets.load(),
-        settings=settings or Settings(),
+        narrator=narrator or Lazy(default_narrator, "narrator"),
+        assets=assets or Lazy(_load_assets, "sound"),
+        settings=settings,
         check_sound=check_sound,
     )
     if ratings:

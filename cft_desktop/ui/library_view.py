@@ -66,6 +66,9 @@ class _EntryDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self.palette = LIGHT
+        # Wrapped heights by (text, font, width): Qt asks for every row's size hint many times
+        # while laying out, and measuring wrapped text is the slow part of showing the window.
+        self._heights: dict[tuple[str, str, int], int] = {}
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         title = QFont(option.font)
@@ -104,9 +107,14 @@ class _EntryDelegate(QStyledItemDelegate):
             height = _PAD + QFontMetrics(fonts[0]).height() + 4
             return QSize(width, height)
         for text, slot, _muted in self._blocks(index):
-            metrics = QFontMetrics(fonts[slot])
-            rect = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text)
-            height += rect.height() + 3
+            key = (text, fonts[slot].key(), width)
+            measured = self._heights.get(key)
+            if measured is None:
+                metrics = QFontMetrics(fonts[slot])
+                rect = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap,
+                                            text)
+                measured = self._heights[key] = rect.height()
+            height += measured + 3
         return QSize(width, height)
 
     def paint(

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -39,20 +40,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cft_desktop import paths
 from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
-from cft_desktop.sound.mixer import MixSettings, SoundAssets
-from cft_desktop.ui.editor import ScriptEditing
+from cft_desktop.lazy import Lazy
+from cft_desktop.sound.settings import MixSettings, available_beds
 from cft_desktop.ui.grounding import grounding_script
 from cft_desktop.ui.library_view import LibraryView
 from cft_desktop.ui.messages import WINDOW_TITLE, show_calm_message
 from cft_desktop.ui.pacing_panel import PacingPanel
 from cft_desktop.ui.playback import Playback
 from cft_desktop.ui.player_view import IDLE, PAUSED, PLAYING, PREPARING, PlayerView
+from cft_desktop.ui.script_actions import ScriptEditing
 from cft_desktop.ui.settings import DisplayPrefs, Settings
 from cft_desktop.ui.theme import apply_theme, check_box_palette, palette_named, point_size
-from cft_desktop.voice.narrator import Narrator
+
+if TYPE_CHECKING:
+    from cft_desktop.sound.mixer import SoundAssets
+    from cft_desktop.voice.narrator import Narrator
 
 DEFAULT_SIZE = (1220, 780)
 
@@ -110,6 +116,10 @@ class SoundBanner(QFrame):
         return self.label.text()
 
 
+# Long enough for the first frames to be painted before background loading competes for the CPU.
+STARTUP_SETTLE_MS = 200
+
+
 class MainWindow(QMainWindow):
     session_finished = Signal(float)
     practice_started = Signal(str)
@@ -119,8 +129,8 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         library: Library,
-        narrator: Narrator,
-        assets: SoundAssets,
+        narrator: Narrator | Lazy[Narrator],
+        assets: SoundAssets | Lazy[SoundAssets],
         settings: Settings,
         check_sound: bool = True,
         parent: QWidget | None = None,
@@ -132,19 +142,20 @@ class MainWindow(QMainWindow):
         # Set by the ratings controller: asked before Play starts a practice; True = it will start it.
         self.before_practice: Callable[[Script], bool] | None = None
         self.setWindowTitle(WINDOW_TITLE)
-        self._setup_ui(assets)
+        # Lazy assets are not loaded yet: offer the beds whose files are there (no file is read).
+        beds = available_beds(paths.audio_dir()) if isinstance(assets, Lazy) else list(assets.beds)
+        self._setup_ui(sorted(beds))
         self._setup_shortcuts()
         self._connect_signals()
         self.script_editing = ScriptEditing(self)  # Scripts menu: edit a copy, new, import, export
         self.apply_display(self.pacing_panel.display())
         self._restore()
-        if check_sound:
-            # After the window is up: loading PortAudio competes for the interpreter with start-up.
-            QTimer.singleShot(300, self.playback.check_sound_output)
+        self._check_sound = check_sound
+        self._first_show_done = False
 
     # -- construction ---------------------------------------------------------------------------
 
-    def _setup_ui(self, assets: SoundAssets) -> None:
+    def _setup_ui(self, beds: list[str]) -> None:
         self.banner = SoundBanner()
         self.library_view = LibraryView(self.library)
         self.library_view.setMinimumWidth(230)
@@ -152,7 +163,7 @@ class MainWindow(QMainWindow):
         self.player_view.setMinimumWidth(340)
         self.pacing_panel = PacingPanel(
             self.settings.pacing(), self.settings.mix(), self.settings.display(),
-            sorted(assets.beds),
+            beds,
         )
         side = SidePanel()
         side.setWidget(self.pacing_panel)
@@ -318,6 +329,17 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([library, max(0, player + side - needed), needed])
 
     # -- Qt events ------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_show_done:
+            return
+        self._first_show_done = True
+        # Once the window is up: the sound side (numpy, pydub, the voice) loads on a worker, and
+        # PortAudio is asked for a device; doing either before showing tripled the start-up time.
+        QTimer.singleShot(STARTUP_SETTLE_MS, self.playback.preload)
+        if self._check_sound:
+            QTimer.singleShot(STARTUP_SETTLE_MS + 100, self.playback.check_sound_output)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set_geometry(self.saveGeometry())

@@ -39,7 +39,7 @@ from cft_desktop.core.pacing import (
     Pacing,
 )
 from cft_desktop.errors import PacingError
-from cft_desktop.sound.mixer import MixSettings
+from cft_desktop.sound.settings import MixSettings
 from cft_desktop.ui.settings import AMBIENT_GAIN_RANGE_DB, VOICE_GAIN_RANGE_DB, DisplayPrefs
 from cft_desktop.ui.theme import PACER_PRESETS
 

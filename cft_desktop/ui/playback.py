@@ -25,19 +25,25 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
-from cft_desktop.core.user_scripts import start_frame_for_line
 from cft_desktop.errors import AudioDeviceError, CftError
-from cft_desktop.session import Session
-from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray
-from cft_desktop.sound.engine import NO_DEVICE_MESSAGE, Engine, output_devices
-from cft_desktop.sound.mixer import MixSettings, SoundAssets
+from cft_desktop.lazy import Lazy
+from cft_desktop.sound.settings import NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
 from cft_desktop.ui.player_view import IDLE, PAUSED, PLAYING, PREPARING
-from cft_desktop.voice.narrator import ClipRequest, Narrator, SynthesisAhead
+
+# The sound side (numpy, pydub, PortAudio, the voice) is imported where it is first used, after
+# the window is shown: importing it up front more than doubled the time to the first window.
+if TYPE_CHECKING:
+    from cft_desktop.session import Session
+    from cft_desktop.sound.clips import FloatArray
+    from cft_desktop.sound.engine import Engine
+    from cft_desktop.sound.mixer import SoundAssets
+    from cft_desktop.voice.narrator import ClipRequest, Narrator, SynthesisAhead
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +95,15 @@ class Playback(QObject):
     device_checked = Signal(bool)  # a sound-output check finished: was any output found
     failed = Signal(str)  # a calm message; the details are in the log
 
-    def __init__(self, narrator: Narrator, assets: SoundAssets, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        narrator: Narrator | Lazy[Narrator],
+        assets: SoundAssets | Lazy[SoundAssets],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.narrator = narrator
-        self.assets = assets
+        self._narrator = narrator if isinstance(narrator, Lazy) else Lazy.ready(narrator, "narrator")
+        self._assets = assets if isinstance(assets, Lazy) else Lazy.ready(assets, "sound")
         self._session: Session | None = None
         self._engine: Engine | None = None
         self._ahead: SynthesisAhead | None = None
@@ -138,6 +149,19 @@ class Playback(QObject):
     def state(self) -> str:
         return self._state
 
+    def preload(self) -> None:
+        """Start loading the sound side and the narrator in the background (after start-up)."""
+        self._assets.start()
+        self._narrator.start()
+
+    @property
+    def narrator(self) -> Narrator:
+        return self._narrator.get()
+
+    @property
+    def assets(self) -> SoundAssets:
+        return self._assets.get()
+
     @property
     def session(self) -> Session | None:
         return self._session
@@ -167,6 +191,8 @@ class Playback(QObject):
         With `from_line`, play from the phrase or cue on that script line (the editor's "play from
         here"): the phrases before it are prepared too, so its start frame is exact.
         """
+        from cft_desktop.session import Session
+
         self.discard()
         self._from_line = from_line
         # A copy: the mixer reads its settings on the render thread; we write them field by field.
@@ -285,6 +311,8 @@ class Playback(QObject):
 
                     sounddevice._terminate()
                     sounddevice._initialize()
+                from cft_desktop.sound.engine import output_devices
+
                 found = output_devices()
                 post("devices", 0, bool(found), "" if found else NO_DEVICE_MESSAGE)
             except AudioDeviceError as exc:
@@ -345,6 +373,8 @@ class Playback(QObject):
             )
             post("failed", generation, message)
 
+        from cft_desktop.voice.narrator import SynthesisAhead
+
         self._ahead = SynthesisAhead(session.narrator, requests, rate, on_ready, on_progress,
                                      on_error)
         self._tell_preparation(0, len(requests))
@@ -364,6 +394,9 @@ class Playback(QObject):
         session = self._session
         if session is None or self._engine is not None or not self._autostart:
             return
+        from cft_desktop.core.user_scripts import start_frame_for_line
+        from cft_desktop.sound.engine import Engine
+
         start_frame = start_frame_for_line(session.script, session.timeline, self._from_line)
         if not session.ready_through(start_frame + PREROLL_FRAMES):
             return

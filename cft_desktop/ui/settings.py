@@ -21,7 +21,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from cft_desktop import paths
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.errors import PacingError
-from cft_desktop.sound.mixer import AMBIENT_BEDS, MixSettings
+from cft_desktop.sound.settings import AMBIENT_BEDS, MixSettings
 from cft_desktop.ui.theme import DEFAULT_PACER_COLOUR, PALETTES
 
 SETTINGS_FILE = "settings.ini"

@@ -617,3 +617,40 @@ def test_screenshot_with_a_problem(tmp_path: Path, qtbot: object, make_window: M
     for _ in range(3):
         QApplication.processEvents()
     assert window.grab().save(str(folder / "library-with-yours.png"))
+
+
+def test_replacing_import_refreshes_an_open_editor_and_keeps_unsaved_work(
+    tmp_path: Path, make_window: MakeWindow, user_dirs: UserDirs, answers: Callable[..., Answers]
+) -> None:
+    window = make_window()
+    incoming = tmp_path / "incoming" / "good.md"
+    incoming.parent.mkdir()
+    incoming.write_text(GOOD_SCRIPT, encoding="utf-8")
+    target = window.script_editing.import_file(incoming)
+    assert target is not None
+    assert window.library_view.select("shared-good")
+    editor = window.script_editing.edit_own()
+    assert editor is not None and not editor.is_modified()
+
+    # Unchanged editor: it shows the imported text as the saved version, one undo away.
+    incoming.write_text(GOOD_SCRIPT.replace("Hello.", "Hello from the new file."), encoding="utf-8")
+    answers("Replace mine")
+    assert window.script_editing.import_file(incoming) == target
+    assert "Hello from the new file." in editor.text()
+    assert editor.text() == target.read_text(encoding="utf-8")
+    assert not editor.is_modified()
+    assert not list(user_dirs.scripts.glob(".drafts/*"))
+
+    # Unsaved edits stay on screen, with a plain note that the file underneath changed.
+    editor.replace_text(editor.text().replace("Hello from the new file.", "My own words."))
+    assert editor.is_modified()
+    incoming.write_text(GOOD_SCRIPT.replace("Hello.", "Third version."), encoding="utf-8")
+    answers("Replace mine")
+    assert window.script_editing.import_file(incoming) == target
+    assert "My own words." in editor.text()
+    assert "Third version." in target.read_text(encoding="utf-8")
+    message = window.script_editing.last_message
+    assert message is not None
+    assert "replaced by the imported file" in message.text()
+    assert "unsaved changes" in message.informativeText()
+    message.close()

@@ -259,7 +259,10 @@ def test_play_starts_while_narration_is_still_being_prepared(
         _start_with_space(qtbot, window, "long-pause")
         player = window.player_view
         assert player.preparing.isVisible()
-        assert player.preparing_label.text() == "Preparing narration 1 of 3"
+        # The worker posts "clip ready" and then "1 done": the sound may start between the two.
+        qtbot.waitUntil(  # type: ignore[attr-defined]
+            lambda: player.preparing_label.text() == "Preparing narration 1 of 3", timeout=5000)
+        assert player.preparing.isVisible()
         assert window.playback.session is not None
         assert not window.playback.session.has_clip(1)
         gate.set()
