@@ -93,8 +93,10 @@ class Engine:
         self._end_written = -1
         self._render_frame = 0
         self._seek_to: int | None = None
-        self._block_start_frame = 0
-        self._dac_time = 0.0
+        # (first frame of the block now playing, the DAC time it started at), swapped as one
+        # reference: two separate attributes could be read half old, half new by the GUI thread,
+        # putting the pacer one block (46 ms) off for a frame.
+        self._anchor: tuple[int, float] = (0, 0.0)
         self._frozen_position = 0
         self.underruns = 0
         self._latency_frames = 0
@@ -111,7 +113,7 @@ class Engine:
         sd = _import_sounddevice()
         self._render_frame = start_frame
         self.session.render_head_frame = start_frame
-        self._block_start_frame = start_frame
+        self._anchor = (start_frame, 0.0)
         self._frozen_position = start_frame
         try:
             self._stream = sd.OutputStream(
@@ -178,8 +180,7 @@ class Engine:
         """Timeline frame of the sample the listener hears now, from the stream's clock."""
         if self._state != _PLAYING or self._stream is None:
             return self._frozen_position
-        start = self._block_start_frame
-        dac_time = self._dac_time
+        start, dac_time = self._anchor
         try:
             now = float(self._stream.time)
         except Exception:
@@ -245,7 +246,7 @@ class Engine:
         assert target is not None
         self._render_frame = target
         self.session.render_head_frame = target
-        self._block_start_frame = target
+        self._anchor = (target, self._anchor[1])
         self._frozen_position = target
         self._seek_to = None
         self._want_playing = was_playing
@@ -286,8 +287,8 @@ class Engine:
             out[:] = source
             self._state = _PLAYING
         start = int(self._slot_start[slot])
-        self._block_start_frame = start
-        self._dac_time = time_info.outputBufferDacTime
+        # A 2-tuple comes from CPython's free list, like the int and float just read: no malloc.
+        self._anchor = (start, time_info.outputBufferDacTime)
         self._frozen_position = start + frames
         finished_now = self._read == self._end_written
         self._read += 1
