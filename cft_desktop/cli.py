@@ -339,7 +339,7 @@ def _cmd_ratings_export(args: argparse.Namespace) -> int:
         client = _client_id(records, args.client)
         if args.format == "csv":
             count = export_csv(records, args.out, client)
-            print(f"Saved {count} sessions to {args.out}.", file=sys.stderr)
+            print(f"Saved {count} session{'' if count == 1 else 's'} to {args.out}.", file=sys.stderr)
         else:
             summary = export_pdf(records, args.out, client)
             print(f"Saved the summary of {summary.pseudonym} to {args.out}.", file=sys.stderr)

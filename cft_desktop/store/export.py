@@ -509,7 +509,7 @@ def _render(summary: Summary, generated_at: datetime) -> FPDF:
     _lines_of_text(
         pdf,
         f"Ease of getting a sense of the practice (after, mean): {ease} "
-        f"({summary.ease_answers} answers)",
+        f"({summary.ease_answers} answer{'' if summary.ease_answers == 1 else 's'})",
         width,
         5.5,
     )

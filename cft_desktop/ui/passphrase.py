@@ -157,6 +157,11 @@ class PrivacyDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         self.set_button.clicked.connect(self._on_set)
+        # Return moves on from one passphrase field to the next and, in the last, sets it; no
+        # button is default, so Return can never remove the passphrase or close the window.
+        self.current.returnPressed.connect(self.new.setFocus)
+        self.new.returnPressed.connect(self.repeat.setFocus)
+        self.repeat.returnPressed.connect(self._on_set)
         self.remove.clicked.connect(self._on_remove)
         self.lock_minutes.valueChanged.connect(self.lock_minutes_changed)
         close.clicked.connect(self.accept)

@@ -675,6 +675,9 @@ class RecordsController(QObject):
             self.safety_dialog.close()
         dialog = SafetyDialog(fired, resources, self.window)
         dialog.ground_requested.connect(self.window.ground_me)
+        # Keyboard users carry on in the main window once this closes, with or without a window
+        # manager to hand the focus back (seen missing under a bare X server).
+        dialog.finished.connect(lambda _result: self.window.activateWindow())
         self.safety_dialog = dialog
         dialog.show()
         dialog.raise_()

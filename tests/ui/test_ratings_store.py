@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from cft_desktop.store import db
@@ -130,8 +131,17 @@ def test_set_change_and_remove_the_passphrase(qtbot: object, make_window: MakeWi
     dialog.set_button.click()
     assert "not the same" in dialog.message.text()
     assert not db.needs_passphrase()
-    dialog.repeat.setText(PASSPHRASE)
-    dialog.set_button.click()
+    # Typed as a person would: Return in the first field moves on, Return in the second sets it.
+    dialog.new.clear()
+    dialog.repeat.clear()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)  # type: ignore[attr-defined]
+    dialog.new.setFocus()
+    QTest.keyClicks(dialog.new, PASSPHRASE)
+    QTest.keyClick(dialog.new, Qt.Key.Key_Return)
+    assert dialog.focusWidget() is dialog.repeat
+    QTest.keyClicks(dialog.repeat, PASSPHRASE)
+    QTest.keyClick(dialog.repeat, Qt.Key.Key_Return)
     assert db.needs_passphrase()
     assert controller.actions["lock"].isEnabled()
     for box in calm_messages():
