@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -68,20 +69,20 @@ from cft_desktop.core.ratings import (
 from cft_desktop.core.script import Script
 from cft_desktop.errors import CftError, CsvImportError, StoreError, WrongPassphraseError
 from cft_desktop.store import db
-from cft_desktop.store.export import export_csv, export_pdf, import_csv
 from cft_desktop.store.records import Client, Mode, Records
 from cft_desktop.ui.consent import ConsentDialog, consent_needed, ratings_allowed
 from cft_desktop.ui.grounding import GROUND_ME_ID
-from cft_desktop.ui.history import HistoryDialog
-from cft_desktop.ui.import_report import ImportProblemsDialog
 from cft_desktop.ui.main_window import MainWindow, show_calm_message
-from cft_desktop.ui.passphrase import PrivacyDialog, UnlockDialog
 from cft_desktop.ui.player_view import IDLE
-from cft_desktop.ui.profiles import EraseClientDialog, ProfilesDialog
-from cft_desktop.ui.rating_settings import RatingSettingsDialog
 from cft_desktop.ui.ratings_common import named
-from cft_desktop.ui.ratings_dialog import RatingDialog
-from cft_desktop.ui.safety import CrisisDialog, SafetyDialog
+
+# The dialogs and the export code are imported when first opened, not at start-up.
+if TYPE_CHECKING:
+    from cft_desktop.ui.history import HistoryDialog
+    from cft_desktop.ui.passphrase import PrivacyDialog, UnlockDialog
+    from cft_desktop.ui.profiles import EraseClientDialog, ProfilesDialog
+    from cft_desktop.ui.rating_settings import RatingSettingsDialog
+    from cft_desktop.ui.safety import SafetyDialog
 
 log = logging.getLogger(__name__)
 
@@ -389,6 +390,8 @@ class RecordsController(QObject):
         self.store_changed.emit()
 
     def ask_unlock(self, after_idle: bool = False) -> None:
+        from cft_desktop.ui.passphrase import UnlockDialog
+
         if self.records is not None:
             return
         if isinstance(self.dialog, UnlockDialog):
@@ -413,6 +416,9 @@ class RecordsController(QObject):
 
     def lock(self, after_idle: bool = False) -> bool:
         """Close the store and ask for the passphrase again; False if there is nothing to lock."""
+        from cft_desktop.ui.consent import ConsentDialog
+        from cft_desktop.ui.ratings_dialog import RatingDialog
+
         records = self.records
         if records is None or not records.encrypted:
             return False
@@ -545,6 +551,8 @@ class RecordsController(QObject):
             self.window.start_practice(script)
 
     def _ask_before(self, script: Script, client: Client) -> bool:
+        from cft_desktop.ui.ratings_dialog import RatingDialog
+
         assert self.records is not None
         try:
             items = self.records.item_set(client.client_id).for_phase(Phase.BEFORE)
@@ -624,6 +632,8 @@ class RecordsController(QObject):
             self._after(interrupted, fraction, _now())
 
     def _after(self, active: _Active, fraction: float, ended: datetime) -> None:
+        from cft_desktop.ui.ratings_dialog import RatingDialog
+
         if self.dialog is not None:
             self._waiting.append(lambda: self._after(active, fraction, ended))
             return
@@ -670,6 +680,8 @@ class RecordsController(QObject):
             self.show_safety(fired)
 
     def show_safety(self, fired: Sequence[Trigger]) -> SafetyDialog:
+        from cft_desktop.ui.safety import SafetyDialog
+
         resources = self._crisis_resources()
         if self.safety_dialog is not None:
             self.safety_dialog.close()
@@ -704,6 +716,8 @@ class RecordsController(QObject):
         return dialog
 
     def show_crisis_resources(self) -> QDialog:
+        from cft_desktop.ui.safety import CrisisDialog
+
         return self._open_side(CrisisDialog(self._crisis_resources(), self.window))
 
     def review_consent(self) -> None:
@@ -717,6 +731,8 @@ class RecordsController(QObject):
         self._ask_consent(None, client, reviewing=True)
 
     def show_history(self) -> HistoryDialog | None:
+        from cft_desktop.ui.history import HistoryDialog
+
         if self.records is None:
             return None
         if self.history_dialog is None:
@@ -758,6 +774,8 @@ class RecordsController(QObject):
         return Path(chosen) if chosen else None
 
     def export_ratings(self) -> Path | None:
+        from cft_desktop.store.export import export_csv, export_pdf
+
         records = self.records
         if records is None:
             return None
@@ -782,6 +800,9 @@ class RecordsController(QObject):
         return path
 
     def import_ratings(self) -> None:
+        from cft_desktop.store.export import import_csv
+        from cft_desktop.ui.import_report import ImportProblemsDialog
+
         records = self.records
         if records is None:
             return
@@ -807,6 +828,8 @@ class RecordsController(QObject):
         self._refresh_history()
 
     def show_privacy(self) -> PrivacyDialog | None:
+        from cft_desktop.ui.passphrase import PrivacyDialog
+
         records = self.records
         if records is None:
             return None
@@ -870,6 +893,8 @@ class RecordsController(QObject):
         self.store_changed.emit()
 
     def show_profiles(self) -> ProfilesDialog | None:
+        from cft_desktop.ui.profiles import ProfilesDialog
+
         if self.records is None:
             return None
         if self.profiles_dialog is None:
@@ -937,6 +962,8 @@ class RecordsController(QObject):
         self.store_changed.emit()
 
     def ask_erase_client(self, client_id: str) -> EraseClientDialog | None:
+        from cft_desktop.ui.profiles import EraseClientDialog
+
         if self.records is None:
             return None
         try:
@@ -952,6 +979,7 @@ class RecordsController(QObject):
 
     def ask_erase_own(self) -> EraseClientDialog | None:
         """Personal mode: erase the profile in use (it starts again empty)."""
+
         if self.records is None:
             return None
         try:
@@ -990,6 +1018,8 @@ class RecordsController(QObject):
         self.store_changed.emit()
 
     def show_rating_settings(self) -> RatingSettingsDialog | None:
+        from cft_desktop.ui.rating_settings import RatingSettingsDialog
+
         records = self.records
         if records is None:
             return None
