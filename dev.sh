@@ -38,7 +38,12 @@ setup_venv() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  stamp=".venv/.installed-$(cat pyproject.toml | cksum | cut -d' ' -f1)-$extras"
+  base=".venv/.installed-$(cksum < pyproject.toml | cut -d' ' -f1)"
+  stamp="$base-$extras"
+  # The test extras include everything the app needs, so after `test`, `run` installs nothing.
+  if [ "$extras" = app ] && [ -f "$base-test" ]; then
+    stamp="$base-test"
+  fi
   if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e ".[$extras]"
