@@ -9,19 +9,24 @@ notes on screen. No streaks, no totals that judge.
 
 Large histories: the table is a model/view pair that formats only the rows on screen, and the
 chart draws at most one mark per few pixels, averaging neighbouring sessions when there are more
-sessions than room (it says so), so 10,000 sessions open at once. The dialog is a view: the
-controller hands it the sessions (`set_history`) and it never touches the store. GUI thread only.
+sessions than room (it says so), into a picture it keeps until the series, size, theme or font
+changes; the summary counts each distinct before/after pair once. So 10,000 sessions open and
+paint in a few tens of milliseconds (benchmarks/bench_store.py, "open + draw history"). The dialog
+is a view: the controller hands it the sessions (`set_history`) and it never touches the store.
+GUI thread only.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QLineF,
     QModelIndex,
     QPersistentModelIndex,
     QPointF,
@@ -29,7 +34,16 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +54,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -48,6 +63,7 @@ from PySide6.QtWidgets import (
 from cft_desktop.core.ratings import (
     ENGAGEMENT_NOTE,
     RULE_OF_THUMB_NOTE,
+    Answer,
     ChangeSize,
     Direction,
     ItemChange,
@@ -67,6 +83,22 @@ NO_VALUE = "–"
 MIN_PIXELS_PER_MARK = 9
 
 SizeIndex = QModelIndex | QPersistentModelIndex
+
+# The views ask `data` for a dozen roles per cell (font, alignment, check state…) while sizing and
+# painting; only these have answers, so every other role returns before any cell is formatted.
+_TEXT_ROLES = frozenset({int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.AccessibleTextRole)})
+_TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+_ANSWERED_ROLES = _TEXT_ROLES | {_TOOLTIP_ROLE, _FOREGROUND_ROLE}
+
+
+def answer_value(answers: tuple[Answer, ...] | None, item_id: str) -> int | str | None:
+    """`SessionRecord.value` without the method calls: the history reads it for every session."""
+    if answers:
+        for answer in answers:
+            if answer.item_id == item_id:
+                return answer.value
+    return None
 
 
 def change_words(change: ItemChange) -> str:
@@ -115,18 +147,19 @@ class HistoryModel(QAbstractTableModel):
         self._cache: dict[int, list[tuple[str, ItemChange | None]]] = {}
 
     def set_history(self, sessions: Sequence[SessionRecord], items: ItemSet,
-                    titles: Mapping[str, str]) -> None:
+                    titles: Mapping[str, str], paired: Sequence[RatingItem] | None = None) -> None:
+        """`paired`: the result of `shown_paired_items(items, sessions)` if the caller has it."""
         self.beginResetModel()
         self._sessions = list(reversed(sessions))
         self._titles = titles
         self._cache = {}
         self._columns = [_Column("Date", "date"), _Column("Practice", "practice"),
                          _Column("Played", "completed")]
-        for item in shown_paired_items(items, sessions):
+        for item in shown_paired_items(items, sessions) if paired is None else paired:
             self._columns.append(_Column(item.label, "paired", item))
         for item_id in ("ease", "upset", "note"):
             item = items.item(item_id)
-            if item_id in items.enabled or any(s.value(Phase.AFTER, item_id) is not None
+            if item_id in items.enabled or any(answer_value(s.after, item_id) is not None
                                                for s in sessions[-2000:]):
                 self._columns.append(_Column(item.label, "after", item))
         self.endResetModel()
@@ -173,16 +206,16 @@ class HistoryModel(QAbstractTableModel):
         return self._row(row)[column][0]
 
     def data(self, index: SizeIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
+        if role not in _ANSWERED_ROLES or not index.isValid():
             return None
         text, change = self._row(index.row())[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in _TEXT_ROLES:
             return text
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP_ROLE:
             if change is not None:
                 return f"{self._columns[index.column()].title}: {change.describe()}"
             return text
-        if role == Qt.ItemDataRole.ForegroundRole and change is not None:
+        if change is not None:  # the foreground role
             return QBrush(QColor(change_colour(change.direction)))
         return None
 
@@ -202,7 +235,7 @@ def shown_paired_items(items: ItemSet, sessions: Sequence[SessionRecord]) -> lis
     for item in items.items:
         if item.kind is not ItemKind.SCALE or Phase.BEFORE not in item.phases:
             continue
-        if item.item_id in items.enabled or any(s.value(Phase.BEFORE, item.item_id) is not None
+        if item.item_id in items.enabled or any(answer_value(s.before, item.item_id) is not None
                                                 for s in recent):
             shown.append(item)
     return shown
@@ -225,12 +258,14 @@ def marks_for(pairs: Sequence[tuple[datetime, int, int]], room: int) -> list[Mar
         return []
     room = max(1, room)
     per = max(1, math.ceil(len(pairs) / room))
+    befores = [b for _, b, _ in pairs]
+    afters = [a for _, _, a in pairs]
     marks = []
     for start in range(0, len(pairs), per):
-        chunk = pairs[start:start + per]
-        marks.append(Mark(sum(b for _, b, _ in chunk) / len(chunk),
-                          sum(a for _, _, a in chunk) / len(chunk),
-                          len(chunk), chunk[0][0], chunk[-1][0]))
+        end = min(start + per, len(pairs))
+        count = end - start
+        marks.append(Mark(sum(befores[start:end]) / count, sum(afters[start:end]) / count,
+                          count, pairs[start][0], pairs[end - 1][0]))
     return marks
 
 
@@ -251,11 +286,16 @@ class ChangeChart(QWidget):
         self.pairs: list[tuple[datetime, int, int]] = []
         self._marks: list[Mark] = []
         self._marks_room = -1
+        # The chart as last drawn, and what it was drawn for. Showing the dialog, grabbing it,
+        # focus moving and windows passing over it all repaint; only a new picture redraws marks.
+        self._picture: QPixmap | None = None
+        self._picture_key: tuple[object, ...] = ()
 
     def set_series(self, item: RatingItem, pairs: Sequence[tuple[datetime, int, int]]) -> None:
         self.item = item
         self.pairs = list(pairs)
         self._marks_room = -1
+        self._picture = None
         self.setAccessibleName(f"Change chart: {item.label} before and after")
         self.update()
 
@@ -285,9 +325,32 @@ class ChangeChart(QWidget):
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         theme = active_theme()
+        ratio = self.devicePixelRatioF()
+        # All the picture depends on but the series (`set_series` drops it). Comparing this on each
+        # paint is simpler than catching resize, font and palette events, and the theme is the
+        # application's, not something this widget is told about.
+        key = (self.width(), self.height(), ratio, theme.name, self.font().key())
+        if self._picture is None or key != self._picture_key:
+            picture = QPixmap(max(1, round(self.width() * ratio)),
+                              max(1, round(self.height() * ratio)))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(QColor(theme.surface))
+            painter = QPainter(picture)
+            painter.setFont(self.font())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._draw(painter, theme)
+            painter.end()
+            self._picture, self._picture_key = picture, key
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor(theme.surface))
+        painter.drawPixmap(0, 0, self._picture)
+        if self.hasFocus():
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(theme.focus), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 6, 6)
+        painter.end()
+
+    def _draw(self, painter: QPainter, theme: Palette) -> None:
         plot = self._plot()
         metrics = QFontMetrics(self.font())
         text_colour = QColor(theme.text)
@@ -300,35 +363,43 @@ class ChangeChart(QWidget):
             painter.drawText(QRectF(0, y - metrics.height() / 2, plot.left() - 8, metrics.height()),
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              str(level))
-        if self.hasFocus():
-            painter.setPen(QPen(QColor(theme.focus), 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 6, 6)
         marks = self.marks()
         item = self.item
         if not marks or item is None or item.polarity is None:
             painter.setPen(text_colour)
             painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter),
                              "No sessions rated both before and after yet.")
-            painter.end()
             return
         step = plot.width() / len(marks)
         radius = max(3.0, min(6.0, step * 0.35))
+        # One pen change and one call per kind of mark, not per mark: marks never overlap (each has
+        # at least MIN_PIXELS_PER_MARK of width), so drawing by kind looks the same.
+        lines: dict[Direction, list[QLineF]] = {d: [] for d in Direction}
+        hollow: dict[Direction, list[QPointF]] = {d: [] for d in Direction}
+        filled: dict[Direction, list[QPointF]] = {d: [] for d in Direction}
         for n, mark in enumerate(marks):
             x = plot.left() + step * (n + 0.5)
             yb = plot.bottom() - plot.height() * mark.before / 100
             ya = plot.bottom() - plot.height() * mark.after / 100
-            delta = mark.after - mark.before
-            direction = change_direction(delta, item.polarity)
+            direction = change_direction(mark.after - mark.before, item.polarity)
+            lines[direction].append(QLineF(x, yb, x, ya))
+            hollow[direction].append(QPointF(x, yb))
+            filled[direction].append(QPointF(x, ya))
+        surface = QColor(theme.surface)
+        for direction in Direction:
+            if not lines[direction]:
+                continue
             colour = QColor(change_colour(direction, theme))
             style = Qt.PenStyle.DashLine if direction is Direction.WORSE else Qt.PenStyle.SolidLine
             painter.setPen(QPen(colour, 2.5, style, Qt.PenCapStyle.FlatCap))
-            painter.drawLine(QPointF(x, yb), QPointF(x, ya))
+            painter.drawLines(lines[direction])
             painter.setPen(QPen(colour, 2))
-            painter.setBrush(QColor(theme.surface))
-            painter.drawEllipse(QPointF(x, yb), radius, radius)
+            painter.setBrush(surface)
+            for centre in hollow[direction]:
+                painter.drawEllipse(centre, radius, radius)
             painter.setBrush(colour)
-            painter.drawEllipse(QPointF(x, ya), radius, radius)
+            for centre in filled[direction]:
+                painter.drawEllipse(centre, radius, radius)
         # Dates of the first and last session under the axis.
         painter.setPen(QColor(theme.muted_text))
         y_text = plot.bottom() + 4
@@ -338,7 +409,6 @@ class ChangeChart(QWidget):
         painter.drawText(QRectF(plot.center().x(), y_text, plot.width() / 2, metrics.height()),
                          int(Qt.AlignmentFlag.AlignRight), last.strftime("%d %b %Y"))
         self._legend(painter, plot, y_text + metrics.height() + 6, theme)
-        painter.end()
 
     def _legend(self, painter: QPainter, plot: QRectF, top: float, theme: Palette) -> None:
         metrics = QFontMetrics(self.font())
@@ -373,8 +443,8 @@ def pairs_for(sessions: Sequence[SessionRecord], item_id: str) -> list[tuple[dat
     return [
         (s.started_at, b, a)
         for s in sessions
-        if isinstance(b := s.value(Phase.BEFORE, item_id), int)
-        and isinstance(a := s.value(Phase.AFTER, item_id), int)
+        if isinstance(b := answer_value(s.before, item_id), int)
+        and isinstance(a := answer_value(s.after, item_id), int)
     ]
 
 
@@ -387,12 +457,13 @@ def summary_text(item: RatingItem, pairs: Sequence[tuple[datetime, int, int]]) -
     mean = item_change(item, round(mean_before, 1), round(mean_after, 1))
     counts = {Direction.BETTER: 0, Direction.WORSE: 0}
     small = 0
-    for _, b, a in pairs:
+    # Scores are whole numbers 0-100, so a long history repeats the same few pairs many times.
+    for (b, a), times in Counter((b, a) for _, b, a in pairs).items():
         change = item_change(item, b, a)
         if change.size is ChangeSize.SMALL or change.direction is Direction.SAME:
-            small += 1
+            small += times
         else:
-            counts[change.direction] += 1
+            counts[change.direction] += times
     sessions = "session" if len(pairs) == 1 else "sessions"
     return (
         f"{item.label}, over {len(pairs)} {sessions} rated before and after: on average "
@@ -487,14 +558,47 @@ class HistoryDialog(QDialog):
         chosen = self.item_choice.currentData()
         self.item_choice.blockSignals(True)
         self.item_choice.clear()
-        for item in shown_paired_items(items, self._sessions):
+        paired = shown_paired_items(items, self._sessions)
+        for item in paired:
             self.item_choice.addItem(item.label, item.item_id)
         index = self.item_choice.findData(chosen) if chosen else 0
         self.item_choice.setCurrentIndex(max(0, index))
         self.item_choice.blockSignals(False)
-        self.model.set_history(self._sessions, items, titles)
-        self.table.resizeColumnsToContents()
+        self.model.set_history(self._sessions, items, titles, paired)
+        self.fit_columns()
         self._show_chosen()
+
+    def fit_columns(self) -> None:
+        """The widths `resizeColumnsToContents` gives, measured with the font instead.
+
+        Qt sizes each sampled cell through the delegate, which asks the model for about eight
+        roles per cell across the Python boundary: a fifth of the time the dialog takes to open
+        with 10,000 sessions. Every cell is one line of plain text in the table's font, so its
+        width is the text's advance plus the delegate's margins, measured once on a real cell.
+        The sample is the newest `resizeContentsPrecision` rows, Qt's own when the dialog opens
+        (on a refresh Qt would start from the rows in view, so widths would follow the scrolling).
+        """
+        table, model = self.table, self.model
+        header = table.horizontalHeader()
+        rows = min(model.rowCount(), header.resizeContentsPrecision())
+        columns = model.columnCount()
+        if rows <= 0 or columns == 0:
+            table.resizeColumnsToContents()
+            return
+        table.ensurePolished()
+        # Qt lays text out in fractions of a pixel and rounds each cell's width up.
+        metrics = QFontMetricsF(table.font())
+        option = QStyleOptionViewItem()
+        table.initViewItemOption(option)
+        margin = (table.itemDelegate().sizeHint(option, model.index(0, 0)).width()
+                  - math.ceil(metrics.horizontalAdvance(model.cell_text(0, 0))))
+        grid = 1 if table.showGrid() else 0
+        for column in range(columns):
+            widest = max(math.ceil(metrics.horizontalAdvance(model.cell_text(row, column)))
+                         for row in range(rows))
+            wanted = max(widest + margin + grid, header.sectionSizeHint(column))
+            header.resizeSection(column, min(max(wanted, header.minimumSectionSize()),
+                                             header.maximumSectionSize()))
 
     def choose_item(self, item_id: str) -> None:
         self.item_choice.setCurrentIndex(self.item_choice.findData(item_id))
