@@ -31,6 +31,10 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
@@ -339,7 +343,7 @@ def _cmd_ratings_export(args: argparse.Namespace) -> int:
         client = _client_id(records, args.client)
         if args.format == "csv":
             count = export_csv(records, args.out, client)
-            print(f"Saved {count} session{'' if count == 1 else 's'} to {args.out}.", file=sys.stderr)
+            print(f"Saved {_count(count, 'session')} to {args.out}.", file=sys.stderr)
         else:
             summary = export_pdf(records, args.out, client)
             print(f"Saved the summary of {summary.pseudonym} to {args.out}.", file=sys.stderr)
@@ -359,7 +363,7 @@ def _cmd_ratings_import(args: argparse.Namespace) -> int:
                 print(problem, file=sys.stderr)
             print("Nothing was imported.", file=sys.stderr)
             return EXIT_ERROR
-    print(f"Imported {result.imported} sessions; skipped {result.duplicates} already there.",
+    print(f"Imported {_count(result.imported, 'session')}; skipped {result.duplicates} already there.",
           file=sys.stderr)
     return 0
 

@@ -179,7 +179,9 @@ class EraseClientDialog(QDialog):
         self.erase.setAutoDefault(False)
         cancel = named(QPushButton("Keep this client"), "Keep this client",
                        "Close without erasing anything.")
-        cancel.setDefault(True)
+        # No default button: Return in the box erases only once the pseudonym is typed exactly
+        # (the typing is the confirmation) and otherwise does nothing; Esc keeps the client.
+        cancel.setAutoDefault(False)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
@@ -193,6 +195,7 @@ class EraseClientDialog(QDialog):
         layout.addWidget(self.typed)
         layout.addLayout(buttons)
         self.typed.textChanged.connect(self._update)
+        self.typed.returnPressed.connect(self._on_erase)
         self.erase.clicked.connect(self._on_erase)
         cancel.clicked.connect(self.reject)
         self.resize(520, self.sizeHint().height())

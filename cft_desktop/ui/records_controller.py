@@ -247,6 +247,9 @@ class RecordsController(QObject):
     def _build_status(self) -> None:
         bar = self.window.statusBar()
         bar.setSizeGripEnabled(False)
+        # Without a size grip the last label would touch the window's edge; line it up with the
+        # 12 px margin of the window's content instead.
+        bar.setContentsMargins(12, 0, 12, 4)
         self.profile_label = QLabel("")
         self.profile_label.setAccessibleName("Client in use")
         self.profile_label.setToolTip("Ratings are kept for this client.")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
 from cft_desktop.core.ratings import Phase
 from cft_desktop.store import db
 from cft_desktop.store.records import Mode
@@ -97,9 +100,13 @@ def test_two_clients_switch_rename_and_erase_one(qtbot: object, make_window: Mak
     assert not confirm.erase.isEnabled()
     confirm.typed.setText("Client")
     assert not confirm.erase.isEnabled()
+    # Return before the pseudonym is complete neither erases nor closes the question.
+    QTest.keyClick(confirm.typed, Qt.Key.Key_Return)
+    assert confirm.isVisible() and confirm.result() == 0
+    assert dialog.pseudonyms() == ["Me", "Client A", "Client B2"]
     confirm.typed.setText("Client A")
     assert confirm.erase.isEnabled()
-    confirm.erase.click()
+    QTest.keyClick(confirm.typed, Qt.Key.Key_Return)  # typed exactly: Return confirms
     assert "Erased Client A: 2 practices" in dialog.message.text()
     assert dialog.pseudonyms() == ["Me", "Client B2"]
 
