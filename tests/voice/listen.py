@@ -51,7 +51,6 @@ ALLOWED: dict[str, str] = {
     # Not in CMU. espeak: /tˈɪŋli/, "tingle" + "-ly", two syllables, as it should be.
     "tingly": "not in CMU; espeak's /tɪŋli/ is right",
     # Not in CMU. espeak: /pɹˈɪkəl/, rhymes with "pickle", as it should.
-    "prickle": "not in CMU; espeak's /pɹɪkəl/ is right",
     # espeak: /kˈʌmftəbəl/, three syllables: the usual American "COMF-ta-ble". CMU has only the
     # four-syllable spelling pronunciation.
     "comfortable": "'COMF-ta-ble', the everyday American form",
