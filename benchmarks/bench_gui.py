@@ -68,7 +68,12 @@ def bench_start(runs: int) -> None:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                    CFT_DESKTOP_DATA_DIR=f"{folder}/data", CFT_DESKTOP_CACHE_DIR=f"{folder}/cache",
                    CFT_DESKTOP_LOG_DIR=f"{folder}/log", PYTHONPATH=str(ROOT))
-        # One warm-up each, so both read their files from the OS cache alike.
+        # An installed app starts from compiled bytecode (pip and the bundle compile it). A shell
+        # with PYTHONDONTWRITEBYTECODE (this machine's) would make every run of ours compile its
+        # own source again, ~50 ms the baseline (all in site-packages, compiled) never pays.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        # One warm-up each, so both read their files from the OS cache alike (and ours writes
+        # its bytecode cache).
         _start_once(BARE_WINDOW, env)
         _start_once(OUR_WINDOW, env)
         bare: list[float] = []
