@@ -11,8 +11,9 @@ cd "$(dirname "$0")"
 APP_PACKAGES="python3-venv python3-pip libportaudio2 libsndfile1 libgl1 libegl1 libxkbcommon0
   libxkbcommon-x11-0 libfontconfig1 fonts-dejavu-core libglib2.0-0 libdbus-1-3 libxcb-cursor0
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1"
-# What the tests add: a PulseAudio null sink with a real clock and the ALSA plugin to reach it.
-TEST_PACKAGES="pulseaudio pulseaudio-utils libasound2-plugins alsa-utils"
+# What the tests add: a PulseAudio null sink with a real clock and the ALSA plugin to reach it,
+# and dbus-daemon for private message buses (keeping the screen on while playing).
+TEST_PACKAGES="pulseaudio pulseaudio-utils libasound2-plugins alsa-utils dbus"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

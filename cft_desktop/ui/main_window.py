@@ -44,6 +44,7 @@ from cft_desktop import paths
 from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
+from cft_desktop.keep_awake import KeepAwake
 from cft_desktop.lazy import Lazy
 from cft_desktop.sound.settings import MixSettings, available_beds
 from cft_desktop.ui.grounding import grounding_script
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.library = library
         self.settings = settings
         self.playback = Playback(narrator, assets, self)
+        self.keep_awake = KeepAwake()
         # Set by the ratings controller: asked before Play starts a practice; True = it will start it.
         self.before_practice: Callable[[Script], bool] | None = None
         self.setWindowTitle(WINDOW_TITLE)
@@ -351,6 +353,7 @@ class MainWindow(QMainWindow):
         self.settings.set_display(self.pacing_panel.display())
         self.settings.sync()
         self.playback.shutdown()
+        self.keep_awake.close()
         super().closeEvent(event)
 
     # -- slots ----------------------------------------------------------------------------------
@@ -403,6 +406,12 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_playback_state_changed(self, state: str) -> None:
         self.player_view.set_state(state)
+        # Screen on and no sleep while sound plays (USERS.md: sessions cut off by the screensaver);
+        # paused or stopped, the desktop's own settings apply again.
+        if state == PLAYING:
+            self.keep_awake.hold("A guided practice is playing")
+        else:
+            self.keep_awake.release()
         if state == IDLE:
             self.player_view.hide_preparation()
             self.player_view.show_practice(self.library_view.current_entry())

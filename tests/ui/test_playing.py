@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from cft_desktop.keep_awake import KeepAwake
 from cft_desktop.session import Session
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.sound.engine import BLOCK_FRAMES
@@ -272,3 +273,24 @@ def test_play_starts_while_narration_is_still_being_prepared(
     finally:
         gate.set()
     window.stop()
+
+
+def test_the_screen_is_kept_on_only_while_sound_plays(
+    qtbot: object, sound_output: Path, breath_window: MainWindow
+) -> None:
+    # The D-Bus side is tested in tests/test_keep_awake.py; here, when the window asks for it.
+    window = breath_window
+    awake = window.keep_awake = KeepAwake(session_bus=None, system_bus=None)
+    assert not awake.held
+    _start_with_space(qtbot, window, "test-breath")
+    assert awake.held
+    QTest.keyClick(window.library_view.list, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.playback.state == "paused")  # type: ignore[attr-defined]
+    assert not awake.held
+    QTest.keyClick(window.library_view.list, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.playback.state == "playing")  # type: ignore[attr-defined]
+    assert awake.held
+    QTest.keyClick(window.library_view.list, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.playback.state == "idle")  # type: ignore[attr-defined]
+    assert not awake.held
+    assert awake.wait_until_done()
