@@ -84,6 +84,10 @@ MIN_PIXELS_PER_MARK = 9
 
 SizeIndex = QModelIndex | QPersistentModelIndex
 
+# (how it is drawn, its words) in the order shown under the chart.
+LEGEND_ENTRIES = (("hollow", "before"), ("filled", "after"), ("better", "better (solid line)"),
+                  ("worse", "worse (dashed line)"), ("same", "no change (one dot)"))
+
 # The views ask `data` for a dozen roles per cell (font, alignment, check state…) while sizing and
 # painting; only these have answers, so every other role returns before any cell is formatted.
 _TEXT_ROLES = frozenset({int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.AccessibleTextRole)})
@@ -303,13 +307,34 @@ class ChangeChart(QWidget):
         return QSize(760, 280)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(360, 200)
+        # Room for a readable plot above the dates and a legend wrapped onto up to three rows,
+        # whatever the text size.
+        line = QFontMetrics(self.font()).height()
+        return QSize(360, 120 + line * 5 + 14)
+
+    def _legend_rows(self, left: float, right: float) -> list[list[tuple[str, str, float]]]:
+        """The legend entries (kind, words, x) wrapped into rows that fit between left and right:
+        a narrow window or large text must not cut "worse" off."""
+        metrics = QFontMetrics(self.font())
+        rows: list[list[tuple[str, str, float]]] = [[]]
+        x = left
+        for kind, words in LEGEND_ENTRIES:
+            width = (16 if kind in ("hollow", "filled", "same") else 28) + \
+                metrics.horizontalAdvance(words)
+            if rows[-1] and x + width > right:
+                rows.append([])
+                x = left
+            rows[-1].append((kind, words, x))
+            x += width + 22
+        return rows
 
     def _plot(self) -> QRectF:
         metrics = QFontMetrics(self.font())
         left = metrics.horizontalAdvance("100") + 16
-        bottom = metrics.height() * 3 + 14
-        return QRectF(left, 12, max(10, self.width() - left - 16), max(10, self.height() - bottom - 12))
+        right = self.width() - 16
+        legend_rows = len(self._legend_rows(left, right))
+        bottom = metrics.height() * (2 + legend_rows) + 14 + 6 * (legend_rows - 1)
+        return QRectF(left, 12, max(10, right - left), max(10, self.height() - bottom - 12))
 
     def marks(self) -> list[Mark]:
         room = int(self._plot().width() // MIN_PIXELS_PER_MARK)
@@ -412,31 +437,34 @@ class ChangeChart(QWidget):
 
     def _legend(self, painter: QPainter, plot: QRectF, top: float, theme: Palette) -> None:
         metrics = QFontMetrics(self.font())
-        x = plot.left()
-        mid = top + metrics.height() / 2
         text = QColor(theme.text)
         surface = QColor(theme.surface)
-        entries: list[tuple[str, str]] = [("hollow", "before"), ("filled", "after"),
-                                          ("better", "better (solid line)"),
-                                          ("worse", "worse (dashed line)")]
-        for kind, words in entries:
-            if kind in ("hollow", "filled"):
-                painter.setPen(QPen(text, 2))
-                painter.setBrush(surface if kind == "hollow" else text)
-                painter.drawEllipse(QPointF(x + 6, mid), 5, 5)
-                x += 16
-            else:
-                direction = Direction.BETTER if kind == "better" else Direction.WORSE
-                colour = QColor(change_colour(direction, theme))
-                style = Qt.PenStyle.DashLine if kind == "worse" else Qt.PenStyle.SolidLine
-                painter.setPen(QPen(colour, 2.5, style))
-                painter.drawLine(QPointF(x, mid), QPointF(x + 22, mid))
-                x += 28
-            painter.setPen(text)
-            width = metrics.horizontalAdvance(words)
-            painter.drawText(QRectF(x, top, width + 4, metrics.height()),
-                             int(Qt.AlignmentFlag.AlignLeft), words)
-            x += width + 22
+        for number, row in enumerate(self._legend_rows(plot.left(), plot.right())):
+            row_top = top + number * (metrics.height() + 6)
+            for kind, words, x in row:
+                self._legend_entry(painter, kind, words, x, row_top, theme, text, surface)
+
+    def _legend_entry(self, painter: QPainter, kind: str, words: str, x: float, top: float,
+                      theme: Palette, text: QColor, surface: QColor) -> None:
+        metrics = QFontMetrics(self.font())
+        mid = top + metrics.height() / 2
+        if kind in ("hollow", "filled", "same"):
+            dot = QColor(change_colour(Direction.SAME, theme)) if kind == "same" else text
+            painter.setPen(QPen(dot, 2))
+            painter.setBrush(surface if kind == "hollow" else dot)
+            painter.drawEllipse(QPointF(x + 6, mid), 5, 5)
+            x += 16
+        else:
+            direction = Direction.BETTER if kind == "better" else Direction.WORSE
+            colour = QColor(change_colour(direction, theme))
+            style = Qt.PenStyle.DashLine if kind == "worse" else Qt.PenStyle.SolidLine
+            painter.setPen(QPen(colour, 2.5, style))
+            painter.drawLine(QPointF(x, mid), QPointF(x + 22, mid))
+            x += 28
+        painter.setPen(text)
+        width = metrics.horizontalAdvance(words)
+        painter.drawText(QRectF(x, top, width + 4, metrics.height()),
+                         int(Qt.AlignmentFlag.AlignLeft), words)
 
 
 def pairs_for(sessions: Sequence[SessionRecord], item_id: str) -> list[tuple[datetime, int, int]]:

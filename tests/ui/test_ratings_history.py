@@ -167,3 +167,29 @@ def test_chart_redraws_for_a_new_question_theme_and_focus(make_window: MakeWindo
     assert active_theme().name != "light"
     assert _pixel(dark, chart.width() // 2, 6) == QColor(active_theme().surface).name()
     window.pacing_panel.dark.setChecked(False)  # type: ignore[union-attr]
+
+
+def test_the_legend_names_every_mark_and_wraps_instead_of_cutting_worse_off(
+    make_window: MakeWindow,
+) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from cft_desktop.ui.history import LEGEND_ENTRIES
+
+    dialog = _history(make_window)
+    chart = dialog.chart
+    metrics = QFontMetrics(chart.font())
+    wide = chart._legend_rows(40, 1100)
+    assert len(wide) == 1
+    assert [words for _, words, _ in wide[0]] == [words for _, words in LEGEND_ENTRIES]
+    assert "no change (one dot)" in [words for _, words in LEGEND_ENTRIES]
+    for right in (600, 420, 250):
+        rows = chart._legend_rows(40, right)
+        entries = [entry for row in rows for entry in row]
+        assert [words for _, words, _ in entries] == [words for _, words in LEGEND_ENTRIES]
+        for kind, words, x in entries:
+            mark = 16 if kind in ("hollow", "filled", "same") else 28
+            # Each entry fits, except one alone on its row that is wider than the whole space.
+            alone = any(row == [(kind, words, x)] for row in rows)
+            assert alone or x + mark + metrics.horizontalAdvance(words) <= right
+    assert len(chart._legend_rows(40, 420)) > 1
