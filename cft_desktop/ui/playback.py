@@ -25,6 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
@@ -195,8 +196,19 @@ class Playback(QObject):
 
         self.discard()
         self._from_line = from_line
+        try:
+            assets, narrator = self.assets, self.narrator
+        except Exception as exc:  # a missing or damaged installation file: nothing can play
+            log.error("the sound files could not be loaded", exc_info=exc)
+            name = getattr(exc, "filename", None)
+            which = f" ({Path(name).name})" if name else ""
+            self.failed.emit(
+                f"CFT Desktop's own sound files could not be read{which}, so nothing can play. "
+                "Reinstalling CFT Desktop puts them back; your ratings and scripts are not affected."
+            )
+            return
         # A copy: the mixer reads its settings on the render thread; we write them field by field.
-        session = Session(script, pacing, self.narrator, self.assets, replace(mix))
+        session = Session(script, pacing, narrator, assets, replace(mix))
         # Cached clips are taken here, on the GUI thread (under a millisecond a phrase), so a
         # practice heard before starts at once, with no "Preparing" bar flashing up.
         session.load_cached()

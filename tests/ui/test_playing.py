@@ -294,3 +294,29 @@ def test_the_screen_is_kept_on_only_while_sound_plays(
     qtbot.waitUntil(lambda: window.playback.state == "idle")  # type: ignore[attr-defined]
     assert not awake.held
     assert awake.wait_until_done()
+
+
+def test_missing_sound_files_are_said_plainly_and_nothing_else_breaks(
+    qtbot: object, make_window: MakeWindow
+) -> None:
+    from cft_desktop.lazy import Lazy
+
+    def broken_install() -> object:
+        raise FileNotFoundError(2, "No such file or directory", "/opt/cft-desktop/audio/bell.wav")
+
+    window = make_window(assets=Lazy(broken_install, "sound"), ratings=False)
+    practices = [row_id for kind, row_id, _ in window.library_view.rows() if kind == "practice"]
+    assert window.library_view.select(practices[0])
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # type: ignore[attr-defined]
+    window.library_view.list.setFocus()
+    QTest.keyClick(window.library_view.list, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: getattr(window, "_last_dialog", None) is not None)  # type: ignore[attr-defined]
+    message = window._last_dialog
+    assert "sound files could not be read (bell.wav)" in message.text()
+    assert "Reinstalling CFT Desktop" in message.text()
+    message.close()
+    assert window.playback.state == "idle"
+    # Browsing and the rest keep working.
+    assert window.library_view.select(practices[1])
+    assert window.player_view.isEnabled()
