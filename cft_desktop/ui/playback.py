@@ -197,7 +197,16 @@ class Playback(QObject):
         self.discard()
         self._from_line = from_line
         try:
-            assets, narrator = self.assets, self.narrator
+            narrator = self.narrator
+        except Exception as exc:  # the voice package is missing or broken
+            log.error("the narrator could not be set up", exc_info=exc)
+            self.failed.emit(
+                "The narrating voice could not be loaded, so nothing can play. Reinstalling CFT "
+                "Desktop puts it back; your ratings and scripts are not affected."
+            )
+            return
+        try:
+            assets = self.assets
         except Exception as exc:  # a missing or damaged installation file: nothing can play
             log.error("the sound files could not be loaded", exc_info=exc)
             name = getattr(exc, "filename", None)
