@@ -15,7 +15,6 @@ logs once and carries on: playing never depends on this. No Qt.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -178,11 +177,7 @@ class KeepAwake:
         fd, held.sleep_fd = held.sleep_fd, None
         if fd is not None:
             # logind lets go of the inhibitor when the last copy of its descriptor is closed.
-            close = getattr(fd, "close", None)
-            if close is not None:
-                close()
-            else:
-                os.close(int(fd))
+            fd.close()
         self.sleep_blocked = False
 
     @staticmethod

@@ -66,9 +66,11 @@ class _EntryDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self.palette = LIGHT
-        # Wrapped heights by (text, font, width): Qt asks for every row's size hint many times
-        # while laying out, and measuring wrapped text is the slow part of showing the window.
-        self._heights: dict[tuple[str, str, int], int] = {}
+        # Wrapped heights by (text, font) at one width: Qt asks for every row's size hint many
+        # times while laying out, and measuring wrapped text is the slow part of showing the
+        # window. Only the current width is kept, so dragging the splitter cannot grow it.
+        self._heights: dict[tuple[str, str], int] = {}
+        self._heights_width = -1
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         title = QFont(option.font)
@@ -106,8 +108,11 @@ class _EntryDelegate(QStyledItemDelegate):
         if index.data(ROLE_KIND) == "heading":
             height = _PAD + QFontMetrics(fonts[0]).height() + 4
             return QSize(width, height)
+        if width != self._heights_width:
+            self._heights.clear()
+            self._heights_width = width
         for text, slot, _muted in self._blocks(index):
-            key = (text, fonts[slot].key(), width)
+            key = (text, fonts[slot].key())
             measured = self._heights.get(key)
             if measured is None:
                 metrics = QFontMetrics(fonts[slot])
