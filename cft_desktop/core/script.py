@@ -257,6 +257,9 @@ def _parse_body(
     # The breathe block that [in]/[out] lines may still attach to: only while no other line
     # (blank, phrase or cue) has come between them and their cue.
     open_breathe: Breathe | None = None
+    # A [breathe …] cue with an error of its own still owns the [in]/[out] lines under it: one
+    # typo gives one error, not one more for every line of its block.
+    broken_breathe_open = False
     inhale_lines: list[BreathLine] = []
     exhale_lines: list[BreathLine] = []
     in_comment_since: int | None = None
@@ -269,7 +272,8 @@ def _parse_body(
             paragraph = []
 
     def close_breathe() -> None:
-        nonlocal open_breathe, inhale_lines, exhale_lines
+        nonlocal open_breathe, inhale_lines, exhale_lines, broken_breathe_open
+        broken_breathe_open = False
         if open_breathe is None:
             return
         block = open_breathe
@@ -346,6 +350,8 @@ def _parse_body(
         word = body.split()[0].lower() if body.split() else ""
 
         if word in ("in", "out") and len(body.split()) == 1:
+            if open_breathe is None and broken_breathe_open:
+                continue
             if open_breathe is None:
                 flush_paragraph()
                 errors.append(
@@ -393,6 +399,8 @@ def _parse_body(
             block = _parse_breathe(body, number, path, errors)
             if block is not None:
                 open_breathe = block
+            else:
+                broken_breathe_open = True
         else:
             errors.append(ScriptError(path, number, f"unknown cue [{body}]"))
 

@@ -447,6 +447,17 @@ def test_bad_cues(cue: str, fragment: str) -> None:
     assert fragment in error.message
 
 
+@pytest.mark.parametrize("cue", ["[breathe x]", "[breathe 3 h]", "[breathe]"])
+def test_a_bad_breathe_cue_is_one_error_not_one_per_breath_line(cue: str) -> None:
+    # A typo in the count must not also flag every [in]/[out] line under it as stray.
+    error = only_error(FRONT + f"{cue}\n[in] Breathing in.\n[out] And out.\n[in] In.\n\nAfter.\n")
+    assert error.line == BODY_LINE
+    # The block ends as usual: a later stray line is still an error of its own.
+    errors = errors_of(FRONT + f"{cue}\n[in] In.\n\n[out] stray\n")
+    assert [e.line for e in errors] == [BODY_LINE, BODY_LINE + 3]
+    assert "must directly follow" in errors[1].message
+
+
 @pytest.mark.parametrize("word", ["in", "out"])
 def test_breath_line_outside_a_block(word: str) -> None:
     error = only_error(FRONT + f"Hello.\n[{word}] stray words\n")
