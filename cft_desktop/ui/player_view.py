@@ -27,10 +27,22 @@ from cft_desktop.core.timeline import Timeline
 from cft_desktop.ui.grounding import GroundMeButton
 from cft_desktop.ui.library_view import KIND_HEADINGS, error_lines, minutes_text
 from cft_desktop.ui.pacer import PacerWidget
-from cft_desktop.ui.theme import BASE_POINT_SIZE, CAPTION_SCALE, Palette
+from cft_desktop.ui.theme import (
+    BASE_POINT_SIZE,
+    CAPTION_COMPACT_SCALE,
+    CAPTION_SCALE,
+    TITLE_SCALE,
+    Palette,
+    scaled_point_size,
+)
 
 SAFETY_LINE = "Breathe gently. If you feel dizzy or breathless, return to normal breathing."
 PROGRESS_STEPS = 1000
+# Beyond these, a title or a phrase steps down to its compact size rather than take the pacer's
+# room: with large text in a laptop-sized window, a seven-line caption box and a four-line title
+# used to leave a pacer about 55 px across.
+TITLE_MAX_LINES = 2
+CAPTION_MAX_LINES = 4
 
 # Playback states, as the window's controller reports them.
 IDLE = "idle"
@@ -66,6 +78,8 @@ class PlayerView(QWidget):
         self._caption_text = ""
         self._shown_seconds: tuple[int, int] | None = None
         self._caption_pool: list[str] = []
+        # Phrases too long for CAPTION_MAX_LINES at the caption size, shown at the compact size.
+        self._compact_captions: set[str] = set()
         self._point_size: float = BASE_POINT_SIZE
         self._setup_ui()
         self._connect_signals()
@@ -242,6 +256,7 @@ class PlayerView(QWidget):
             kind = KIND_HEADINGS.get(script.kind, script.kind)
             self.title.setText(script.title)
             self.meta.setText(f"{minutes_text(script.minutes)} · {kind}")
+        self._fit_title()
         pool = [p.text for p in entry.script.phrases()] if entry and entry.script else []
         if pool != self._caption_pool:
             self._caption_pool = pool
@@ -276,6 +291,7 @@ class PlayerView(QWidget):
     def _set_caption(self, text: str) -> None:
         if text != self._caption_text:
             self._caption_text = text
+            _set_fit(self.caption, text in self._compact_captions)
             self.caption.setText(text)
 
     def caption_text(self) -> str:
@@ -312,25 +328,61 @@ class PlayerView(QWidget):
         self.pacer.set_colour(colour)
         self.pacer.set_reduced_motion(reduced_motion)
         self._fit_caption(point_size)
+        self._fit_title()
+
+    def _font(self, label: QLabel, scale: float) -> QFont:
+        font = QFont(label.font())
+        font.setPointSize(scaled_point_size(self._point_size, scale))
+        return font
 
     def _fit_caption(self, point_size: float | None = None) -> None:
-        """Tall enough for the practice's longest phrase at this width and text size.
+        """Tall enough for the practice's longest phrase at this width and text size, up to
+        CAPTION_MAX_LINES; a longer phrase is shown at the compact size (and the box fits that).
 
         Measured once per practice (and on resize), so the pacer never jumps as phrases change.
         """
         if point_size is not None:
             self._point_size = point_size
-        font = QFont(self.caption.font())
-        font.setPointSizeF(self._point_size * CAPTION_SCALE)
-        metrics = QFontMetrics(font)
+        full = QFontMetrics(self._font(self.caption, CAPTION_SCALE))
+        compact = QFontMetrics(self._font(self.caption, CAPTION_COMPACT_SCALE))
         width = max(100, self.caption.width() - 4)
-        needed = metrics.lineSpacing() * 2
+        most = full.lineSpacing() * CAPTION_MAX_LINES
+        needed = full.lineSpacing() * 2
+        compact_texts: set[str] = set()
         for text in self._caption_pool:
-            bounds = metrics.boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap),
-                                          text)
-            needed = max(needed, bounds.height())
+            height = _wrapped_height(full, width, text)
+            if height > most:
+                compact_texts.add(text)
+                height = _wrapped_height(compact, width, text)
+            needed = max(needed, height)
+        self._compact_captions = compact_texts
+        _set_fit(self.caption, self._caption_text in compact_texts)
         self.caption.setFixedHeight(needed + 8)
+
+    def _fit_title(self) -> None:
+        """The title at its full size when it fits in TITLE_MAX_LINES, else at the compact size."""
+        metrics = QFontMetrics(self._font(self.title, TITLE_SCALE))
+        width = max(100, self.title.width())
+        lines = _wrapped_height(metrics, width, self.title.text()) / metrics.lineSpacing()
+        _set_fit(self.title, lines > TITLE_MAX_LINES + 0.5)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_title()
         self._fit_caption()
+
+
+def _wrapped_height(metrics: QFontMetrics, width: int, text: str) -> int:
+    return metrics.boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap),
+                                text).height()
+
+
+def _set_fit(label: QLabel, compact: bool) -> None:
+    """Switch a label between its role's full and compact style-sheet sizes."""
+    wanted = "compact" if compact else ""
+    if (label.property("fit") or "") == wanted:
+        return
+    label.setProperty("fit", wanted)
+    # A dynamic property only reaches the style sheet when the widget is polished again.
+    label.style().unpolish(label)
+    label.style().polish(label)

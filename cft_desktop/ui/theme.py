@@ -22,6 +22,16 @@ BASE_POINT_SIZE = 11
 LARGE_POINT_SIZE = 15
 # The caption is read from a little distance, with the pacer: larger than the rest.
 CAPTION_SCALE = 1.4
+TITLE_SCALE = 1.6
+# The sizes a title or a caption steps down to when it would take more lines than the player can
+# spare (`fit="compact"`): never below the body text, so large text stays large.
+TITLE_COMPACT_SCALE = 1.25
+CAPTION_COMPACT_SCALE = 1.0
+
+
+def scaled_point_size(size: float, scale: float) -> int:
+    """A role's point size, rounded the way the style sheet rounds it."""
+    return round(size * scale)
 
 
 @dataclass(frozen=True)
@@ -216,8 +226,11 @@ QWidget {{ color: {p.text}; font-size: {size}pt; }}
 QMainWindow, QDialog, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.window}; }}
 QToolTip {{ color: {p.text}; background: {p.surface}; border: 1px solid {p.border}; padding: 4px; }}
 QLabel[role="muted"] {{ color: {p.muted_text}; }}
-QLabel[role="title"] {{ font-size: {round(size * 1.6)}pt; font-weight: 600; }}
-QLabel[role="caption"] {{ font-size: {round(size * CAPTION_SCALE)}pt; }}
+QLabel[role="title"] {{ font-size: {scaled_point_size(size, TITLE_SCALE)}pt; font-weight: 600; }}
+QLabel[role="title"][fit="compact"] {{ font-size: {scaled_point_size(size, TITLE_COMPACT_SCALE)}pt; }}
+QLabel[role="caption"] {{ font-size: {scaled_point_size(size, CAPTION_SCALE)}pt; }}
+QLabel[role="caption"][fit="compact"] {{
+    font-size: {scaled_point_size(size, CAPTION_COMPACT_SCALE)}pt; }}
 QLabel[role="safety"] {{ color: {p.muted_text}; }}
 QGroupBox {{ border: 1px solid {p.border}; border-radius: 10px; margin-top: {size + 8}px;
     padding: {pad}px; padding-top: {pad + 4}px; background: {p.window}; }}
