@@ -262,6 +262,13 @@ QFrame[role="banner"] {{ background: {p.banner}; border: 1px solid {p.banner_bor
     border-radius: 10px; }}
 QFrame[role="banner"] QLabel {{ color: {p.banner_text}; background: transparent; }}
 QSplitter::handle {{ background: {p.window}; }}
+QScrollBar:vertical {{ background: {p.window}; width: 12px; margin: 0; border: none; }}
+QScrollBar:horizontal {{ background: {p.window}; height: 12px; margin: 0; border: none; }}
+QScrollBar::handle {{ background: {p.control_outline}; border-radius: 4px; margin: 2px; }}
+QScrollBar::handle:vertical {{ min-height: 32px; }}
+QScrollBar::handle:horizontal {{ min-width: 32px; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; border: none; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
 """
 
 
