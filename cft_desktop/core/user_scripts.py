@@ -52,11 +52,11 @@ Cues stand alone on their line:
   [bell]           a gentle bell
 Text between these comment marks is never spoken. -->
 
-Welcome. If it feels right, let your eyes close, or rest your gaze gently downwards.
+Welcome. If it feels right, you might close your eyes, or rest your gaze gently downwards.
 
 [pause 2]
 
-Let your breathing slow a little, gently, never deeper than feels natural.
+Your breathing can slow a little, gently, never deeper than feels natural.
 
 [breathe 3]
 [in] Breathing in.

@@ -208,7 +208,7 @@ def test_play_from_here_asks_for_the_unsaved_text_at_the_cursor_line(
     window = make_window()
     editor = _open_copy(window)
     _type_at_end_of_line(editor, _line_of(editor, "[pause 3]"), "\n\nA phrase not yet saved.")
-    line = _line_of(editor, "Let the breath slow down")
+    line = _line_of(editor, "When you are ready, the breath can slow")
     editor.text_edit.go_to_line(line)
     asked: list[tuple[object, int]] = []
     editor.play_requested.connect(lambda script, at: asked.append((script, at)))

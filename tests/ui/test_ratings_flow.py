@@ -119,7 +119,9 @@ def test_before_form_by_keyboard_then_the_session_is_in_the_file(
     with read_store() as store:
         (session,) = store.sessions()
         assert session.client_id == store.active_client().client_id
-        assert session.script_id == PRACTICE and session.script_version == "1"
+        played = next(s for s in window.library.scripts() if s.id == PRACTICE)
+        assert session.script_id == PRACTICE and session.script_version == str(played.version)
+        assert played.version >= 2  # the stored label is the script's, not a default
         assert session.voice == window.playback.narrator.voice_name
         assert session.pacing["bpm"] == window.pacing_panel.pacing().bpm
         assert session.pacing["ratio"] == window.pacing_panel.pacing().ratio_text

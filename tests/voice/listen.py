@@ -145,6 +145,28 @@ def words_of(text: str) -> list[str]:
     return [w.replace("’", "'").lower().strip("'-") for w in WORD.findall(text)]
 
 
+# piper speaks each sentence as an utterance of its own; a sentence ends at . ! or ? (closing quotes
+# and brackets may follow) before a space or the end of the phrase.
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+")
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in (part.strip() for part in SENTENCE_END.split(text)) if s]
+
+
+def sentences_opening_with_l(phrases: Iterable[SpokenPhrase]) -> list[tuple[SpokenPhrase, str]]:
+    """(phrase, sentence) for each spoken sentence whose first word starts with an l.
+
+    Utterance-initial /l/ in this voice comes out dark and /w/-like ("Let your breath slow" heard as
+    "wet your breath slow"); after another word it is a clear /l/. See test_pronunciation.py."""
+    return [
+        (phrase, sentence)
+        for phrase in phrases
+        for sentence in sentences_of(phrase.text)
+        if (first := words_of(sentence)[:1]) and first[0].startswith("l")
+    ]
+
+
 class _RecordingModel:
     """Stands in for the loaded piper voice to catch the exact text the backend passes to it."""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from cft_desktop.core.script import parse_text
+from cft_desktop.core.user_scripts import NEW_SCRIPT_TEMPLATE
 from tests.voice import listen
 from tests.voice.listen import SpokenPhrase
 
@@ -43,6 +45,30 @@ def test_no_word_of_a_shipped_script_is_misread(
         "fix the script, or once the phonemes are checked and fine, add the word to listen.ALLOWED "
         "(or its context to REVIEWED_SENSES):\n" + _listing(unreviewed)
     )
+
+
+def test_no_spoken_sentence_opens_with_an_l_word() -> None:
+    # piper synthesises each sentence on its own, and at the start of an utterance this voice's /l/
+    # comes out dark and /w/-like: by LPC its F2 sits only 40-110 Hz above its own /w/, and a
+    # forced-choice recogniser heard "Let your gaze rest low." as what/wet/white in 8 of 8 renders.
+    # After another word the /l/ is clear (F2 ~900 Hz against ~650 Hz for "wet"), but not after a
+    # rounded vowel ("Now let" was heard as "what" 7 of 8): open such a sentence with another word.
+    # No synthesis here: the rule is read off the text, for the shipped scripts and the new-practice
+    # template alike.
+    template = parse_text(NEW_SCRIPT_TEMPLATE.format(id="probe", title="Probe"))
+    phrases = listen.shipped_phrases() + [SpokenPhrase("new-practice template", p.line, p.text)
+                                          for p in template.phrases()]
+    assert len({p.script_id for p in phrases}) == 14
+    found = listen.sentences_opening_with_l(phrases)
+    assert not found, "reword these so that another word comes before the /l/ (not 'Now let'):\n" + "\n".join(
+        f"{p.script_id}:{p.line} {sentence}" for p, sentence in found
+    )
+
+
+def test_the_l_check_reads_sentences_as_piper_splits_them() -> None:
+    probe = [SpokenPhrase("probe", 1, 'Welcome. Let\'s begin! "Letting go." You can let it be. Lovely?')]
+    found = [sentence for _, sentence in listen.sentences_opening_with_l(probe)]
+    assert found == ["Let's begin!", '"Letting go."', "Lovely?"]
 
 
 @pytest.mark.voice
