@@ -8,7 +8,8 @@ word's place.
 Only the medial carriers are asserted. Phrase-initially (``Let your gaze rest low.``) the voice's /l/ is
 darker, F2 ~750–820 Hz, only some 60–150 Hz above its /w/ with the renders overlapping: there the sound
 is ambiguous, which is what ``python -m tests.voice.formants`` reports, not something a margin can pin.
-The method is in `tests/voice/formants.py`.
+That is why the shipped scripts keep /l/ words out of those places (checked in
+`tests/voice/test_pronunciation.py`). The method is in `tests/voice/formants.py`.
 """
 
 from __future__ import annotations
