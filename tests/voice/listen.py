@@ -33,6 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,42 @@ def sentences_opening_with_l(phrases: Iterable[SpokenPhrase]) -> list[tuple[Spok
         for sentence in sentences_of(phrase.text)
         if (first := words_of(sentence)[:1]) and first[0].startswith("l")
     ]
+
+
+# Inside a sentence the /l/ is /w/-like again after a pause or a rounded / high-back vowel. Forced
+# choice between let/what/wet/yet/light/white, 8 renders each: "Now let your breathing…",
+# "Now, slowly, let the place fade", "If it feels right, let…", "When you are ready, let…" were all
+# heard as /w/ 0 of 8 times as /l/; "Gently let your…" and "You can let the breath…" 8 of 8 as /l/.
+# "life" after a comma or such a word is heard as "wife". "or" (a rounded vowel too) is on the list
+# because "You might close your eyes, or let your gaze rest low." was heard with /l/ 0 of 8 times.
+PAUSE_MARKS = frozenset(",;:-–—…")
+ROUNDED_BEFORE_L = frozenset(
+    ("now", "so", "go", "perhaps", "though", "too", "you", "to", "do", "who", "know", "or")
+)
+
+
+def l_words_after_a_pause_or_rounded_vowel(
+    phrases: Iterable[SpokenPhrase],
+) -> list[tuple[SpokenPhrase, str, str]]:
+    """(phrase, sentence, "<before> <l-word>") for each word starting with an l that comes straight
+    after a comma, semicolon, colon or dash inside a sentence, or after one of `ROUNDED_BEFORE_L`.
+    A hyphen inside a word ("out-breath") is no pause. Sentence-initial words are
+    `sentences_opening_with_l`'s business."""
+    found: list[tuple[SpokenPhrase, str, str]] = []
+    for phrase in phrases:
+        for sentence in sentences_of(phrase.text):
+            for before, match in pairwise(WORD.finditer(sentence)):
+                [word], [previous] = words_of(match.group()), words_of(before.group())
+                if not word.startswith("l"):
+                    continue
+                # WORD keeps trailing hyphens ("slow-- let"): those are a dash, not part of the word.
+                dashes = before.group()[len(before.group().rstrip("-")) :]
+                gap = dashes + sentence[before.end() : match.start()]
+                if PAUSE_MARKS & set(gap):
+                    found.append((phrase, sentence, f"{previous}{gap.rstrip()} {word}"))
+                elif previous in ROUNDED_BEFORE_L:
+                    found.append((phrase, sentence, f"{previous} {word}"))
+    return found
 
 
 class _RecordingModel:

@@ -65,6 +65,35 @@ def test_no_spoken_sentence_opens_with_an_l_word() -> None:
     )
 
 
+def test_no_l_word_follows_a_pause_or_a_rounded_vowel() -> None:
+    # Inside a sentence the /l/ turns /w/-like again after a pause or a rounded vowel. In a forced
+    # choice (let/what/wet/yet/light/white, 8 renders each) "Now let your breathing…", "Now, slowly,
+    # let the place fade", "If it feels right, let…" and "When you are ready, let…" were heard with an
+    # /l/ 0 of 8 times; "Gently let your…" and "You can let the breath…" 8 of 8. "life" after a comma
+    # is heard as "wife"; "…your eyes, or let your gaze rest low" 0 of 8. So no l-word straight after
+    # , ; : or a dash, nor after now/so/go/perhaps/though/too/you/to/do/who/know/or.
+    template = parse_text(NEW_SCRIPT_TEMPLATE.format(id="probe", title="Probe"))
+    phrases = listen.shipped_phrases() + [SpokenPhrase("new-practice template", p.line, p.text)
+                                          for p in template.phrases()]
+    assert len({p.script_id for p in phrases}) == 14
+    found = listen.l_words_after_a_pause_or_rounded_vowel(phrases)
+    assert not found, (
+        "reword these: put a word such as 'gently' or 'you can' before the /l/, use 'letting' after "
+        "'and', or drop the l-word:\n"
+        + "\n".join(f"{p.script_id}:{p.line} [{where}] {sentence}" for p, sentence, where in found)
+    )
+
+
+def test_the_l_check_hears_pauses_and_rounded_vowels_inside_a_sentence() -> None:
+    probe = [SpokenPhrase("probe", 1, "Now let it go, let it be; lower it. So lightly — love; you look "
+                                      "at the out-breath-- lift it, then let life lead. Gently let go, "
+                                      "or lie down. Let's see: long.")]
+    found = [where for _, _, where in listen.l_words_after_a_pause_or_rounded_vowel(probe)]
+    # Sentence-initial "Now" and "Let's" are the other check's; a hyphen inside a word is no pause.
+    assert found == ["now let", "go, let", "be; lower", "so lightly", "lightly — love", "you look",
+                     "out-breath-- lift", "or lie", "see: long"]
+
+
 def test_the_l_check_reads_sentences_as_piper_splits_them() -> None:
     probe = [SpokenPhrase("probe", 1, 'Welcome. Let\'s begin! "Letting go." You can let it be. Lovely?')]
     found = [sentence for _, sentence in listen.sentences_opening_with_l(probe)]
