@@ -259,6 +259,9 @@ class RecordsController(QObject):
         self.note_label.setToolTip("Whether ratings are being asked and kept.")
         self.note_button = named(QPushButton(""), "Ratings note action",
                                  "Unlock the ratings, or review your choices about them.")
+        # The status line sits under the pacer for as long as ratings are off: a slim button there
+        # leaves the pacer its room (still a 24 px target and more).
+        self.note_button.setProperty("role", "compact")
         self.note_button.clicked.connect(self._on_note_button)
         bar.addWidget(self.note_label, 1)
         bar.addPermanentWidget(self.note_button)

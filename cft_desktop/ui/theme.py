@@ -242,6 +242,7 @@ QPushButton:hover {{ background: {p.button_hover}; }}
 QPushButton:pressed {{ background: {p.border}; }}
 QPushButton:disabled {{ color: {p.disabled_text}; background: {p.window}; }}
 QPushButton:focus {{ border: 2px solid {p.focus}; }}
+QPushButton[role="compact"] {{ padding: 2px {pad + 4}px; min-height: {size + 10}px; }}
 QPushButton[role="primary"] {{ background: {p.accent}; color: {p.accent_text}; border-color: {p.accent}; }}
 QPushButton[role="primary"]:disabled {{ background: {p.window}; color: {p.disabled_text};
     border-color: {p.border}; }}
