@@ -57,13 +57,14 @@ class GroundMeButton(QPushButton):
     """Calm but easy to find: an outlined button, the same place every time."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Ground me", parent)
+        # Alt+G from anywhere in the window: the way out should not need finding with Tab.
+        super().__init__("&Ground me", parent)
         self.setAccessibleName("Ground me")
         self.setAccessibleDescription(
             "Gently fades the practice out and plays a short eyes-open grounding exercise."
         )
         self.setToolTip(
             "Gently end this practice and come back to the room: eyes open, feet on the floor, "
-            "ordinary breathing. You can use it at any time."
+            "ordinary breathing. You can use it at any time (Alt+G)."
         )
         self.setProperty("role", "ground")

@@ -102,3 +102,15 @@ def test_enter_in_the_library_plays_the_practice(qtbot: object, make_window: Mak
     QTest.keyClick(window.library_view.list, Qt.Key.Key_Down)
     QTest.keyClick(window.library_view.list, Qt.Key.Key_Return)
     assert calls == ["play"]
+
+
+def test_alt_g_grounds_from_wherever_the_focus_is(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    _activate(qtbot, window)
+    for focus in (window.library_view.list, window.pacing_panel.bpm):
+        focus.setFocus()
+        qtbot.waitUntil(lambda focus=focus: QApplication.focusWidget() is focus)  # type: ignore[attr-defined]
+        with qtbot.waitSignal(window.player_view.ground_requested, timeout=2000):  # type: ignore[attr-defined]
+            QTest.keyClick(focus, Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+    assert window.player_view.ground.text().replace("&", "") == "Ground me"
+    assert window.player_view.ground.accessibleName() == "Ground me"
