@@ -350,18 +350,17 @@ def _parse_body(
         word = body.split()[0].lower() if body.split() else ""
 
         if word in ("in", "out") and len(body.split()) == 1:
-            if open_breathe is None and broken_breathe_open:
-                continue
             if open_breathe is None:
-                flush_paragraph()
-                errors.append(
-                    ScriptError(
-                        path,
-                        number,
-                        f"[{word}] must directly follow a [breathe …] cue "
-                        "(or another [in]/[out] line of its block)",
+                if not broken_breathe_open:  # under a broken cue its error already says it all
+                    flush_paragraph()
+                    errors.append(
+                        ScriptError(
+                            path,
+                            number,
+                            f"[{word}] must directly follow a [breathe …] cue "
+                            "(or another [in]/[out] line of its block)",
+                        )
                     )
-                )
                 continue
             if not rest:
                 errors.append(ScriptError(path, number, f"[{word}] needs the words to speak"))

@@ -47,6 +47,15 @@ def test_no_word_of_a_shipped_script_is_misread(
     )
 
 
+def _shipped_and_template_phrases() -> list[SpokenPhrase]:
+    """Every spoken phrase of the 13 shipped scripts and of the new-practice template."""
+    template = parse_text(NEW_SCRIPT_TEMPLATE.format(id="probe", title="Probe"))
+    phrases = listen.shipped_phrases() + [SpokenPhrase("new-practice template", p.line, p.text)
+                                          for p in template.phrases()]
+    assert len({p.script_id for p in phrases}) == 14
+    return phrases
+
+
 def test_no_spoken_sentence_opens_with_an_l_word() -> None:
     # piper synthesises each sentence on its own, and at the start of an utterance this voice's /l/
     # comes out dark and /w/-like: by LPC its F2 sits only 40-110 Hz above its own /w/, and a
@@ -55,10 +64,7 @@ def test_no_spoken_sentence_opens_with_an_l_word() -> None:
     # rounded vowel ("Now let" was heard as "what" 7 of 8): open such a sentence with another word.
     # No synthesis here: the rule is read off the text, for the shipped scripts and the new-practice
     # template alike.
-    template = parse_text(NEW_SCRIPT_TEMPLATE.format(id="probe", title="Probe"))
-    phrases = listen.shipped_phrases() + [SpokenPhrase("new-practice template", p.line, p.text)
-                                          for p in template.phrases()]
-    assert len({p.script_id for p in phrases}) == 14
+    phrases = _shipped_and_template_phrases()
     found = listen.sentences_opening_with_l(phrases)
     assert not found, "reword these so that another word comes before the /l/ (not 'Now let'):\n" + "\n".join(
         f"{p.script_id}:{p.line} {sentence}" for p, sentence in found
@@ -72,10 +78,7 @@ def test_no_l_word_follows_a_pause_or_a_rounded_vowel() -> None:
     # /l/ 0 of 8 times; "Gently let your…" and "You can let the breath…" 8 of 8. "life" after a comma
     # is heard as "wife"; "…your eyes, or let your gaze rest low" 0 of 8. So no l-word straight after
     # , ; : or a dash, nor after now/so/go/perhaps/though/too/you/to/do/who/know/or.
-    template = parse_text(NEW_SCRIPT_TEMPLATE.format(id="probe", title="Probe"))
-    phrases = listen.shipped_phrases() + [SpokenPhrase("new-practice template", p.line, p.text)
-                                          for p in template.phrases()]
-    assert len({p.script_id for p in phrases}) == 14
+    phrases = _shipped_and_template_phrases()
     found = listen.l_words_after_a_pause_or_rounded_vowel(phrases)
     assert not found, (
         "reword these: put a word such as 'gently' or 'you can' before the /l/, use 'letting' after "
