@@ -3,6 +3,11 @@
 Works from a source checkout, an installed wheel and a frozen (PyInstaller) bundle. Environment
 overrides exist for tests and portable installs:
 CFT_DESKTOP_DATA_DIR, CFT_DESKTOP_CACHE_DIR, CFT_DESKTOP_LOG_DIR. Pure functions; any thread.
+
+On Linux and the BSDs the user folders follow the XDG base-directory rules here, in a few lines:
+the same folders `platformdirs` gives (a test holds them equal), without importing it, which cost
+7 ms of every start. It also keeps where a client's ratings live independent of that package's
+release. Other systems ask `platformdirs`.
 """
 
 from __future__ import annotations
@@ -11,9 +16,14 @@ import os
 import sys
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "cft-desktop"
+
+# (XDG variable, its default under the home folder, sub-folder) for each kind of user folder.
+_XDG = {
+    "data": ("XDG_DATA_HOME", ".local/share", ""),
+    "cache": ("XDG_CACHE_HOME", ".cache", ""),
+    "log": ("XDG_STATE_HOME", ".local/state", "log"),
+}
 
 
 def _bundle_root() -> Path:
@@ -34,28 +44,42 @@ def scripts_dir() -> Path:
     return _bundle_root() / "scripts"
 
 
-def _dir_from_env(var: str, default: str) -> Path:
+def user_folder(kind: str) -> Path:
+    """The user's `kind` folder ("data", "cache" or "log") before any CFT_DESKTOP_* override."""
+    if sys.platform in ("win32", "darwin"):
+        import platformdirs
+
+        dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+        return Path({"data": dirs.user_data_dir, "cache": dirs.user_cache_dir,
+                     "log": dirs.user_log_dir}[kind])
+    variable, default, sub = _XDG[kind]
+    base = os.environ.get(variable, "")
+    if not os.path.isabs(base):  # the rules say a relative or empty value is ignored
+        base = os.path.join(os.path.expanduser("~"), default)
+    return Path(base, APP_NAME, sub) if sub else Path(base, APP_NAME)
+
+
+def _dir_from_env(var: str, kind: str) -> Path:
     value = os.environ.get(var)
-    path = Path(value) if value else Path(default)
-    path.mkdir(parents=True, exist_ok=True)
+    path = Path(value) if value else user_folder(kind)
+    # Owner-only when we create it: ratings and the log are private to the person using them.
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
 def data_dir() -> Path:
     """The user's data folder (ratings store, user scripts, settings)."""
-    return _dir_from_env("CFT_DESKTOP_DATA_DIR", platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return _dir_from_env("CFT_DESKTOP_DATA_DIR", "data")
 
 
 def cache_dir() -> Path:
     """The user's cache folder (synthesised narration). Safe to delete."""
-    return _dir_from_env(
-        "CFT_DESKTOP_CACHE_DIR", platformdirs.user_cache_dir(APP_NAME, appauthor=False)
-    )
+    return _dir_from_env("CFT_DESKTOP_CACHE_DIR", "cache")
 
 
 def log_dir() -> Path:
     """The user's log folder."""
-    return _dir_from_env("CFT_DESKTOP_LOG_DIR", platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    return _dir_from_env("CFT_DESKTOP_LOG_DIR", "log")
 
 
 def user_scripts_dir() -> Path:

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import os
 from dataclasses import dataclass
@@ -139,8 +137,20 @@ def _derive(passphrase: str, kdf: KdfParams) -> tuple[bytes, bytes]:
     return material[:32], material[32:]
 
 
+# hashlib and hmac load OpenSSL (3 ms); like cryptography, they are imported where they are used,
+# so opening a store without a passphrase never pays for them.
 def _key_check(mac_key: bytes) -> bytes:
+    import hashlib
+    import hmac
+
     return hmac.new(mac_key, _CHECK_LABEL, hashlib.sha256).digest()
+
+
+def _same(a: bytes, b: bytes) -> bool:
+    """Constant-time equality (no timing hint about how much of a key check matched)."""
+    import hmac
+
+    return hmac.compare_digest(a, b)
 
 
 def check_passphrase_text(passphrase: str) -> None:
@@ -175,7 +185,7 @@ class Vault:
         header = _read_header(blob)
         key, mac_key = _derive(passphrase, header.kdf)
         check = _key_check(mac_key)
-        if not hmac.compare_digest(check, header.check):
+        if not _same(check, header.check):
             raise WrongPassphraseError(
                 "That passphrase does not unlock your ratings. Nothing has been changed; "
                 "please try again."
@@ -185,7 +195,7 @@ class Vault:
     def verifies(self, passphrase: str) -> bool:
         """True if `passphrase` derives this very key (about 0.1 s, like unlocking)."""
         _, mac_key = _derive(passphrase, self.kdf)
-        return hmac.compare_digest(_key_check(mac_key), self._check)
+        return _same(_key_check(mac_key), self._check)
 
     def matches(self, blob: bytes) -> bool:
         """True if `blob` was sealed with this very key (same salt and key check)."""
@@ -193,7 +203,7 @@ class Vault:
             header = _read_header(blob)
         except EnvelopeDamagedError:
             return False
-        return header.kdf.salt == self.kdf.salt and hmac.compare_digest(header.check, self._check)
+        return header.kdf.salt == self.kdf.salt and _same(header.check, self._check)
 
     def seal(self, plaintext: bytes) -> bytes:
         return b"".join(self.seal_parts(plaintext))
@@ -222,7 +232,7 @@ class Vault:
         header is unreadable or the ciphertext fails authentication (truncated, altered).
         """
         header = _read_header(blob)
-        if header.kdf.salt != self.kdf.salt or not hmac.compare_digest(header.check, self._check):
+        if header.kdf.salt != self.kdf.salt or not _same(header.check, self._check):
             raise WrongPassphraseError(
                 "This file is locked with a different passphrase than your ratings."
             )

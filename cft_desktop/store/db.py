@@ -29,7 +29,6 @@ Runs on the thread that owns the store (the GUI thread or the CLI's main thread)
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +49,7 @@ SETTINGS_TABLE = "settings"
 SESSIONS_PREFIX = "sessions/"
 # Client ids made from v0 pseudonyms are derived, not random, so the same client gets the same id
 # in the live file and in every old backup (erasing a client must find them all).
-_V0_CLIENT_NAMESPACE = uuid.UUID("6f1d7a52-3c1e-4f0e-9a51-2b8a4c9e0d17")
+_V0_CLIENT_NAMESPACE = "6f1d7a52-3c1e-4f0e-9a51-2b8a4c9e0d17"
 
 
 def default_path() -> Path:
@@ -94,12 +93,15 @@ def _numbered(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _v0_to_v1(document: Document) -> Document:
+    import uuid  # only old files need it; uuid costs 3 ms of every start (it imports platform)
+
+    namespace = uuid.UUID(_V0_CLIENT_NAMESPACE)
     old_sessions = list((document.get("sessions") or {}).values())
     clients: dict[str, dict[str, Any]] = {}
     sessions: list[dict[str, Any]] = []
     for old in old_sessions:
         pseudonym = str(old.get("client") or "Me")
-        client_id = uuid.uuid5(_V0_CLIENT_NAMESPACE, pseudonym).hex
+        client_id = uuid.uuid5(namespace, pseudonym).hex
         started = str(old["started_at"])
         known = clients.get(client_id)
         if known is None or started < known["created_at"]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import math
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -64,6 +63,12 @@ class Mode(StrEnum):
     THERAPIST = "therapist"  # several clients under pseudonyms
 
 
+
+def _new_id() -> str:
+    import uuid  # imported on first use: it costs 3 ms of every start (it imports platform)
+
+    return uuid.uuid4().hex
+
 @dataclass(frozen=True)
 class Client:
     client_id: str  # random, never shown; pseudonyms can change, ids cannot
@@ -74,7 +79,7 @@ class Client:
     @classmethod
     def new(cls, pseudonym: str, created_at: datetime | None = None) -> Client:
         """A client not yet stored (give it to `Records.add_sessions`, e.g. when importing)."""
-        return cls(uuid.uuid4().hex, _clean_pseudonym(pseudonym), created_at or _now())
+        return cls(_new_id(), _clean_pseudonym(pseudonym), created_at or _now())
 
 
 @dataclass(frozen=True)
@@ -655,7 +660,7 @@ class Records:
         ``pause_scale``.
         """
         self.client(client)
-        session_id = uuid.uuid4().hex
+        session_id = _new_id()
         doc = session_to_json(
             SessionRecord(
                 session_id=session_id,
