@@ -59,6 +59,21 @@ def error_lines(entry: Entry) -> list[str]:
     ]
 
 
+def viewport_width(view: QListView) -> int:
+    """The width of `view`'s viewport, found without asking for the viewport widget.
+
+    The first `viewport()` call of a process costs 10 ms: the viewport was made by Qt, not by
+    Python, so PySide resolves all 67 lazily loaded QWidget classes to find its type. This is the
+    same width, from the area the scroll area offers and the vertical bar when it is shown (a
+    test holds them equal).
+    """
+    width = view.maximumViewportSize().width()
+    bar = view.verticalScrollBar()
+    if bar.isVisibleTo(view):
+        width -= bar.width()
+    return width
+
+
 class _EntryDelegate(QStyledItemDelegate):
     """Draws an entry as a bold title with its length, a wrapped summary and its caution."""
 
@@ -81,7 +96,7 @@ class _EntryDelegate(QStyledItemDelegate):
         return title, body, note
 
     def _text_width(self) -> int:
-        return max(120, self._view.viewport().width() - 2 * _PAD - 4)
+        return max(120, viewport_width(self._view) - 2 * _PAD - 4)
 
     def _blocks(self, index: QModelIndex | QPersistentModelIndex) -> list[tuple[str, int, bool]]:
         """(text, font slot, muted) in drawing order; font slot 0 title, 1 body, 2 note."""
@@ -308,7 +323,8 @@ class LibraryView(QWidget):
 
     def set_palette(self, palette: Palette) -> None:
         self._delegate.palette = palette
-        self.list.viewport().update()
+        if self.list.isVisible():  # before the first show there is nothing to repaint
+            self.list.viewport().update()
 
     def relayout(self) -> None:
         """Font size changed: wrapped heights must be measured again."""

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from cft_desktop import paths
 from cft_desktop.core.library import Library
 from cft_desktop.core.script import parse_file
 from cft_desktop.errors import ScriptErrors
-from cft_desktop.ui.library_view import BROKEN_HEADING, KIND_HEADINGS, minutes_text
+from cft_desktop.ui.library_view import (
+    BROKEN_HEADING,
+    KIND_HEADINGS,
+    minutes_text,
+    viewport_width,
+)
 from tests.ui.conftest import MakeWindow, UserDirs, write_script
 
 BAD_SCRIPT = """---
@@ -97,3 +105,21 @@ def test_choosing_a_practice_shows_it_in_the_player(make_window: MakeWindow) -> 
     assert window.library_view.select("safe-place")
     assert window.player_view.title.text() == window.library_view.current_entry().script.title  # type: ignore[union-attr]
     assert window.player_view.play.isEnabled()
+
+
+def test_the_measured_text_width_follows_the_real_viewport(make_window: MakeWindow) -> None:
+    """Rows are wrapped to a width worked out without `viewport()`; it must be the viewport's."""
+    window = make_window()
+    view = window.library_view.list
+    app = QApplication.instance()
+    assert app is not None
+    seen = []
+    for width, height, large in ((1220, 780, False), (900, 600, False), (1900, 4000, False),
+                                 (1220, 780, True), (800, 500, True)):
+        window.apply_display(replace(window.pacing_panel.display(), large_text=large))
+        window.resize(width, height)
+        window.splitter.setSizes([width // 3, width // 3, width // 3])
+        app.processEvents()
+        seen.append(view.verticalScrollBar().isVisibleTo(view))
+        assert viewport_width(view) == view.viewport().width()
+    assert True in seen and False in seen  # with and without the scroll bar
