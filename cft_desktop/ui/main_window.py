@@ -162,7 +162,6 @@ class MainWindow(QMainWindow):
         self.library_view = LibraryView(self.library)
         self.library_view.setMinimumWidth(230)
         self.player_view = PlayerView()
-        self.player_view.setMinimumWidth(340)
         self.pacing_panel = PacingPanel(
             self.settings.pacing(), self.settings.mix(), self.settings.display(),
             beds,

@@ -13,7 +13,16 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRadialGradient
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QRadialGradient,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cft_desktop.core.timeline import Timeline
@@ -30,6 +39,7 @@ LABELS = {
 MIN_RADIUS_SHARE = 0.42
 # The soft halo reaches this far beyond the circle itself.
 HALO_SCALE = 1.07
+LABEL_SCALE = 1.6  # the "Breathe in" label against body text; never drawn below body text
 
 
 @dataclass(frozen=True)
@@ -166,14 +176,41 @@ class PacerWidget(QWidget):
 
     def _set_fonts(self, point_size: float) -> None:
         self._label_font = QFont(self.font())
-        self._label_font.setPointSizeF(point_size * 1.6)
+        self._label_font.setPointSizeF(point_size * LABEL_SCALE)
         self._label_font.setWeight(QFont.Weight.DemiBold)
+        self._fitted: dict[tuple[str, int], QFont] = {}
         self._count_font = QFont(self.font())
         self._count_font.setPointSizeF(point_size * 3.2)
         self._count_font.setWeight(QFont.Weight.DemiBold)
 
     def sizeHint(self) -> QSize:
         return QSize(380, 420)
+
+    def _label_font_to_fit(self, text: str, width_px: int) -> QFont:
+        """The label font, made smaller (down to body size) when `text` is wider than the pacer.
+
+        A narrow window with large text would otherwise cut "Ready when you are" at both ends.
+        Measured once per text and width: paintEvent runs 60 times a second.
+        """
+        key = (text, width_px)
+        font = self._fitted.get(key)
+        if font is None:
+            font = QFont(self._label_font)
+            full_px = QFontMetrics(font).horizontalAdvance(text)
+            if full_px > width_px > 0:
+                size = self._label_font.pointSizeF()
+                floor = size / LABEL_SCALE
+                fitted = max(floor, size * width_px / full_px)
+                font.setPointSizeF(fitted)
+                # Glyph widths do not scale exactly with the point size (hinting): step down
+                # until it fits.
+                while fitted > floor and QFontMetrics(font).horizontalAdvance(text) > width_px:
+                    fitted = max(floor, fitted - 0.5)
+                    font.setPointSizeF(fitted)
+            if len(self._fitted) > 64:  # a window being resized: keep only recent widths
+                self._fitted.clear()
+            self._fitted[key] = font
+        return font
 
     # -- drawing --------------------------------------------------------------------------------
 
@@ -189,7 +226,7 @@ class PacerWidget(QWidget):
             else:
                 self._paint_circle(painter, area)
             label_rect = QRectF(0, area.bottom() + 4, self.width(), label_height)
-            painter.setFont(self._label_font)
+            painter.setFont(self._label_font_to_fit(self._state.label, self.width() - 16))
             painter.setPen(QColor(self._palette.text))
             painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, self._state.label)
         finally:

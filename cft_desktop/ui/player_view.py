@@ -9,7 +9,7 @@ GUI thread only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -38,6 +38,7 @@ from cft_desktop.ui.theme import (
 
 SAFETY_LINE = "Breathe gently. If you feel dizzy or breathless, return to normal breathing."
 PROGRESS_STEPS = 1000
+MIN_WIDTH = 340  # px; the player never gets narrower than this, whatever the text size
 # Beyond these, a title or a phrase steps down to its compact size rather than take the pacer's
 # room: with large text in a laptop-sized window, a seven-line caption box and a four-line title
 # used to leave a pacer about 55 px across.
@@ -84,6 +85,12 @@ class PlayerView(QWidget):
         self._setup_ui()
         self._connect_signals()
         self.set_state(IDLE)
+
+    def minimumSizeHint(self) -> QSize:
+        # What its content needs (it grows with large text: Ground me and the three buttons), never
+        # narrower than MIN_WIDTH. A fixed minimum width would override this, and the splitter
+        # would then squeeze the player until large text was cut off.
+        return super().minimumSizeHint().expandedTo(QSize(MIN_WIDTH, 0))
 
     # -- construction ---------------------------------------------------------------------------
 

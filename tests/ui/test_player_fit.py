@@ -66,3 +66,24 @@ def test_every_phrase_fits_and_the_pacer_keeps_its_room(make_window: MakeWindow,
         assert player.caption.height() == player.caption.maximumHeight()
     if large:  # some of the longer phrases do need the compact size there
         assert compact_seen
+
+
+def test_a_narrow_window_with_large_text_cuts_nothing_off_sideways(make_window: MakeWindow) -> None:
+    """1024 px wide (a small laptop) with large text: the player is never squeezed below what its
+    buttons need, and the pacer's "Ready when you are" is drawn whole across it."""
+    from dataclasses import replace
+
+    window = make_window()
+    window.apply_display(replace(window.pacing_panel.display(), large_text=True))
+    window.resize(1024, 700)
+    _settle()
+    player = window.player_view
+    assert window.width() <= 1024
+    assert player.width() >= player.minimumSizeHint().width()
+    for button in (player.ground, player.play, player.pause, player.stop):
+        assert button.width() >= button.sizeHint().width(), button.text()
+    pacer = player.pacer
+    label = pacer._state.label
+    font = pacer._label_font_to_fit(label, pacer.width() - 16)
+    assert QFontMetrics(font).horizontalAdvance(label) <= pacer.width() - 16
+    assert font.pointSizeF() >= QApplication.font().pointSizeF()  # never below body text
