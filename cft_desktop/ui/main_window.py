@@ -22,8 +22,8 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self._setup_shortcuts()
         self._connect_signals()
         self.script_editing = ScriptEditing(self)  # Scripts menu: edit a copy, new, import, export
+        self._setup_view_menu()
         self.apply_display(self.pacing_panel.display())
         self._restore()
         self._check_sound = check_sound
@@ -214,6 +215,58 @@ class MainWindow(QMainWindow):
             shortcut.setContext(context)
             shortcut.activated.connect(slot)
             self._shortcuts[name] = shortcut
+
+    def _setup_view_menu(self) -> None:
+        """View: hide the practice list or the side panel, or go full screen, for a larger pacer.
+
+        Ground me and the player are never hidden; the menu bar stays in full screen, so the way
+        back is always in sight.
+        """
+        menu = self.menuBar().addMenu("&View")
+        menu.setToolTipsVisible(True)
+        self.view_menu = menu
+
+        def toggle(text: str, key: QKeySequence | str, tip: str) -> QAction:
+            action = QAction(text, self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setToolTip(tip)
+            menu.addAction(action)
+            return action
+
+        self.library_action = toggle(
+            "Practice &list", "Ctrl+1",
+            "Show or hide the list of practices (Ctrl+1). Hidden, the pacer gets its room.")
+        self.panel_action = toggle(
+            "&Pacing and sound", "Ctrl+2",
+            "Show or hide the pacing and sound settings (Ctrl+2). Hidden, the pacer gets its room.")
+        menu.addSeparator()
+        self.full_screen_action = toggle(
+            "&Full screen", QKeySequence.StandardKey.FullScreen,
+            "Fill the screen with CFT Desktop (F11); the same again to go back.")
+        self.library_action.setChecked(True)
+        self.panel_action.setChecked(True)
+        self.library_action.toggled.connect(
+            lambda shown: self._show_part(self.library_view, shown))
+        self.panel_action.toggled.connect(lambda shown: self._show_part(self.side_panel, shown))
+        self.full_screen_action.toggled.connect(self._set_full_screen)
+
+    def _show_part(self, part: QWidget, shown: bool) -> None:
+        focus = QApplication.focusWidget()
+        had_focus = focus is not None and (focus is part or part.isAncestorOf(focus))
+        part.setVisible(shown)
+        if had_focus and not shown:
+            # Focus must not stay on a hidden widget, or the keyboard seems to stop working.
+            chain = self.player_view.focus_chain()
+            next((w for w in chain if w.isEnabled()), self.player_view.ground).setFocus()
+
+    @Slot(bool)
+    def _set_full_screen(self, full: bool) -> None:
+        if full:
+            self.showFullScreen()
+        else:
+            self.showNormal()
 
     def _connect_signals(self) -> None:
         lib, player, panel, playback = (self.library_view, self.player_view, self.pacing_panel,
@@ -341,6 +394,14 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(STARTUP_SETTLE_MS, self.playback.preload)
         if self._check_sound:
             QTimer.singleShot(STARTUP_SETTLE_MS + 100, self.playback.check_sound_output)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange and hasattr(self, "full_screen_action"):
+            # The desktop can leave full screen by itself (a window manager key): keep the tick true.
+            self.full_screen_action.blockSignals(True)
+            self.full_screen_action.setChecked(self.isFullScreen())
+            self.full_screen_action.blockSignals(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set_geometry(self.saveGeometry())
