@@ -2,10 +2,11 @@
 
 Owns the controls a therapist (or client) adjusts, and guarantees that every value they can enter is
 valid: each spin box has exactly the range `core.pacing` allows, breaths per minute move in steps of
-0.5, and the holds' maxima shrink as the breath quickens so the holds can never leave less than a
-second to breathe. It only emits intents: `pacing_changed(Pacing)`, `mix_changed(MixSettings)` and
-`display_changed(DisplayPrefs)`; the window applies them (from the next breath or phrase boundary
-while playing). GUI thread only.
+0.5, the rate a gradual slowing starts at is never below the rate it slows to, and the holds'
+maxima shrink as the breath quickens (at its quickest, the slowing's start) so the holds can never
+leave less than a second to breathe. It only emits intents: `pacing_changed(Pacing)`,
+`mix_changed(MixSettings)` and `display_changed(DisplayPrefs)`; the window applies them (from the
+next breath or phrase boundary while playing). GUI thread only.
 """
 
 from __future__ import annotations
@@ -35,16 +36,25 @@ from cft_desktop.core.pacing import (
     HOLD_RANGE_S,
     MIN_PHASE_S,
     PAUSE_SCALE_RANGE,
+    RAMP_BREATHS_RANGE,
     SPEECH_LENGTH_SCALE_RANGE,
     Pacing,
 )
 from cft_desktop.errors import PacingError
 from cft_desktop.sound.settings import MixSettings
-from cft_desktop.ui.settings import AMBIENT_GAIN_RANGE_DB, VOICE_GAIN_RANGE_DB, DisplayPrefs
+from cft_desktop.ui.settings import (
+    AMBIENT_GAIN_RANGE_DB,
+    CUE_GAIN_RANGE_DB,
+    VOICE_GAIN_RANGE_DB,
+    DisplayPrefs,
+)
 from cft_desktop.ui.theme import PACER_PRESETS
 
 BPM_STEP = 0.5
 HOLD_STEP_S = 0.5
+# Where "Slow down gradually" starts when first ticked: a little above the chosen rate, closer to
+# how fast an anxious person may be breathing when they sit down.
+RAMP_START_ABOVE_BPM = 4.0
 # (label, inhale parts, exhale parts); "Free ratio" lets the out-breath be any 0.5–4 × the in-breath,
 # which is exactly the inhale share 1:4 … 2:1 that `Pacing` accepts.
 RATIO_CHOICES = (("1:1", 1.0, 1.0), ("2:3", 2.0, 3.0), ("1:2", 1.0, 2.0))
@@ -80,6 +90,10 @@ def max_total_hold_s(bpm: float, inhale_share: float) -> float:
     """The largest hold-in + hold-out that still leaves `MIN_PHASE_S` for the shorter breath."""
     cycle_s = 60.0 / bpm
     return max(0.0, cycle_s - MIN_PHASE_S / min(inhale_share, 1.0 - inhale_share))
+
+
+def _ramp_start_for(bpm: float) -> float:
+    return min(BPM_RANGE[1], bpm + RAMP_START_ABOVE_BPM)
 
 
 def _floor_step(value: float, step: float) -> float:
@@ -171,6 +185,25 @@ class PacingPanel(QWidget):
             "An optional rest after the out-breath, 0 to 4 seconds.",
             *HOLD_RANGE_S, HOLD_STEP_S, suffix=" s",
         )
+        self.slow_down = QCheckBox("Slow down gradually")
+        self.slow_down.setAccessibleName("Slow down gradually")
+        self.slow_down.setToolTip(
+            "Begin at a quicker, easier pace and slow down a little with each breath until you "
+            "reach your breaths per minute. The slowing is counted from the first breath of a "
+            "practice, so once that many breaths have passed it changes nothing."
+        )
+        self.ramp_from = self._spin(
+            "Breaths per minute at the start",
+            "With gradual slowing: the pace of the first breath, from your breaths per minute up "
+            "to 12.",
+            *BPM_RANGE, BPM_STEP, suffix=" per minute",
+        )
+        self.ramp_breaths = self._int_spin(
+            "Breaths to slow down over",
+            f"With gradual slowing: how many breaths the slowing takes, "
+            f"{RAMP_BREATHS_RANGE[0]} to {RAMP_BREATHS_RANGE[1]}.",
+            *RAMP_BREATHS_RANGE, " breaths",
+        )
         self.pause_scale = self._spin(
             "Pause length",
             "Stretches the silences between phrases: 1 is as written, 2 is twice as long. "
@@ -198,6 +231,24 @@ class PacingPanel(QWidget):
         self.background_volume = self._int_spin(
             "Background volume", "Loudness of the background sound, in decibels (0 is as made).",
             *AMBIENT_GAIN_RANGE_DB, " dB",
+        )
+        self.cue_volume = self._int_spin(
+            "Breath tone volume",
+            "Loudness of the soft tones that mark each in-breath and out-breath, in decibels "
+            "(0 is as made; -30 is barely audible).",
+            *CUE_GAIN_RANGE_DB, " dB",
+        )
+        self.inhale_cue = QCheckBox("Tone when breathing in")
+        self.inhale_cue.setAccessibleName("Tone when breathing in")
+        self.inhale_cue.setToolTip("A soft rising tone at the start of each in-breath.")
+        self.exhale_cue = QCheckBox("Tone when breathing out")
+        self.exhale_cue.setAccessibleName("Tone when breathing out")
+        self.exhale_cue.setToolTip("A soft falling tone at the start of each out-breath.")
+        self.bell = QCheckBox("Bell")
+        self.bell.setAccessibleName("Bell")
+        self.bell.setToolTip(
+            "The bowl sound that opens or closes some practices. Its loudness follows the voice "
+            "volume."
         )
 
         self.colour = QComboBox()
@@ -233,6 +284,9 @@ class PacingPanel(QWidget):
         form.addRow(_label("Free ratio", self.free_ratio), self.free_ratio)
         form.addRow(_label("Hold after in", self.hold_in), self.hold_in)
         form.addRow(_label("Hold after out", self.hold_out), self.hold_out)
+        form.addRow(self.slow_down)
+        form.addRow(_label("Start at", self.ramp_from), self.ramp_from)
+        form.addRow(_label("Over", self.ramp_breaths), self.ramp_breaths)
 
         voice = QGroupBox("Pauses and voice")
         form = QFormLayout(voice)
@@ -244,6 +298,9 @@ class PacingPanel(QWidget):
         form.addRow(_label("Voice volume", self.voice_volume), self.voice_volume)
         form.addRow(_label("Background", self.background), self.background)
         form.addRow(_label("Background volume", self.background_volume), self.background_volume)
+        form.addRow(_label("Breath tone volume", self.cue_volume), self.cue_volume)
+        for box in (self.inhale_cue, self.exhale_cue, self.bell):
+            form.addRow(box)
 
         display = QGroupBox("Display")
         form = QFormLayout(display)
@@ -284,18 +341,25 @@ class PacingPanel(QWidget):
 
     def focus_chain(self) -> list[QWidget]:
         return [self.bpm, self.ratio, self.free_ratio, self.hold_in, self.hold_out,
-                self.pause_scale, self.speech_rate, self.voice_volume, self.background,
-                self.background_volume, self.colour, self.choose_colour, self.dark,
-                self.large_text, self.reduced_motion, self.show_caption]
+                self.slow_down, self.ramp_from, self.ramp_breaths, self.pause_scale,
+                self.speech_rate, self.voice_volume, self.background, self.background_volume,
+                self.cue_volume, self.inhale_cue, self.exhale_cue, self.bell, self.colour,
+                self.choose_colour, self.dark, self.large_text, self.reduced_motion,
+                self.show_caption]
 
     def _connect_signals(self) -> None:
-        for spin in (self.bpm, self.free_ratio, self.hold_in, self.hold_out, self.pause_scale,
-                     self.speech_rate):
+        for spin in (self.bpm, self.free_ratio, self.hold_in, self.hold_out, self.ramp_from,
+                     self.pause_scale, self.speech_rate):
             spin.valueChanged.connect(self._on_pacing_edited)
         self.ratio.currentIndexChanged.connect(self._on_pacing_edited)
+        self.slow_down.toggled.connect(self._on_pacing_edited)
+        self.ramp_breaths.valueChanged.connect(self._on_pacing_edited)
         self.voice_volume.valueChanged.connect(self._on_mix_edited)
         self.background.currentIndexChanged.connect(self._on_mix_edited)
         self.background_volume.valueChanged.connect(self._on_mix_edited)
+        self.cue_volume.valueChanged.connect(self._on_mix_edited)
+        for box in (self.inhale_cue, self.exhale_cue, self.bell):
+            box.toggled.connect(self._on_mix_edited)
         self.colour.currentIndexChanged.connect(self._on_display_edited)
         self.dark.toggled.connect(self._on_display_edited)
         self.large_text.toggled.connect(self._on_display_edited)
@@ -326,6 +390,15 @@ class PacingPanel(QWidget):
             self.ratio.setCurrentIndex(choice)
             self.free_ratio.setValue(pacing.exhale_parts / pacing.inhale_parts)
             self.free_ratio.setEnabled(choice == len(RATIO_CHOICES))
+            slowing = pacing.ramp_from_bpm is not None
+            self.slow_down.setChecked(slowing)
+            self.ramp_from.setMinimum(pacing.bpm)
+            self.ramp_from.setValue(
+                pacing.ramp_from_bpm if pacing.ramp_from_bpm is not None
+                else _ramp_start_for(pacing.bpm)
+            )
+            self.ramp_breaths.setValue(pacing.ramp_breaths)
+            self._enable_ramp(slowing)
             self.hold_in.setValue(pacing.hold_in_s)
             self.hold_out.setValue(pacing.hold_out_s)
             self._limit_holds()
@@ -336,6 +409,11 @@ class PacingPanel(QWidget):
             self.background.setCurrentIndex(max(0, index))
             self.background_volume.setValue(round(mix.ambient_gain_db))
             self.background_volume.setEnabled(self.background.currentData() is not None)
+            self.cue_volume.setValue(round(mix.cue_gain_db))
+            self.inhale_cue.setChecked(mix.inhale_cue)
+            self.exhale_cue.setChecked(mix.exhale_cue)
+            self.bell.setChecked(mix.bell)
+            self.cue_volume.setEnabled(mix.inhale_cue or mix.exhale_cue)
             self._select_colour(display.pacer_colour)
             self.dark.setChecked(display.theme == "dark")
             self.large_text.setChecked(display.large_text)
@@ -350,10 +428,20 @@ class PacingPanel(QWidget):
             return RATIO_CHOICES[index][1], RATIO_CHOICES[index][2]
         return 1.0, round(self.free_ratio.value(), 2)
 
+    def _enable_ramp(self, slowing: bool) -> None:
+        self.ramp_from.setEnabled(slowing)
+        self.ramp_breaths.setEnabled(slowing)
+
+    def _fastest_bpm(self) -> float:
+        """The quickest breath the pacing asks for: the ramp's start when slowing gradually."""
+        if self.slow_down.isChecked():
+            return max(self.bpm.value(), self.ramp_from.value())
+        return self.bpm.value()
+
     def _limit_holds(self) -> None:
         """Shrink the holds (out first) so the breath keeps at least a second each way."""
         inhale, exhale = self._ratio_parts()
-        total = _floor_step(max_total_hold_s(self.bpm.value(), inhale / (inhale + exhale)),
+        total = _floor_step(max_total_hold_s(self._fastest_bpm(), inhale / (inhale + exhale)),
                             HOLD_STEP_S)
         hold_in, hold_out = self.hold_in.value(), self.hold_out.value()
         if hold_in + hold_out > total:
@@ -384,6 +472,13 @@ class PacingPanel(QWidget):
         self._updating = True
         try:
             self.free_ratio.setEnabled(self.ratio.currentIndex() == len(RATIO_CHOICES))
+            slowing = self.slow_down.isChecked()
+            self._enable_ramp(slowing)
+            # "Slow down" never speeds up: raising the rate raises the start with it.
+            self.ramp_from.setMinimum(self.bpm.value())
+            if not slowing:
+                # Keep a useful start ready for when the box is ticked.
+                self.ramp_from.setValue(_ramp_start_for(self.bpm.value()))
             self._limit_holds()
             inhale, exhale = self._ratio_parts()
             try:
@@ -395,6 +490,8 @@ class PacingPanel(QWidget):
                     hold_out_s=self.hold_out.value(),
                     pause_scale=round(self.pause_scale.value(), 2),
                     speech_length_scale=round(self.speech_rate.value(), 2),
+                    ramp_from_bpm=self.ramp_from.value() if slowing else None,
+                    ramp_breaths=self.ramp_breaths.value(),
                 )
             except PacingError:
                 # The ranges above make this unreachable; if it happens, keep the last good pace.
@@ -411,12 +508,13 @@ class PacingPanel(QWidget):
             return
         ambient = self.background.currentData()
         self.background_volume.setEnabled(ambient is not None)
+        self.cue_volume.setEnabled(self.inhale_cue.isChecked() or self.exhale_cue.isChecked())
         mix = MixSettings(
             voice_gain_db=float(self.voice_volume.value()),
-            cue_gain_db=self._mix.cue_gain_db,
-            inhale_cue=self._mix.inhale_cue,
-            exhale_cue=self._mix.exhale_cue,
-            bell=self._mix.bell,
+            cue_gain_db=float(self.cue_volume.value()),
+            inhale_cue=self.inhale_cue.isChecked(),
+            exhale_cue=self.exhale_cue.isChecked(),
+            bell=self.bell.isChecked(),
             ambient=ambient,
             ambient_gain_db=float(self.background_volume.value()),
         )

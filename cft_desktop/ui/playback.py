@@ -311,6 +311,10 @@ class Playback(QObject):
             return
         settings = session.mixer.settings
         settings.voice_gain_db = mix.voice_gain_db
+        settings.cue_gain_db = mix.cue_gain_db
+        settings.inhale_cue = mix.inhale_cue
+        settings.exhale_cue = mix.exhale_cue
+        settings.bell = mix.bell
         settings.ambient_gain_db = mix.ambient_gain_db
         settings.ambient = mix.ambient
 

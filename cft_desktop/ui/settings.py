@@ -1,9 +1,10 @@
 """What the window remembers between runs, kept in an INI file in the user's data folder.
 
 Owns the settings keys, their defaults (declared once, in `DEFAULTS`) and turning stored text back
-into values: window geometry, the last practice, the pacing, the sound mix, and the display choices
-(theme, large text, reduced motion, pacer colour, caption visible). A stored value that is missing,
-from an older version or simply invalid falls back to its default rather than failing.
+into values: window geometry, the last practice, the pacing (gradual slowing included), the sound
+mix (volumes and which cues sound), and the display choices (theme, large text, reduced motion,
+pacer colour, caption visible). A stored value that is missing, from an older version or simply
+invalid falls back to its default rather than failing.
 
 The file lives in `paths.data_dir()` (which `CFT_DESKTOP_DATA_DIR` overrides), so it can be backed up
 with the rest of the user's data and tests never touch the real configuration. GUI thread only.
@@ -31,6 +32,9 @@ SCHEMA_VERSION = 1
 # the floor is as good as off.
 VOICE_GAIN_RANGE_DB = (-30, 6)
 AMBIENT_GAIN_RANGE_DB = (-40, 6)
+# The breath cues are made 16 dB under the voice; -30 dB more leaves them barely audible, for
+# listeners who find even soft tones intrusive (USERS.md pain point 5).
+CUE_GAIN_RANGE_DB = (-30, 6)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     "library/last_practice": "",
     "pacing/json": "",
     "sound/voice_gain_db": 0.0,
+    "sound/cue_gain_db": MixSettings.cue_gain_db,
+    "sound/inhale_cue": MixSettings.inhale_cue,
+    "sound/exhale_cue": MixSettings.exhale_cue,
+    "sound/bell": MixSettings.bell,
     "sound/ambient": "",
     "sound/ambient_gain_db": 0.0,
     "display/theme": DisplayPrefs.theme,
@@ -81,7 +89,13 @@ class Settings:
     def _bool(self, key: str) -> bool:
         value = self._get(key)
         if isinstance(value, str):  # INI stores booleans as "true"/"false"
-            return value.strip().lower() in ("1", "true", "yes")
+            text = value.strip().lower()
+            if text in ("1", "true", "yes"):
+                return True
+            if text in ("0", "false", "no"):
+                return False
+            # Unreadable: the default, so a damaged file cannot silently switch a cue off.
+            return bool(DEFAULTS[key])
         return bool(value)
 
     def _float(self, key: str, low: float, high: float) -> float:
@@ -127,12 +141,20 @@ class Settings:
         ambient = str(self._get("sound/ambient") or "")
         return MixSettings(
             voice_gain_db=self._float("sound/voice_gain_db", *VOICE_GAIN_RANGE_DB),
+            cue_gain_db=self._float("sound/cue_gain_db", *CUE_GAIN_RANGE_DB),
+            inhale_cue=self._bool("sound/inhale_cue"),
+            exhale_cue=self._bool("sound/exhale_cue"),
+            bell=self._bool("sound/bell"),
             ambient=ambient if ambient in AMBIENT_BEDS else None,
             ambient_gain_db=self._float("sound/ambient_gain_db", *AMBIENT_GAIN_RANGE_DB),
         )
 
     def set_mix(self, mix: MixSettings) -> None:
         self._qs.setValue("sound/voice_gain_db", float(mix.voice_gain_db))
+        self._qs.setValue("sound/cue_gain_db", float(mix.cue_gain_db))
+        self._qs.setValue("sound/inhale_cue", mix.inhale_cue)
+        self._qs.setValue("sound/exhale_cue", mix.exhale_cue)
+        self._qs.setValue("sound/bell", mix.bell)
         self._qs.setValue("sound/ambient", mix.ambient or "")
         self._qs.setValue("sound/ambient_gain_db", float(mix.ambient_gain_db))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSettings, QSize
 
 from cft_desktop.core.pacing import Pacing
-from cft_desktop.ui.settings import DisplayPrefs, Settings
+from cft_desktop.sound.settings import MixSettings
+from cft_desktop.ui.settings import CUE_GAIN_RANGE_DB, DisplayPrefs, Settings
 from tests.ui.conftest import MakeWindow, UserDirs
 
 
@@ -22,6 +24,12 @@ def test_size_practice_pacing_and_display_survive_a_restart(
     panel.ratio.setCurrentIndex(2)  # 1:2
     panel.pause_scale.setValue(1.8)
     panel.voice_volume.setValue(-4)
+    panel.slow_down.setChecked(True)
+    panel.ramp_from.setValue(9.5)
+    panel.ramp_breaths.setValue(12)
+    panel.cue_volume.setValue(-24)
+    panel.inhale_cue.setChecked(False)
+    panel.bell.setChecked(False)
     panel.dark.setChecked(True)
     panel.show_caption.setChecked(False)
     first.close()
@@ -36,7 +44,16 @@ def test_size_practice_pacing_and_display_survive_a_restart(
     assert (pacing.bpm, pacing.inhale_parts, pacing.exhale_parts, pacing.pause_scale) == (
         5.5, 1.0, 2.0, 1.8)
     assert second.pacing_panel.bpm.value() == 5.5
-    assert second.pacing_panel.mix().voice_gain_db == -4
+    assert (pacing.ramp_from_bpm, pacing.ramp_breaths) == (9.5, 12)
+    assert second.pacing_panel.slow_down.isChecked()
+    assert (second.pacing_panel.ramp_from.value(), second.pacing_panel.ramp_breaths.value()) == (
+        9.5, 12)
+    assert second.pacing_panel.mix() == MixSettings(
+        voice_gain_db=-4, cue_gain_db=-24, inhale_cue=False, exhale_cue=True, bell=False)
+    assert second.pacing_panel.cue_volume.value() == -24
+    assert not second.pacing_panel.inhale_cue.isChecked()
+    assert second.pacing_panel.exhale_cue.isChecked()
+    assert not second.pacing_panel.bell.isChecked()
     display = second.pacing_panel.display()
     assert display.theme == "dark" and not display.caption_visible
     assert not second.player_view.caption.isVisibleTo(second)
@@ -71,3 +88,49 @@ def test_settings_round_trip(tmp_path: Path) -> None:
     again = Settings(tmp_path / "s.ini")
     assert again.pacing() == pacing
     assert again.display() == prefs
+
+
+def test_cues_and_slowing_round_trip(tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "s.ini")
+    pacing = Pacing(bpm=5.0, ramp_from_bpm=11.5, ramp_breaths=20)
+    mix = MixSettings(voice_gain_db=-3, cue_gain_db=-30, inhale_cue=True, exhale_cue=False,
+                      bell=False, ambient="rain", ambient_gain_db=-12)
+    settings.set_pacing(pacing)
+    settings.set_mix(mix)
+    settings.sync()
+    again = Settings(tmp_path / "s.ini")
+    assert again.pacing() == pacing
+    assert again.mix() == mix
+
+
+def test_a_settings_file_from_before_the_cue_choices_still_loads(tmp_path: Path) -> None:
+    # Written as the previous version did: pacing without the ramp, sound without the cue keys.
+    path = tmp_path / "old.ini"
+    old = QSettings(str(path), QSettings.Format.IniFormat)
+    old.setValue("version", 1)
+    old.setValue("pacing/json", json.dumps({"bpm": 5.5, "inhale_parts": 1.0, "exhale_parts": 2.0,
+                                            "hold_in_s": 0.0, "hold_out_s": 0.0}))
+    old.setValue("sound/voice_gain_db", -4.0)
+    old.setValue("sound/ambient", "rain")
+    old.setValue("sound/ambient_gain_db", -10.0)
+    old.sync()
+    del old
+    assert "cue" not in path.read_text(encoding="utf-8")
+    settings = Settings(path)
+    assert settings.pacing() == Pacing(bpm=5.5, inhale_parts=1.0, exhale_parts=2.0)
+    assert settings.pacing().ramp_from_bpm is None
+    assert settings.mix() == MixSettings(voice_gain_db=-4, ambient="rain", ambient_gain_db=-10)
+
+
+def test_damaged_cue_settings_fall_back_to_their_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.ini"
+    path.write_text(
+        "[sound]\ncue_gain_db=quiet\ninhale_cue=perhaps\nexhale_cue=\nbell=false\n"
+        "[pacing]\njson={\"ramp_from_bpm\": 40}\n",
+        encoding="utf-8",
+    )
+    settings = Settings(path)
+    assert settings.mix() == MixSettings(bell=False)
+    assert settings.pacing() == Pacing()
+    path.write_text("[sound]\ncue_gain_db=-99\n", encoding="utf-8")
+    assert Settings(path).mix().cue_gain_db == CUE_GAIN_RANGE_DB[0]
