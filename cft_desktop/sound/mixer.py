@@ -84,12 +84,21 @@ class Mixer:
         self._voice_gain = db_to_gain(self.settings.voice_gain_db)
         self._cue_gain = db_to_gain(self.settings.cue_gain_db)
         self._ambient_gain = db_to_gain(self.settings.ambient_gain_db)
+        # Switching a cue or the bell on or off is a gain of 1 or 0, ramped like the others: one
+        # switched off while it sounds fades over a block instead of being cut (a click).
+        self._switch_gains = self._switches()
         self._voice_bus = np.zeros(0, dtype=np.float32)
         self._cue_bus = np.zeros(0, dtype=np.float32)
+        self._switch_buses = [np.zeros(0, dtype=np.float32) for _ in range(3)]
         self._bed_bus = np.zeros(0, dtype=np.float32)
         self._duck_bus = np.zeros(0, dtype=np.float32)
         self._plan = _Plan(timeline, clips, [], [], 0, [], [])
         self.set_timeline(timeline, clips)
+
+    def _switches(self) -> list[float]:
+        """Inhale cue, exhale cue and bell as gains: 1.0 on, 0.0 off."""
+        settings = self.settings
+        return [float(settings.inhale_cue), float(settings.exhale_cue), float(settings.bell)]
 
     @property
     def timeline(self) -> Timeline:
@@ -128,30 +137,35 @@ class Mixer:
         if len(self._voice_bus) != frames:
             self._voice_bus = np.zeros(frames, dtype=np.float32)
             self._cue_bus = np.zeros(frames, dtype=np.float32)
+            self._switch_buses = [np.zeros(frames, dtype=np.float32) for _ in range(3)]
         voice, cues = self._voice_bus, self._cue_bus
-        voice.fill(0.0)
-        cues.fill(0.0)
+        inhales, exhales, bells = self._switch_buses
+        for bus in (voice, inhales, exhales, bells):
+            bus.fill(0.0)
         settings = self.settings
         plan = self._plan
         low = bisect.bisect_left(plan.source_starts, start_frame - plan.longest)
         high = bisect.bisect_left(plan.source_starts, end_frame)
         for source_start, kind, spoken in plan.sources[low:high]:
             if kind == "phrase":
-                clip = plan.clips.get(spoken)
-                bus = voice
+                clip, bus = plan.clips.get(spoken), voice
             elif kind == "inhale":
-                clip = self.assets.cue_inhale if settings.inhale_cue else None
-                bus = cues
+                clip, bus = self.assets.cue_inhale, inhales
             elif kind == "exhale":
-                clip = self.assets.cue_exhale if settings.exhale_cue else None
-                bus = cues
+                clip, bus = self.assets.cue_exhale, exhales
             else:
-                clip = self.assets.bell if settings.bell else None
-                bus = voice
+                clip, bus = self.assets.bell, bells
             if clip is None:
                 continue
             _add_at(bus, start_frame, clip, source_start)
 
+        switches = self._switches()
+        self._switch_gains = [
+            _apply_gain(bus, current, target)
+            for bus, current, target in zip(self._switch_buses, self._switch_gains, switches,
+                                            strict=True)]
+        np.add(inhales, exhales, out=cues)
+        voice += bells  # the bell is part of the narration: it follows the voice volume
         self._voice_gain = _apply_gain(voice, self._voice_gain, db_to_gain(settings.voice_gain_db))
         self._cue_gain = _apply_gain(cues, self._cue_gain, db_to_gain(settings.cue_gain_db))
         np.add(voice, cues, out=out)

@@ -389,3 +389,34 @@ def test_missing_clip_is_silent(assets: SoundAssets) -> None:
     assert not out[last.start_frame : last.end_frame].any()
     first = timeline.phrase_events()[0]
     assert out[first.start_frame : first.end_frame].any()
+
+
+def test_switching_the_bell_off_while_it_rings_fades_it_over_one_block(assets: SoundAssets) -> None:
+    """Unticking Bell mid-ring used to cut it at a block edge: a click at the bell's −14 dBFS."""
+    clips = numbered_clips(4)
+    timeline = layout(script_of(SESSION), clips, assets)
+    [bell] = [e for e in timeline.events if e.kind == "bell"]
+    off = {"inhale_cue": False, "exhale_cue": False}
+    plain = whole(Mixer(timeline, clips, assets, MixSettings(**off)), timeline.total_frames)
+    block = 1024
+    switched_at = bell.start_frame + 2 * block
+    mixer = Mixer(timeline, clips, assets, MixSettings(**off))
+    before = np.zeros(switched_at, dtype=np.float32)
+    mixer.render(0, before)
+    mixer.settings.bell = False
+    fading, after = np.zeros(block, dtype=np.float32), np.zeros(block, dtype=np.float32)
+    mixer.render(switched_at, fading)
+    mixer.render(switched_at + block, after)
+
+    reference = plain[switched_at : switched_at + block]
+    assert np.abs(reference).max() > 0.05  # the bell is still ringing there
+    loud = np.abs(reference) > 0.01
+    gain = fading[loud] / reference[loud]
+    assert gain[0] > 0.99 and gain[-1] < 0.01  # from full to nothing across the block
+    assert np.all(np.diff(gain) <= 1e-5)  # never up, never a jump
+    assert not after.any()  # and off from then on
+    # Switched on again, the rest of the ring comes back the same way, not with a jump.
+    mixer.settings.bell = True
+    back = np.zeros(block, dtype=np.float32)
+    mixer.render(switched_at + 2 * block, back)
+    assert abs(back[0]) < 1e-6
