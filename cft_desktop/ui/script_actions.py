@@ -1,5 +1,5 @@
 """The main window's "Scripts" actions: edit a copy, edit, new, import and export, and the editors
-they open.
+they open; "Save as audio…" is here too, its flow in `ui.take_home`.
 
 Owns the glue between script editors (`ui.editor.ScriptEditor`) and the main window: the "Scripts"
 menu (also the library's context menu), opening editors, importing and exporting ``.md`` files,
@@ -23,6 +23,7 @@ from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script, parse_text
 from cft_desktop.errors import ScriptErrors
+from cft_desktop.ui.take_home import TakeHome
 from cft_desktop.ui.theme import palette_named
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ class ScriptEditing(QObject):
         self.window = window
         self.editors: dict[str, ScriptEditor] = {}
         self.last_message: QMessageBox | None = None
+        # Before this object's own filter is installed, so a close refused here (an editor with
+        # unsaved changes) never reaches it and cancels a save.
+        self.take_home = TakeHome(window)
         self._setup_actions()
         window.library_view.selected.connect(self._on_library_selected)
         window.pacing_panel.pacing_changed.connect(self._on_panel_pacing_changed)
@@ -85,8 +89,13 @@ class ScriptEditing(QObject):
         self.export_action = action("E&xport script…", "Ctrl+Shift+S",
                                     "Save the chosen practice as a .md file to share.",
                                     self.export_dialog)
+        self.save_audio_action = action(
+            "Save as &audio…", "Ctrl+Shift+A",
+            "Save the chosen practice as a sound file (MP3 for a phone) to take home, with the "
+            "pacing and sound chosen on the right.",
+            self.take_home.save_current)
         actions = [self.edit_copy_action, self.edit_action, self.new_action, self.import_action,
-                   self.export_action]
+                   self.export_action, self.save_audio_action]
         menu = window.menuBar().addMenu("&Scripts")
         menu.setToolTipsVisible(True)
         menu.addActions(actions[:3])
@@ -284,6 +293,7 @@ class ScriptEditing(QObject):
         entry = self._current()
         self.edit_copy_action.setEnabled(entry is not None and entry.ok)
         self.export_action.setEnabled(entry is not None and entry.ok)
+        self.save_audio_action.setEnabled(entry is not None and entry.ok)
         self.edit_action.setEnabled(entry is not None and not entry.builtin)
 
     def close_editors(self) -> bool:
