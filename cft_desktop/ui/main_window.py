@@ -245,11 +245,14 @@ class MainWindow(QMainWindow):
         self.full_screen_action = toggle(
             "&Full screen", QKeySequence.StandardKey.FullScreen,
             "Fill the screen with CFT Desktop (F11); the same again to go back.")
-        self.library_action.setChecked(True)
-        self.panel_action.setChecked(True)
         self.library_action.toggled.connect(
             lambda shown: self._show_part(self.library_view, shown))
         self.panel_action.toggled.connect(lambda shown: self._show_part(self.side_panel, shown))
+        library_shown, panel_shown = self.settings.shown_parts()
+        self.library_action.setChecked(True)
+        self.panel_action.setChecked(True)
+        self.library_action.setChecked(library_shown)
+        self.panel_action.setChecked(panel_shown)
         self.full_screen_action.toggled.connect(self._set_full_screen)
 
     def _show_part(self, part: QWidget, shown: bool) -> None:
@@ -301,7 +304,10 @@ class MainWindow(QMainWindow):
         if not (last and self.library_view.select(last)):
             self.library_view.select_first()
         self._on_library_selected_entry(self.library_view.current_entry())
-        self.library_view.list.setFocus()
+        if self.library_action.isChecked():
+            self.library_view.list.setFocus()
+        else:
+            self.player_view.play.setFocus()
 
     # -- public actions (the shortcuts and buttons call these; tests may too) ---------------------
 
@@ -405,6 +411,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_shown_parts(self.library_action.isChecked(),
+                                      self.panel_action.isChecked())
         entry = self.library_view.current_entry()
         if entry is not None and entry.ok:
             self.settings.set_last_practice(entry.id)

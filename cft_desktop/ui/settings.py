@@ -52,6 +52,8 @@ class DisplayPrefs:
 DEFAULTS: dict[str, Any] = {
     "version": SCHEMA_VERSION,
     "window/geometry": None,
+    "window/library_shown": True,
+    "window/panel_shown": True,
     "library/last_practice": "",
     "pacing/json": "",
     "sound/voice_gain_db": 0.0,
@@ -113,6 +115,14 @@ class Settings:
 
     def set_geometry(self, geometry: QByteArray) -> None:
         self._qs.setValue("window/geometry", geometry)
+
+    def shown_parts(self) -> tuple[bool, bool]:
+        """Whether the practice list and the side panel are shown (View menu)."""
+        return self._bool("window/library_shown"), self._bool("window/panel_shown")
+
+    def set_shown_parts(self, library: bool, panel: bool) -> None:
+        self._qs.setValue("window/library_shown", library)
+        self._qs.setValue("window/panel_shown", panel)
 
     # -- library --------------------------------------------------------------------------------
 

@@ -69,3 +69,16 @@ def test_the_view_menu_is_named_for_keyboard_and_screen_reader(make_window: Make
     assert [a.text() for a in window.view_menu.actions() if not a.isSeparator()] == [
         "Practice &list", "&Pacing and sound", "&Full screen"]
     assert all(a.toolTip() for a in window.view_menu.actions() if not a.isSeparator())
+
+
+def test_hidden_parts_stay_hidden_next_time(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    window.library_action.trigger()
+    assert not window.library_view.isVisible()
+    window.close()
+    again = make_window()
+    assert not again.library_view.isVisible() and not again.library_action.isChecked()
+    assert again.side_panel.isVisible() and again.panel_action.isChecked()
+    again.activateWindow()
+    qtbot.waitUntil(again.isActiveWindow)  # type: ignore[attr-defined]
+    assert QApplication.focusWidget() is again.player_view.play
