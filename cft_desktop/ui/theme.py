@@ -201,6 +201,9 @@ def qpalette(palette: Palette) -> QPalette:
     disabled = QPalette.ColorGroup.Disabled
     for r in (role.WindowText, role.Text, role.ButtonText):
         result.setColor(disabled, r, QColor(p.disabled_text))
+    # A greyed-out field sits on the window colour instead of the white (or dark) field colour, so
+    # "not in use now" shows by more than a slightly lighter number.
+    result.setColor(disabled, role.Base, QColor(p.window))
     return result
 
 

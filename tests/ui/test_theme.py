@@ -65,3 +65,17 @@ def test_pacer_presets_are_calm_distinct_colours() -> None:
         # (the pacer's words carry the meaning; the circle is never the only cue).
         assert contrast_ratio(value, DARK.window) >= MIN_NON_TEXT_CONTRAST
         assert contrast_ratio(value, LIGHT.window) >= 1.8
+
+
+@pytest.mark.parametrize("palette", [LIGHT, DARK], ids=lambda p: p.name)
+def test_a_greyed_out_field_looks_unlike_one_in_use(palette: Palette) -> None:
+    """The slowing fields are greyed out until ticked: not just lighter digits on the same field."""
+    from PySide6.QtGui import QPalette
+
+    from cft_desktop.ui.theme import qpalette
+
+    colours = qpalette(palette)
+    base = QPalette.ColorRole.Base
+    in_use = colours.color(QPalette.ColorGroup.Active, base).name()
+    greyed = colours.color(QPalette.ColorGroup.Disabled, base).name()
+    assert greyed == palette.window and greyed != in_use
