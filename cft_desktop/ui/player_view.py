@@ -31,6 +31,7 @@ from cft_desktop.ui.theme import (
     BASE_POINT_SIZE,
     CAPTION_COMPACT_SCALE,
     CAPTION_SCALE,
+    TITLE_COMPACT_SCALE,
     TITLE_SCALE,
     Palette,
     scaled_point_size,
@@ -372,6 +373,13 @@ class PlayerView(QWidget):
         width = max(100, self.title.width())
         lines = _wrapped_height(metrics, width, self.title.text()) / metrics.lineSpacing()
         _set_fit(self.title, lines > TITLE_MAX_LINES + 0.5)
+        # Left to itself a wrapping label asks for a width of its own choosing (276 px for
+        # "Compassionate colour" at large text), which made the window wider than a 1024 px
+        # screen. It only needs its longest word, at the compact size.
+        small = QFontMetrics(self._font(self.title, TITLE_COMPACT_SCALE))
+        longest_px = max((small.horizontalAdvance(w) for w in self.title.text().split()), default=0)
+        if self.title.minimumWidth() != longest_px + 4:
+            self.title.setMinimumWidth(longest_px + 4)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
