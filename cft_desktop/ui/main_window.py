@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.player_view = PlayerView()
         self.pacing_panel = PacingPanel(
             self.settings.pacing(), self.settings.mix(), self.settings.display(),
-            beds,
+            beds, settings=self.settings,
         )
         side = SidePanel()
         side.setWidget(self.pacing_panel)

@@ -4,7 +4,10 @@ Owns the controls a therapist (or client) adjusts, and guarantees that every val
 valid: each spin box has exactly the range `core.pacing` allows, breaths per minute move in steps of
 0.5, the rate a gradual slowing starts at is never below the rate it slows to, and the holds'
 maxima shrink as the breath quickens (at its quickest, the slowing's start) so the holds can never
-leave less than a second to breathe. It only emits intents: `pacing_changed(Pacing)`,
+leave less than a second to breathe. It also owns choosing, saving and removing named breathing
+patterns (`core.patterns`; the person's own are kept in `Settings`), and the pattern list never
+names a pattern that is not in effect: any other values show as "Custom". It only emits intents:
+`pacing_changed(Pacing)` (once per change, also for a chosen pattern or `set_pacing`),
 `mix_changed(MixSettings)` and `display_changed(DisplayPrefs)`; the window applies them (from the
 next breath or phrase boundary while playing). GUI thread only.
 """
@@ -12,6 +15,7 @@ next breath or phrase boundary while playing). GUI thread only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
@@ -24,7 +28,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -40,6 +47,16 @@ from cft_desktop.core.pacing import (
     SPEECH_LENGTH_SCALE_RANGE,
     Pacing,
 )
+from cft_desktop.core.patterns import (
+    BUILT_IN_PATTERNS,
+    CUSTOM_NAME,
+    NAME_MAX_CHARS,
+    Pattern,
+    clean_name,
+    matching_pattern,
+    reserved_name,
+    same_name,
+)
 from cft_desktop.errors import PacingError
 from cft_desktop.sound.settings import MixSettings
 from cft_desktop.ui.settings import (
@@ -47,6 +64,7 @@ from cft_desktop.ui.settings import (
     CUE_GAIN_RANGE_DB,
     VOICE_GAIN_RANGE_DB,
     DisplayPrefs,
+    Settings,
 )
 from cft_desktop.ui.theme import PACER_PRESETS
 
@@ -62,6 +80,10 @@ FREE_RATIO = "Free ratio"
 FREE_RATIO_RANGE = (0.5, 4.0)
 BACKGROUND_NAMES = {"rain": "Rain", "drone": "Soft drone", "waves": "Waves"}
 CUSTOM_COLOUR = "Your own colour"
+# Wide enough for the built-in names; a long saved name is cut short in the closed list (the open
+# list shows it whole) rather than widening the side panel.
+PATTERN_NAME_CHARS = 14
+PATTERNS_TITLE = "Breathing patterns"
 
 
 class StepSpinBox(QDoubleSpinBox):
@@ -112,15 +134,29 @@ class PacingPanel(QWidget):
         display: DisplayPrefs,
         backgrounds: list[str],
         parent: QWidget | None = None,
+        *,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(parent)
         self._pacing = pacing
         self._mix = mix
         self._display = display
         self._updating = False
+        self._showing_pattern = False
+        # Without the window's own, the same file in the data folder: QSettings objects on one
+        # file share their values within the process, so nothing is written twice or lost.
+        self._settings = settings if settings is not None else Settings()
+        self._own_patterns = self._settings.patterns()
+        # Replaceable (tests answer for the person); each returns None or False for "cancel".
+        self.ask_pattern_name: Callable[[str], str | None] = self._ask_pattern_name
+        self.ask_replace_pattern: Callable[[str], bool] = self._ask_replace_pattern
+        self.ask_remove_pattern: Callable[[str], bool] = self._ask_remove_pattern
+        self.tell: Callable[[str], None] = self._tell
         self._space_filter = _SpaceGoesToWindow(self)
         self._setup_ui(backgrounds)
         self._load(pacing, mix, display)
+        self._fill_patterns()
+        self._show_pattern(None)
         self._connect_signals()
 
     # -- construction ---------------------------------------------------------------------------
@@ -151,6 +187,28 @@ class PacingPanel(QWidget):
         return spin
 
     def _setup_ui(self, backgrounds: list[str]) -> None:
+        self.pattern = QComboBox()
+        self.pattern.setAccessibleName("Breathing pattern")
+        self.pattern.setToolTip(
+            "A named set of breathing values: how many breaths a minute, how long the out-breath "
+            "is, any rests and gradual slowing. Choosing one changes the breathing at once; the "
+            "pauses and the voice stay as they are. \"Custom\" means your own values, not saved."
+        )
+        self.pattern.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pattern.setMinimumContentsLength(PATTERN_NAME_CHARS)
+        self.save_pattern = QPushButton("Save as pattern…")
+        self.save_pattern.setAccessibleName("Save as pattern")
+        self.save_pattern.setToolTip(
+            "Keep the breathing values you have now under a name of your own, to choose again "
+            "later."
+        )
+        self.remove_pattern = QPushButton("Remove")
+        self.remove_pattern.setAccessibleName("Remove this pattern")
+        self.remove_pattern.setToolTip(
+            "Remove the chosen pattern of your own (you will be asked first). The built-in "
+            "patterns cannot be removed."
+        )
         self.bpm = self._spin(
             "Breaths per minute",
             "How many breaths in a minute, 3 to 12. About 6 feels soothing for many people; "
@@ -279,6 +337,13 @@ class PacingPanel(QWidget):
 
         breathing = QGroupBox("Breathing")
         form = QFormLayout(breathing)
+        form.addRow(_label("Pattern", self.pattern), self.pattern)
+        self._pattern_buttons = QHBoxLayout()
+        self._pattern_buttons.setContentsMargins(0, 0, 0, 0)
+        self._pattern_buttons.addStretch(1)
+        self._pattern_buttons.addWidget(self.save_pattern)
+        self._pattern_buttons.addWidget(self.remove_pattern)
+        form.addRow(self._pattern_buttons)
         form.addRow(_label("Breaths per minute", self.bpm), self.bpm)
         form.addRow(_label("In-breath : out-breath", self.ratio), self.ratio)
         form.addRow(_label("Free ratio", self.free_ratio), self.free_ratio)
@@ -338,14 +403,17 @@ class PacingPanel(QWidget):
                   else QFormLayout.RowWrapPolicy.DontWrapRows)
         for form in self._forms:
             form.setRowWrapPolicy(policy)
+        # Side by side, large buttons would be the widest thing in the panel.
+        self._pattern_buttons.setDirection(QHBoxLayout.Direction.TopToBottom if above
+                                           else QHBoxLayout.Direction.LeftToRight)
 
     def focus_chain(self) -> list[QWidget]:
-        return [self.bpm, self.ratio, self.free_ratio, self.hold_in, self.hold_out,
-                self.slow_down, self.ramp_from, self.ramp_breaths, self.pause_scale,
-                self.speech_rate, self.voice_volume, self.background, self.background_volume,
-                self.cue_volume, self.inhale_cue, self.exhale_cue, self.bell, self.colour,
-                self.choose_colour, self.dark, self.large_text, self.reduced_motion,
-                self.show_caption]
+        return [self.pattern, self.save_pattern, self.remove_pattern, self.bpm, self.ratio,
+                self.free_ratio, self.hold_in, self.hold_out, self.slow_down, self.ramp_from,
+                self.ramp_breaths, self.pause_scale, self.speech_rate, self.voice_volume,
+                self.background, self.background_volume, self.cue_volume, self.inhale_cue,
+                self.exhale_cue, self.bell, self.colour, self.choose_colour, self.dark,
+                self.large_text, self.reduced_motion, self.show_caption]
 
     def _connect_signals(self) -> None:
         for spin in (self.bpm, self.free_ratio, self.hold_in, self.hold_out, self.ramp_from,
@@ -366,6 +434,9 @@ class PacingPanel(QWidget):
         self.reduced_motion.toggled.connect(self._on_display_edited)
         self.show_caption.toggled.connect(self._on_display_edited)
         self.choose_colour.clicked.connect(self._on_choose_colour_clicked)
+        self.pattern.currentIndexChanged.connect(self._on_pattern_chosen)
+        self.save_pattern.clicked.connect(self._on_save_pattern_clicked)
+        self.remove_pattern.clicked.connect(self._on_remove_pattern_clicked)
 
     # -- values ---------------------------------------------------------------------------------
 
@@ -378,32 +449,27 @@ class PacingPanel(QWidget):
     def display(self) -> DisplayPrefs:
         return self._display
 
+    def own_patterns(self) -> list[Pattern]:
+        """The person's saved patterns, in the order they were saved."""
+        return list(self._own_patterns)
+
+    def set_pacing(self, pacing: Pacing) -> None:
+        """Show a whole pacing in the controls and emit `pacing_changed` once if it changed.
+
+        The pacing that takes effect is the one the controls can show (a free ratio to one
+        decimal, holds that leave a second to breathe), so `pacing()` always matches the panel.
+        """
+        self._updating = True
+        try:
+            self._load_pacing(pacing)
+        finally:
+            self._updating = False
+        self._on_pacing_edited()
+
     def _load(self, pacing: Pacing, mix: MixSettings, display: DisplayPrefs) -> None:
         self._updating = True
         try:
-            self.bpm.setValue(pacing.bpm)
-            choice = next(
-                (i for i, (_l, inhale, exhale) in enumerate(RATIO_CHOICES)
-                 if math.isclose(pacing.inhale_parts / pacing.exhale_parts, inhale / exhale)),
-                len(RATIO_CHOICES),
-            )
-            self.ratio.setCurrentIndex(choice)
-            self.free_ratio.setValue(pacing.exhale_parts / pacing.inhale_parts)
-            self.free_ratio.setEnabled(choice == len(RATIO_CHOICES))
-            slowing = pacing.ramp_from_bpm is not None
-            self.slow_down.setChecked(slowing)
-            self.ramp_from.setMinimum(pacing.bpm)
-            self.ramp_from.setValue(
-                pacing.ramp_from_bpm if pacing.ramp_from_bpm is not None
-                else _ramp_start_for(pacing.bpm)
-            )
-            self.ramp_breaths.setValue(pacing.ramp_breaths)
-            self._enable_ramp(slowing)
-            self.hold_in.setValue(pacing.hold_in_s)
-            self.hold_out.setValue(pacing.hold_out_s)
-            self._limit_holds()
-            self.pause_scale.setValue(pacing.pause_scale)
-            self.speech_rate.setValue(pacing.speech_length_scale)
+            self._load_pacing(pacing)
             self.voice_volume.setValue(round(mix.voice_gain_db))
             index = self.background.findData(mix.ambient)
             self.background.setCurrentIndex(max(0, index))
@@ -421,6 +487,36 @@ class PacingPanel(QWidget):
             self.show_caption.setChecked(display.caption_visible)
         finally:
             self._updating = False
+
+    def _load_pacing(self, pacing: Pacing) -> None:
+        """Put `pacing` in the controls; the caller holds `_updating`."""
+        self.bpm.setValue(pacing.bpm)
+        choice = next(
+            (i for i, (_l, inhale, exhale) in enumerate(RATIO_CHOICES)
+             if math.isclose(pacing.inhale_parts / pacing.exhale_parts, inhale / exhale)),
+            len(RATIO_CHOICES),
+        )
+        self.ratio.setCurrentIndex(choice)
+        self.free_ratio.setValue(pacing.exhale_parts / pacing.inhale_parts)
+        self.free_ratio.setEnabled(choice == len(RATIO_CHOICES))
+        slowing = pacing.ramp_from_bpm is not None
+        self.slow_down.setChecked(slowing)
+        self.ramp_from.setMinimum(pacing.bpm)
+        self.ramp_from.setValue(
+            pacing.ramp_from_bpm if pacing.ramp_from_bpm is not None
+            else _ramp_start_for(pacing.bpm)
+        )
+        self.ramp_breaths.setValue(pacing.ramp_breaths)
+        self._enable_ramp(slowing)
+        # The maxima left by the previous pace (a quicker one allows shorter holds) would clip
+        # the new holds; `_limit_holds` sets them again for this pace.
+        self.hold_in.setMaximum(HOLD_RANGE_S[1])
+        self.hold_out.setMaximum(HOLD_RANGE_S[1])
+        self.hold_in.setValue(pacing.hold_in_s)
+        self.hold_out.setValue(pacing.hold_out_s)
+        self._limit_holds()
+        self.pause_scale.setValue(pacing.pause_scale)
+        self.speech_rate.setValue(pacing.speech_length_scale)
 
     def _ratio_parts(self) -> tuple[float, float]:
         index = self.ratio.currentIndex()
@@ -451,6 +547,158 @@ class PacingPanel(QWidget):
         self.hold_out.setMaximum(min(HOLD_RANGE_S[1], max(0.0, total - hold_in)))
         self.hold_in.setValue(hold_in)
         self.hold_out.setValue(hold_out)
+
+    # -- patterns -------------------------------------------------------------------------------
+
+    def _fill_patterns(self) -> None:
+        """List the built-in patterns, then the person's own (no "Custom" yet)."""
+        self._showing_pattern = True
+        try:
+            self.pattern.clear()
+            for group in (BUILT_IN_PATTERNS, self._own_patterns):
+                if group and self.pattern.count():
+                    self.pattern.insertSeparator(self.pattern.count())
+                for pattern in group:
+                    self.pattern.addItem(pattern.name, pattern)
+                    self.pattern.setItemData(self.pattern.count() - 1, pattern.describe(),
+                                             Qt.ItemDataRole.ToolTipRole)
+        finally:
+            self._showing_pattern = False
+
+    def _selected_pattern(self) -> Pattern | None:
+        data = self.pattern.currentData()
+        return data if isinstance(data, Pattern) else None
+
+    def _show_pattern(self, preferred: Pattern | None) -> None:
+        """Show `preferred` if it is in effect, else the first pattern that is, else "Custom"."""
+        listed = (*BUILT_IN_PATTERNS, *self._own_patterns)
+        if preferred is not None and preferred in listed and preferred.matches(self._pacing):
+            shown: Pattern | None = preferred
+        else:
+            shown = matching_pattern(self._pacing, listed)
+        custom = self.pattern.findText(CUSTOM_NAME, Qt.MatchFlag.MatchExactly)
+        self._showing_pattern = True
+        try:
+            if shown is None:
+                if custom < 0:
+                    self.pattern.addItem(CUSTOM_NAME, None)
+                    custom = self.pattern.count() - 1
+                    self.pattern.setItemData(
+                        custom, "Your own breathing values, not saved as a pattern.",
+                        Qt.ItemDataRole.ToolTipRole)
+                self.pattern.setCurrentIndex(custom)
+            else:
+                self.pattern.setCurrentIndex(
+                    next(i for i in range(self.pattern.count())
+                         if self.pattern.itemData(i) == shown))
+                if custom >= 0:
+                    # Only offered while it is true: choosing it would change nothing.
+                    self.pattern.removeItem(custom)
+        finally:
+            self._showing_pattern = False
+        self.remove_pattern.setEnabled(shown is not None and shown in self._own_patterns)
+
+    def _store_own_patterns(self) -> None:
+        self._settings.set_patterns(self._own_patterns)
+        self._settings.sync()  # at once: a saved pattern survives even if the app is killed
+
+    def _on_pattern_chosen(self, _index: int) -> None:
+        if self._showing_pattern or self._updating:
+            return
+        pattern = self._selected_pattern()
+        if pattern is None:
+            return
+        self.set_pacing(pattern.apply_to(self._pacing))
+        self._show_pattern(pattern)
+
+    def _on_save_pattern_clicked(self) -> None:
+        text = ""
+        while True:
+            answer = self.ask_pattern_name(text)
+            if answer is None:
+                return
+            name = clean_name(answer)
+            if not name:
+                self.tell("Please type a name for the pattern.")
+                continue
+            text = name
+            if same_name(name, CUSTOM_NAME):
+                self.tell(f"\u201c{CUSTOM_NAME}\u201d is what the list shows for values that "
+                          "are not saved. Please choose another name.")
+                continue
+            if reserved_name(name):
+                self.tell(f"\u201c{name}\u201d is one of the built-in patterns. Please choose "
+                          "another name.")
+                continue
+            existing = next((p for p in self._own_patterns if same_name(p.name, name)), None)
+            if existing is not None and not self.ask_replace_pattern(existing.name):
+                continue
+            break
+        pattern = Pattern.from_pacing(name, self._pacing)
+        if existing is not None:
+            self._own_patterns[self._own_patterns.index(existing)] = pattern
+        else:
+            self._own_patterns.append(pattern)
+        self._store_own_patterns()
+        self._fill_patterns()
+        self._show_pattern(pattern)
+
+    def _on_remove_pattern_clicked(self) -> None:
+        pattern = self._selected_pattern()
+        if pattern is None or pattern not in self._own_patterns:
+            return
+        if not self.ask_remove_pattern(pattern.name):
+            return
+        # The window's focus widget, not hasFocus(): the question box has only just closed.
+        had_focus = self.window().focusWidget() is self.remove_pattern
+        self._own_patterns.remove(pattern)
+        self._store_own_patterns()
+        self._fill_patterns()
+        self._show_pattern(None)
+        if had_focus:
+            # The button is now disabled; without this the keyboard focus would be lost.
+            self.pattern.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _ask_pattern_name(self, text: str) -> str | None:
+        dialog = QInputDialog(self.window())
+        dialog.setWindowTitle("Save as pattern")
+        dialog.setLabelText("A name for the breathing values you have now:")
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        dialog.setTextValue(text)
+        dialog.setOkButtonText("Save")
+        dialog.setCancelButtonText("Cancel")
+        field = dialog.findChild(QLineEdit)
+        if field is not None:
+            field.setAccessibleName("Pattern name")
+            field.setToolTip(f"Any name you will recognise, up to {NAME_MAX_CHARS} letters.")
+            field.setMaxLength(NAME_MAX_CHARS)
+        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted
+        value = dialog.textValue()
+        dialog.deleteLater()
+        return value if accepted else None
+
+    def _ask_replace_pattern(self, name: str) -> bool:
+        return self._ask_yes(f"You already have a pattern called \u201c{name}\u201d. Replace "
+                             "it with the breathing values you have now?", "Replace", "Keep it")
+
+    def _ask_remove_pattern(self, name: str) -> bool:
+        return self._ask_yes(f"Remove your pattern \u201c{name}\u201d? The breathing stays as it "
+                             "is now.", "Remove", "Keep it")
+
+    def _ask_yes(self, question: str, yes: str, no: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, PATTERNS_TITLE, question,
+                          QMessageBox.StandardButton.NoButton, self.window())
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no_button)  # Enter keeps what is there; nothing is lost by accident
+        box.setEscapeButton(no_button)
+        box.exec()
+        chosen = box.clickedButton() is yes_button
+        box.deleteLater()
+        return chosen
+
+    def _tell(self, message: str) -> None:
+        QMessageBox.information(self.window(), PATTERNS_TITLE, message)
 
     def _select_colour(self, value: str) -> None:
         index = self.colour.findData(value)
@@ -502,6 +750,7 @@ class PacingPanel(QWidget):
         if pacing != self._pacing:
             self._pacing = pacing
             self.pacing_changed.emit(pacing)
+        self._show_pattern(self._selected_pattern())
 
     def _on_mix_edited(self, *_args: object) -> None:
         if self._updating:

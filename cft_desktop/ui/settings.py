@@ -1,10 +1,11 @@
 """What the window remembers between runs, kept in an INI file in the user's data folder.
 
 Owns the settings keys, their defaults (declared once, in `DEFAULTS`) and turning stored text back
-into values: window geometry, the last practice, the pacing (gradual slowing included), the sound
-mix (volumes and which cues sound), and the display choices (theme, large text, reduced motion,
-pacer colour, caption visible). A stored value that is missing, from an older version or simply
-invalid falls back to its default rather than failing.
+into values: window geometry, the last practice, the pacing (gradual slowing included), the
+person's own named breathing patterns, the sound mix (volumes and which cues sound), and the display
+choices (theme, large text, reduced motion, pacer colour, caption visible). A stored value that is
+missing, from an older version or simply invalid falls back to its default rather than failing; a
+damaged saved pattern is left out and the others still load.
 
 The file lives in `paths.data_dir()` (which `CFT_DESKTOP_DATA_DIR` overrides), so it can be backed up
 with the rest of the user's data and tests never touch the real configuration. GUI thread only.
@@ -21,6 +22,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from cft_desktop import paths
 from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.patterns import Pattern, patterns_from_data
 from cft_desktop.errors import PacingError
 from cft_desktop.sound.settings import AMBIENT_BEDS, MixSettings
 from cft_desktop.ui.theme import DEFAULT_PACER_COLOUR, PALETTES
@@ -56,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "window/panel_shown": True,
     "library/last_practice": "",
     "pacing/json": "",
+    "patterns/json": "",
     "sound/voice_gain_db": 0.0,
     "sound/cue_gain_db": MixSettings.cue_gain_db,
     "sound/inhale_cue": MixSettings.inhale_cue,
@@ -146,6 +149,19 @@ class Settings:
 
     def set_pacing(self, pacing: Pacing) -> None:
         self._qs.setValue("pacing/json", json.dumps(pacing.to_dict(), sort_keys=True))
+
+    def patterns(self) -> list[Pattern]:
+        """The person's own breathing patterns, in the order they were saved."""
+        raw = self._get("patterns/json")
+        if not raw:
+            return []
+        try:
+            return patterns_from_data(json.loads(str(raw)))
+        except ValueError:
+            return []
+
+    def set_patterns(self, patterns: list[Pattern]) -> None:
+        self._qs.setValue("patterns/json", json.dumps([p.to_dict() for p in patterns]))
 
     def mix(self) -> MixSettings:
         ambient = str(self._get("sound/ambient") or "")

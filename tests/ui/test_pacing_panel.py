@@ -113,6 +113,42 @@ def test_changes_are_emitted_once_per_change(qtbot: object, panel: PacingPanel) 
     assert blocker.args[0].reduced_motion
 
 
+def test_set_pacing_shows_a_whole_pacing_and_emits_once(panel: PacingPanel) -> None:
+    emitted: list[Pacing] = []
+    panel.pacing_changed.connect(emitted.append)
+    # From the quickest pace, whose holds are shortest, so every maximum must be set anew.
+    panel.bpm.setValue(12.0)
+    emitted.clear()
+    client = Pacing(bpm=4.5, inhale_parts=1.0, exhale_parts=1.7, hold_in_s=2.0, hold_out_s=3.5,
+                    pause_scale=1.6, speech_length_scale=1.5)
+    panel.set_pacing(client)
+    assert emitted == [client]
+    assert panel.pacing() == client
+    assert (panel.bpm.value(), panel.ratio.currentText(), panel.free_ratio.value()) == (
+        4.5, "Free ratio", 1.7)
+    assert panel.free_ratio.isEnabled()
+    assert (panel.hold_in.value(), panel.hold_out.value()) == (2.0, 3.5)
+    assert not panel.slow_down.isChecked()
+    assert (panel.pause_scale.value(), panel.speech_rate.value()) == (1.6, 1.5)
+    assert panel.pattern.currentText() == "Custom"
+
+    client = client.with_changes(hold_in_s=0.5, hold_out_s=1.0, ramp_from_bpm=8.0,
+                                 ramp_breaths=15)
+    panel.set_pacing(client)
+    assert emitted == [emitted[0], client] and panel.pacing() == client
+    assert panel.slow_down.isChecked() and panel.ramp_from.isEnabled()
+    assert (panel.ramp_from.value(), panel.ramp_breaths.value()) == (8.0, 15)
+    assert (panel.hold_in.value(), panel.hold_out.value()) == (0.5, 1.0)
+
+    panel.set_pacing(client)  # nothing changes, so nothing to carry on
+    assert len(emitted) == 2
+    panel.set_pacing(Pacing())
+    assert emitted[-1] == Pacing() and len(emitted) == 3
+    assert not panel.slow_down.isChecked() and not panel.free_ratio.isEnabled()
+    assert panel.ratio.currentText() == "2:3"
+    assert panel.pattern.currentIndex() == 0  # the default is the first built-in pattern
+
+
 SLOW_START = """---
 id: slow-start
 title: Slow start

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSize
 
 from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.patterns import Pattern
 from cft_desktop.sound.settings import MixSettings
 from cft_desktop.ui.settings import CUE_GAIN_RANGE_DB, DisplayPrefs, Settings
 from tests.ui.conftest import MakeWindow, UserDirs
@@ -134,3 +135,42 @@ def test_damaged_cue_settings_fall_back_to_their_defaults(tmp_path: Path) -> Non
     assert settings.pacing() == Pacing()
     path.write_text("[sound]\ncue_gain_db=-99\n", encoding="utf-8")
     assert Settings(path).mix().cue_gain_db == CUE_GAIN_RANGE_DB[0]
+
+
+def test_own_patterns_round_trip_in_order(tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "s.ini")
+    assert settings.patterns() == []
+    patterns = [Pattern("Café, \"quiet\" \\ evening", bpm=5.5, hold_out_s=1.0),
+                Pattern("Morning", bpm=7.0, inhale_parts=1.0, exhale_parts=1.0,
+                        ramp_from_bpm=10.0, ramp_breaths=8)]
+    settings.set_patterns(patterns)
+    settings.set_pacing(Pacing(bpm=4.0))
+    settings.sync()
+    again = Settings(tmp_path / "s.ini")
+    assert again.patterns() == patterns
+    assert again.pacing() == Pacing(bpm=4.0)
+
+
+def test_a_file_from_before_patterns_loads_and_damaged_patterns_are_left_out(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.ini"
+    old = QSettings(str(path), QSettings.Format.IniFormat)
+    old.setValue("version", 1)
+    old.setValue("pacing/json", json.dumps({"bpm": 5.5}))
+    old.sync()
+    del old
+    settings = Settings(path)
+    assert settings.patterns() == []
+    assert settings.pacing() == Pacing(bpm=5.5)
+    for damaged in ("not json at all", json.dumps({"name": "a dict, not a list"}), "[[[", "42",
+                    json.dumps([{"name": "Kept", "bpm": 5}, {"name": "Lost", "bpm": "fast"}])):
+        settings.set_patterns([])
+        settings._qs.setValue("patterns/json", damaged)
+        kept = [p.name for p in settings.patterns()]
+        assert kept == (["Kept"] if "Kept" in damaged else []), damaged
+    # A value with commas and no quotes reads back as a list of strings: still no crash.
+    hand_edited = tmp_path / "hand-edited.ini"
+    hand_edited.write_text('[patterns]\njson=[{"name": "A", "bpm": 5}, {"name": "B"}]\n',
+                           encoding="utf-8")
+    assert Settings(hand_edited).patterns() == []
