@@ -18,6 +18,8 @@ Owns the ratings file while the window is open (`Records`) and every flow around
   rated or delayed.
 * **Therapist mode**: clients under pseudonyms (create, rename, switch, erase), the questions,
   safety rules and crisis resources; the active client's pseudonym is shown in the status bar.
+  Switching client puts that client's breathing back in the side panel (the pacing of their
+  latest practice; the usual pacing for a client with none yet).
 * **Privacy**: set/change/remove the passphrase; lock after the chosen idle time (an event filter
   on the QApplication restarts a timer on user input; a playing practice is never interrupted,
   the lock follows when it and its rating end); locking closes the store and asks to unlock.
@@ -55,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from cft_desktop import paths
+from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.ratings import (
     CONSENT_VERSION,
     Answer,
@@ -962,10 +965,33 @@ class RecordsController(QObject):
         except CftError as exc:
             self._refresh_profiles(str(exc))
             return
-        self._refresh_profiles(f"Now rating practices for {client.pseudonym}.")
+        brought_back = self._bring_back_pacing(client.client_id)
+        self._refresh_profiles(f"Now rating practices for {client.pseudonym}.{brought_back}")
         self._refresh_status()
         self._refresh_history()
         self.store_changed.emit()
+
+    def _bring_back_pacing(self, client_id: str) -> str:
+        """Put the client's own breathing back in the side panel: that of their latest practice.
+
+        Several clients share one laptop; without this the next client would start at the last
+        one's pace and holds. Returns a sentence saying what was brought back ('' if nothing).
+        """
+        if self.records is None:
+            return ""
+        for record in reversed(self.records.sessions(client_id)):
+            try:
+                pacing = Pacing.from_dict(dict(record.pacing))
+            except (CftError, TypeError, ValueError):
+                continue  # written by an older version, or damaged: look further back
+            self.window.pacing_panel.set_pacing(pacing)
+            return (f" Their breathing from last time is back: {pacing.bpm:g} breaths a minute, "
+                    f"in to out {pacing.ratio_text}.")
+        # No practice yet: the usual pace, not the previous client's.
+        usual = Pacing()
+        self.window.pacing_panel.set_pacing(usual)
+        return (f" No practice of theirs yet, so the breathing is at the usual {usual.bpm:g} "
+                f"breaths a minute.")
 
     def ask_erase_client(self, client_id: str) -> EraseClientDialog | None:
         from cft_desktop.ui.profiles import EraseClientDialog

@@ -207,3 +207,50 @@ def test_new_wording_is_asked_and_answers_keep_its_version(
         client = store.active_client().client_id
         assert store.wording_of(client, "distress", 2) == "How stirred up or on edge are you right now?"
         assert store.wording_of(client, "distress", 1) == "How upset or on edge do you feel right now?"
+
+
+def test_switching_client_brings_back_their_own_breathing(qtbot: object,
+                                                          make_window: MakeWindow) -> None:
+    """Several clients on one laptop: each one's pace comes back with them, from their last
+    practice, and a new client starts at the usual pace, not at the previous client's."""
+    from cft_desktop.core.pacing import Pacing
+
+    window = make_window()
+    sound_starts_at_once(window)
+    controller = controller_of(window)
+    controller.actions["therapist"].trigger()
+    dialog = controller.show_profiles()
+    assert dialog is not None
+    for name in ("Client A", "Client B"):
+        dialog.new_name.setText(name)
+        dialog.create.click()
+    assert controller.records is not None
+    a = controller.records.find_client("Client A")
+    b = controller.records.find_client("Client B")
+    assert a is not None and b is not None
+    panel = window.pacing_panel
+
+    def switch_to(client_id: str) -> str:
+        profiles = controller.show_profiles()
+        assert profiles is not None
+        profiles.select(client_id)
+        profiles.switch.click()
+        said = profiles.message.text()
+        profiles.accept()
+        return said
+
+    switch_to(a.client_id)
+    panel.set_pacing(Pacing(bpm=4.5, inhale_parts=1.0, exhale_parts=2.0, hold_in_s=1.0))
+    _rate(qtbot, window, 40, consent=True)
+    said = switch_to(b.client_id)
+    assert panel.pacing() == Pacing()  # B has no practice yet: the usual pace
+    assert "usual 6 breaths a minute" in said
+    panel.set_pacing(Pacing(bpm=8.0))
+    _rate(qtbot, window, 41, consent=True)
+
+    said = switch_to(a.client_id)
+    assert (panel.pacing().bpm, panel.pacing().ratio_text, panel.pacing().hold_in_s) == (4.5, "1:2",
+                                                                                        1.0)
+    assert "4.5 breaths a minute, in to out 1:2" in said
+    switch_to(b.client_id)
+    assert panel.pacing().bpm == 8.0
