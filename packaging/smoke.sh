@@ -178,7 +178,7 @@ gui_check() {
   fi
 }
 
-QT_QPA_PLATFORM=offscreen gui_check gui
+DISPLAY= QT_QPA_PLATFORM=offscreen gui_check gui  # no X screen to look at, even if DISPLAY is set
 
 # The desktop platform (xcb) too, when Xvfb is installed: proves the xcb plugin and its libraries load.
 if command -v Xvfb >/dev/null 2>&1; then
