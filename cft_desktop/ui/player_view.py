@@ -385,6 +385,19 @@ class PlayerView(QWidget):
         super().resizeEvent(event)
         self._fit_title()
         self._fit_caption()
+        self._keep_height_for_wrapped_text()
+
+    def _keep_height_for_wrapped_text(self) -> None:
+        # A layout's minimum height counts each wrapped label as one line, so a short window with
+        # large text squeezed the column below what its wrapped title and safety note need and
+        # drew them over the pacer. The height they need at this width is the real minimum, and
+        # it reaches the window's own minimum through the layouts.
+        layout = self.layout()
+        if layout is None:
+            return
+        needed = layout.minimumHeightForWidth(self.width())
+        if needed > 0 and self.minimumHeight() != needed:
+            self.setMinimumHeight(needed)
 
 
 def _wrapped_height(metrics: QFontMetrics, width: int, text: str) -> int:

@@ -8,6 +8,8 @@ a status line), because the caption box grew to seven lines for the longest phra
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFontMetrics
@@ -94,3 +96,38 @@ def test_a_narrow_window_with_large_text_cuts_nothing_off_sideways(make_window: 
     font = pacer._label_font_to_fit(label, pacer.width() - 16)
     assert QFontMetrics(font).horizontalAdvance(label) <= pacer.width() - 16
     assert font.pointSizeF() >= QApplication.font().pointSizeF()  # never below body text
+
+
+def test_a_short_window_with_large_text_never_draws_text_over_the_pacer(
+    make_window: MakeWindow,
+) -> None:
+    """Asked for 1024×600 with large text, the window keeps the height its wrapped title and safety
+    note need (before, they were squeezed and drawn over the pacer); with the side parts hidden
+    (View menu) the same size fits."""
+    from dataclasses import replace
+
+    window = make_window()
+    window.apply_display(replace(window.pacing_panel.display(), large_text=True))
+    player = window.player_view
+
+    def stacked_without_overlap() -> None:
+        parts = [player.title, player.meta, player.pacer, player.safety, player.caption,
+                 player.play]
+        for upper, lower in pairwise(parts):
+            assert upper.geometry().bottom() < lower.geometry().top(), (upper, lower)
+        for label in (player.title, player.safety):
+            assert label.height() >= label.heightForWidth(label.width())
+
+    for _ in range(2):
+        window.resize(1024, 600)
+        _settle()
+    stacked_without_overlap()
+    assert window.height() > 600
+
+    window.library_action.trigger()
+    window.panel_action.trigger()
+    for _ in range(2):
+        window.resize(1024, 600)
+        _settle()
+    stacked_without_overlap()
+    assert window.height() == 600 and player.pacer.height() >= 150
