@@ -21,9 +21,15 @@ NAME_MAX_CHARS = 40
 CUSTOM_NAME = "Custom"
 
 
+# What a pattern sets: everything about the breath, nothing about the voice (pause length and
+# speech rate stay as the listener chose them).
+BREATHING_FIELDS = ("bpm", "inhale_parts", "exhale_parts", "hold_in_s", "hold_out_s",
+                    "ramp_from_bpm", "ramp_breaths")
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """A name and the breathing values it sets; validated through `Pacing`."""
+    """A name and the breathing values it sets (`BREATHING_FIELDS`); validated through `Pacing`."""
 
     name: str
     bpm: float = 6.0
@@ -39,28 +45,11 @@ class Pattern:
 
     @classmethod
     def from_pacing(cls, name: str, pacing: Pacing) -> Pattern:
-        return cls(
-            name=name,
-            bpm=pacing.bpm,
-            inhale_parts=pacing.inhale_parts,
-            exhale_parts=pacing.exhale_parts,
-            hold_in_s=pacing.hold_in_s,
-            hold_out_s=pacing.hold_out_s,
-            ramp_from_bpm=pacing.ramp_from_bpm,
-            ramp_breaths=pacing.ramp_breaths,
-        )
+        return cls(name, **{field: getattr(pacing, field) for field in BREATHING_FIELDS})
 
     def apply_to(self, pacing: Pacing) -> Pacing:
         """`pacing` breathing this pattern, with its own pause length and speech rate."""
-        return pacing.with_changes(
-            bpm=self.bpm,
-            inhale_parts=self.inhale_parts,
-            exhale_parts=self.exhale_parts,
-            hold_in_s=self.hold_in_s,
-            hold_out_s=self.hold_out_s,
-            ramp_from_bpm=self.ramp_from_bpm,
-            ramp_breaths=self.ramp_breaths,
-        )
+        return pacing.with_changes(**{field: getattr(self, field) for field in BREATHING_FIELDS})
 
     def matches(self, pacing: Pacing) -> bool:
         """Whether `pacing` breathes exactly like this pattern (2:3 and 4:6 are the same)."""

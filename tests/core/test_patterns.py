@@ -107,3 +107,14 @@ def test_damaged_stored_patterns_are_skipped() -> None:
     assert patterns[1].ramp_breaths == 12 and isinstance(patterns[1].ramp_breaths, int)
     for broken in (None, {}, "[]", 3):
         assert patterns_from_data(broken) == []
+
+
+def test_a_pattern_holds_every_breathing_value_of_a_pacing_and_nothing_of_the_voice() -> None:
+    from dataclasses import fields
+
+    from cft_desktop.core.pacing import Pacing
+    from cft_desktop.core.patterns import BREATHING_FIELDS, Pattern
+
+    assert [f.name for f in fields(Pattern)] == ["name", *BREATHING_FIELDS]
+    voice = {"pause_scale", "speech_length_scale"}
+    assert {f.name for f in fields(Pacing)} == set(BREATHING_FIELDS) | voice
