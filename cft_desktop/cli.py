@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+SYNTHESIS_STOP_WAIT_S = 30.0  # one long phrase of the voice on a slow machine, at most
 
 
 def _count(number: int, noun: str) -> str:
@@ -285,6 +286,10 @@ def _cmd_play(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         ahead.cancel()
         engine.stop(fade=True)
+        # The voice stops after the phrase in hand. Leaving while it is still inside onnxruntime
+        # aborts the process at exit ("terminate called without an active exception"), e.g. when
+        # there is no sound device and this returns at once.
+        ahead.join(SYNTHESIS_STOP_WAIT_S)
         bar.done()
     _print_warnings(session)
     if interrupted:
