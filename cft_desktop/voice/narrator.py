@@ -49,6 +49,10 @@ class Narrator:
         self.voice = voice
         self.cache = cache
         self._clips: dict[tuple[str, float], FloatArray] = {}
+        # Phrases being synthesised now, each with the event set when that attempt ends: a second
+        # thread asking for one (playing a practice while it is saved as audio) waits for it
+        # instead of voicing it again.
+        self._making: dict[tuple[str, float], threading.Event] = {}
         self._lock = threading.Lock()
 
     @property
@@ -70,14 +74,32 @@ class Narrator:
         return self._remember(text, length_scale, data)
 
     def clip(self, text: str, length_scale: float) -> FloatArray:
-        """The prepared clip for `text`, synthesising it if no cache has it."""
-        clip = self.cached(text, length_scale)
-        if clip is not None:
-            return clip
-        samples, rate = self.voice.synthesize(text, length_scale)
-        data = wav_bytes_int16(samples, rate)
-        self.cache.put(self._key(text, length_scale), data)
-        return self._remember(text, length_scale, data)
+        """The prepared clip for `text`, synthesising it if no cache has it (once, whichever
+        threads ask for it at the same time)."""
+        key = (text, length_scale)
+        while True:
+            clip = self.cached(text, length_scale)
+            if clip is not None:
+                return clip
+            with self._lock:
+                underway = self._making.get(key)
+                if underway is None:
+                    underway = self._making[key] = threading.Event()
+                    mine = True
+                else:
+                    mine = False
+            if not mine:
+                underway.wait()
+                continue  # in memory now; or that attempt failed, and this thread tries
+            try:
+                samples, rate = self.voice.synthesize(text, length_scale)
+                data = wav_bytes_int16(samples, rate)
+                self.cache.put(self._key(text, length_scale), data)
+                return self._remember(text, length_scale, data)
+            finally:
+                with self._lock:
+                    del self._making[key]
+                underway.set()
 
     def _remember(self, text: str, length_scale: float, data: bytes) -> FloatArray:
         samples, rate = read_wav_int16(data)
