@@ -229,3 +229,17 @@ Breathe with the circle.
 
 Well done.
 """
+
+
+# A therapist's script with a typo in a cue: it must be listed with its file:line error.
+BROKEN_USER_SCRIPT = """---
+id: my-bad-practice
+title: My practice
+kind: imagery
+minutes: 3
+summary: A practice with a typo.
+---
+Hello.
+
+[bel]
+"""

@@ -17,19 +17,7 @@ from cft_desktop.ui.library_view import (
     minutes_text,
     viewport_width,
 )
-from tests.ui.conftest import MakeWindow, UserDirs, write_script
-
-BAD_SCRIPT = """---
-id: my-bad-practice
-title: My practice
-kind: imagery
-minutes: 3
-summary: A practice with a typo.
----
-Hello.
-
-[bel]
-"""
+from tests.ui.conftest import BROKEN_USER_SCRIPT, MakeWindow, UserDirs, write_script
 
 
 def test_every_shipped_practice_is_listed_under_its_kind_in_suggested_order(
@@ -76,7 +64,7 @@ def test_caution_is_shown_with_its_practice(make_window: MakeWindow) -> None:
 def test_broken_user_script_is_listed_with_file_and_line(
     make_window: MakeWindow, user_dirs: UserDirs
 ) -> None:
-    bad = write_script(user_dirs.scripts, "my-bad-practice.md", BAD_SCRIPT)
+    bad = write_script(user_dirs.scripts, "my-bad-practice.md", BROKEN_USER_SCRIPT)
     try:
         parse_file(bad)
     except ScriptErrors as exc:

@@ -23,6 +23,7 @@ from cft_desktop.core.script import parse_text
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.sound.engine import BLOCK_FRAMES
 from cft_desktop.sound.mixer import MixSettings
+from cft_desktop.ui.main_window import MainWindow
 from cft_desktop.ui.pacing_panel import RATIO_CHOICES, PacingPanel
 from cft_desktop.ui.settings import CUE_GAIN_RANGE_DB, VOICE_GAIN_RANGE_DB, DisplayPrefs
 from cft_desktop.voice.cache import ClipCache
@@ -168,17 +169,25 @@ Four, at the end.
 """
 
 
-def test_pacing_and_speech_rate_reach_the_session_while_preparing(
-    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs
-) -> None:
+def _playing_slow_start(make_window: MakeWindow,
+                        user_dirs: UserDirs) -> tuple[MainWindow, ToneVoice, threading.Event]:
+    """The window with SLOW_START chosen and Play pressed; the voice says one phrase, then waits
+    for the gate, so the session stays in preparation until the test sets it."""
     (user_dirs.scripts / "slow-start.md").write_text(SLOW_START, encoding="utf-8")
     gate = threading.Event()
     voice = ToneVoice(gate=gate, free_calls=1)
     window = make_window(narrator=Narrator(voice, ClipCache(user_dirs.cache / "narration")),
                          ratings=False)
+    assert window.library_view.select("slow-start")
+    window.play()
+    return window, voice, gate
+
+
+def test_pacing_and_speech_rate_reach_the_session_while_preparing(
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    window, voice, gate = _playing_slow_start(make_window, user_dirs)
     try:
-        assert window.library_view.select("slow-start")
-        window.play()
         player = window.player_view
         # Narration is still being prepared: shown as "n of total", and nothing plays yet.
         qtbot.waitUntil(lambda: player.preparing_label.text() == "Preparing narration 1 of 4")  # type: ignore[attr-defined]
@@ -333,14 +342,8 @@ def test_a_live_change_never_restarts_the_slowing(panel: PacingPanel) -> None:
 
 def test_gradual_slowing_reaches_the_session(qtbot: object, make_window: MakeWindow,
                                              user_dirs: UserDirs) -> None:
-    (user_dirs.scripts / "slow-start.md").write_text(SLOW_START, encoding="utf-8")
-    gate = threading.Event()
-    voice = ToneVoice(gate=gate, free_calls=1)
-    window = make_window(narrator=Narrator(voice, ClipCache(user_dirs.cache / "narration")),
-                         ratings=False)
+    window, _voice, gate = _playing_slow_start(make_window, user_dirs)
     try:
-        assert window.library_view.select("slow-start")
-        window.play()
         session = window.playback.session
         assert session is not None
         window.pacing_panel.slow_down.setChecked(True)

@@ -25,22 +25,9 @@ from cft_desktop.ui.main_window import MainWindow
 from cft_desktop.ui.take_home import FILE_KINDS, Cancelled, Failed, Saved, TakeHome
 from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
-from tests.ui.conftest import BREATH_SCRIPT, MakeWindow, ToneVoice, UserDirs, write_script
+from tests.ui.conftest import BREATH_SCRIPT, BROKEN_USER_SCRIPT, MakeWindow, ToneVoice, UserDirs, write_script
 
 RENDER_TIMEOUT_MS = 30_000
-
-BAD_SCRIPT = """---
-id: my-bad-practice
-title: My practice
-kind: imagery
-minutes: 3
-summary: A practice with a typo.
----
-Hello.
-
-[bel]
-"""
-
 
 @pytest.fixture
 def window(make_window: MakeWindow, user_dirs: UserDirs) -> MainWindow:
@@ -315,7 +302,7 @@ def test_an_unknown_kind_of_file_is_refused_in_plain_words(
 def test_the_action_is_disabled_for_a_broken_entry(
     make_window: MakeWindow, user_dirs: UserDirs
 ) -> None:
-    bad = write_script(user_dirs.scripts, "my-bad-practice.md", BAD_SCRIPT)
+    bad = write_script(user_dirs.scripts, "my-bad-practice.md", BROKEN_USER_SCRIPT)
     window = make_window(ratings=False)
     action = window.script_editing.save_audio_action
     assert window.library_view.select(str(bad))
