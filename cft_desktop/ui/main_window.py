@@ -245,14 +245,14 @@ class MainWindow(QMainWindow):
         self.full_screen_action = toggle(
             "&Full screen", QKeySequence.StandardKey.FullScreen,
             "Fill the screen with CFT Desktop (F11); the same again to go back.")
+        library_shown, panel_shown = self.settings.shown_parts()
+        self.library_action.setChecked(library_shown)
+        self.panel_action.setChecked(panel_shown)
+        self.library_view.setVisible(library_shown)
+        self.side_panel.setVisible(panel_shown)
         self.library_action.toggled.connect(
             lambda shown: self._show_part(self.library_view, shown))
         self.panel_action.toggled.connect(lambda shown: self._show_part(self.side_panel, shown))
-        library_shown, panel_shown = self.settings.shown_parts()
-        self.library_action.setChecked(True)
-        self.panel_action.setChecked(True)
-        self.library_action.setChecked(library_shown)
-        self.panel_action.setChecked(panel_shown)
         self.full_screen_action.toggled.connect(self._set_full_screen)
 
     def _show_part(self, part: QWidget, shown: bool) -> None:
