@@ -35,7 +35,7 @@ from cft_desktop.core.script import Script
 from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.sound.settings import NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
-from cft_desktop.ui.player_view import IDLE, PAUSED, PLAYING, PREPARING
+from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
 
 # The sound side (numpy, pydub, PortAudio, the voice) is imported where it is first used, after
 # the window is shown: importing it up front more than doubled the time to the first window.

@@ -27,6 +27,7 @@ from cft_desktop.core.timeline import Timeline
 from cft_desktop.ui.grounding import GroundMeButton
 from cft_desktop.ui.library_view import KIND_HEADINGS, error_lines, minutes_text
 from cft_desktop.ui.pacer import PacerWidget
+from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.theme import (
     BASE_POINT_SIZE,
     CAPTION_COMPACT_SCALE,
@@ -46,11 +47,6 @@ MIN_WIDTH = 340  # px; the player never gets narrower than this, whatever the te
 TITLE_MAX_LINES = 2
 CAPTION_MAX_LINES = 4
 
-# Playback states, as the window's controller reports them.
-IDLE = "idle"
-PREPARING = "preparing"
-PLAYING = "playing"
-PAUSED = "paused"
 
 
 NO_PRACTICE_HINT = "Pick a practice from the list on the left, then press Space."

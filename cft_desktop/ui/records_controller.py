@@ -76,8 +76,8 @@ from cft_desktop.store.records import Client, Mode, Records
 from cft_desktop.ui.consent import ConsentDialog, consent_needed, ratings_allowed
 from cft_desktop.ui.grounding import GROUND_ME_ID
 from cft_desktop.ui.main_window import MainWindow, show_calm_message
-from cft_desktop.ui.player_view import IDLE
 from cft_desktop.ui.ratings_common import named
+from cft_desktop.ui.states import IDLE
 
 # The dialogs and the export code are imported when first opened, not at start-up.
 if TYPE_CHECKING:
