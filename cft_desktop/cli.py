@@ -18,12 +18,14 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from cft_desktop import paths
-from cft_desktop.core.library import Library
 from cft_desktop.core.pacing import DEFAULT_SPEECH_LENGTH_SCALE, Pacing, parse_ratio
-from cft_desktop.core.script import Script, parse_file
 from cft_desktop.errors import CftError, ScriptErrors
 
+# The script parser and library (and yaml) are imported by the commands that read scripts: with no
+# arguments this module only hands over to the window, which shows its frame before reading any.
 if TYPE_CHECKING:
+    from cft_desktop.core.library import Library
+    from cft_desktop.core.script import Script
     from cft_desktop.session import Session
     from cft_desktop.store.records import Records
 
@@ -137,10 +139,14 @@ def _pacing_from(args: argparse.Namespace) -> Pacing:
 
 
 def _library() -> Library:
+    from cft_desktop.core.library import Library
+
     return Library(user_dir=paths.user_scripts_dir())
 
 
 def _resolve_script(name: str) -> Script:
+    from cft_desktop.core.script import parse_file
+
     candidate = Path(name)
     if candidate.suffix == ".md" or candidate.is_file():
         return parse_file(candidate)
@@ -162,6 +168,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     """Errors make the exit status 2; warnings (a breath line likely too long for its phase at the
     default pace, judged from an estimate of the voice's speed) are printed but do not fail."""
     from cft_desktop.core import timeline as tl
+    from cft_desktop.core.script import parse_file
     from cft_desktop.sound.clips import SAMPLE_RATE
     from cft_desktop.voice.narrator import estimate_frames
 
