@@ -13,25 +13,24 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cft_desktop import paths
-from cft_desktop.core.library import Library
 from cft_desktop.errors import CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.ui.main_window import WINDOW_TITLE, MainWindow, show_calm_message
-from cft_desktop.ui.records_controller import RecordsController
 from cft_desktop.ui.settings import Settings
 from cft_desktop.ui.theme import apply_theme, palette_named
 
 if TYPE_CHECKING:
+    from cft_desktop.core.library import Library
     from cft_desktop.sound.mixer import SoundAssets
     from cft_desktop.voice.narrator import Narrator
 
@@ -54,6 +53,12 @@ def _load_assets() -> SoundAssets:
     return SoundAssets.load()
 
 
+def _load_library() -> Library:
+    from cft_desktop.core.library import Library
+
+    return Library(user_dir=paths.user_scripts_dir())
+
+
 def build_window(
     narrator: Narrator | None = None,
     assets: SoundAssets | None = None,
@@ -61,10 +66,13 @@ def build_window(
     settings: Settings | None = None,
     check_sound: bool = True,
     ratings: bool = True,
+    *,
+    defer: bool = False,
 ) -> MainWindow:
     """Everything the window needs, created once; tests pass a narrator with a stand-in voice.
 
     `ratings=False` leaves out the ratings controller (tests of playback alone use it).
+    `defer=True` returns the empty, themed frame; `MainWindow.build` fills it (see `open_window`).
     """
     if QApplication.instance() is None:
         raise RuntimeError("create the QApplication before the window")
@@ -75,19 +83,82 @@ def build_window(
         prefs = settings.display()
         apply_theme(app, palette_named(prefs.theme), prefs.large_text)
     window = MainWindow(
-        library=library or Library(user_dir=paths.user_scripts_dir()),
+        library=library if library is not None else _load_library,
         narrator=narrator or Lazy(default_narrator, "narrator"),
         assets=assets or Lazy(_load_assets, "sound"),
         settings=settings,
         check_sound=check_sound,
+        build_now=not defer,
     )
     if ratings:
-        RecordsController.install(window)  # a child of the window: before-ratings, store, safety
+        # A child of the window: before-ratings, the store, the safety flow. Installed before the
+        # filled window is first painted, so its status line never shifts the pacer afterwards.
+        window.when_built(lambda: _install_records(window))
     return window
 
 
+def _install_records(window: MainWindow) -> None:
+    from cft_desktop.ui.records_controller import RecordsController
+
+    RecordsController.install(window)
+
+
+# If no frame is ever painted (a desktop that starts the window minimised), build anyway.
+FIRST_FRAME_WAIT_MS = 1000
+OPEN_FAILED = ("CFT Desktop could not finish opening. Please close it and open it again; if this "
+               "happens again, the log file says why.")
+
+
+class _AfterFirstFrame(QObject):
+    """Calls `then` once, just after the window's first frame has been painted and shown."""
+
+    def __init__(self, window: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._then: Callable[[], None] | None = then
+        window.installEventFilter(self)
+        QTimer.singleShot(FIRST_FRAME_WAIT_MS, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            # Queued, so it runs after this paint has been flushed to the screen.
+            QTimer.singleShot(0, self._fire)
+        return False
+
+    @Slot()
+    def _fire(self) -> None:
+        if self._then is None:
+            return
+        then, self._then = self._then, None
+        self._window.removeEventFilter(self)
+        if self._window.isVisible():  # not closed in the meantime
+            then()
+
+
+def open_window(narrator: Narrator | None = None) -> MainWindow:
+    """The window as `cft-desktop` opens it: the empty frame at once, filled after its first frame.
+
+    The frame is themed and sized as it will stay, so filling it is one change on screen.
+    """
+    window = build_window(narrator=narrator, defer=True)
+    set_error_parent(window)
+    _AfterFirstFrame(window, lambda: _fill(window))
+    window.show()
+    return window
+
+
+def _fill(window: MainWindow) -> None:
+    try:
+        window.build()
+    except Exception:  # an empty window with no way forward is worse than a plain message
+        log.critical("the window could not be built", exc_info=True)
+        show_calm_message(window, OPEN_FAILED, _log_hint()).finished.connect(window.close)
+        return
+    log.info("window filled at %d×%d", window.width(), window.height())
+
+
 class _ErrorRelay(QObject):
-    """Carries an error from any thread to a dialog on the GUI thread (queued signal)."""
+    """Carries an error from any thread to a dialog on the GUI thread."""
 
     report = Signal(str)
 
@@ -95,12 +166,23 @@ class _ErrorRelay(QObject):
         super().__init__()
         self.parent_widget: QWidget | None = None
         self.dialog: QMessageBox | None = None
-        self.report.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
+        self._pending: str | None = None
+        # An automatic connection: a report from a worker thread is queued to this thread.
+        self.report.connect(self._on_report)
 
     @Slot(str)
     def _on_report(self, text: str) -> None:
+        # Shown from the event loop, never inside the call that failed (it may be a paint).
+        if self._pending is None:
+            self._pending = text
+            QTimer.singleShot(0, self._show_pending)
+
+    @Slot()
+    def _show_pending(self) -> None:
+        text, self._pending = self._pending, None
         # The dialog deletes itself when closed; shiboken knows whether it still exists.
-        if self.dialog is not None and shiboken6.isValid(self.dialog) and self.dialog.isVisible():
+        if text is None or (self.dialog is not None and shiboken6.isValid(self.dialog)
+                            and self.dialog.isVisible()):
             return  # one calm dialog at a time, never a cascade
         parent = self.parent_widget
         if parent is not None and not shiboken6.isValid(parent):
@@ -179,9 +261,7 @@ def run_gui(argv: Sequence[str] | None = None, narrator: Narrator | None = None)
     app.setApplicationDisplayName(WINDOW_TITLE)
     log_path = install_error_handling()
     log.info("starting; log at %s", log_path)
-    window = build_window(narrator=narrator)
-    set_error_parent(window)
-    window.show()
+    window = open_window(narrator)
     log.info("window shown at %d×%d", window.width(), window.height())
     status = app.exec()
     log.info("closed with status %s", status)

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -41,24 +42,20 @@ from PySide6.QtWidgets import (
 )
 
 from cft_desktop import paths
-from cft_desktop.core.library import Entry, Library
-from cft_desktop.core.pacing import Pacing
-from cft_desktop.core.script import Script
-from cft_desktop.keep_awake import KeepAwake
 from cft_desktop.lazy import Lazy
-from cft_desktop.sound.settings import MixSettings, available_beds
-from cft_desktop.ui.grounding import grounding_script
-from cft_desktop.ui.library_view import LibraryView
 from cft_desktop.ui.messages import WINDOW_TITLE, show_calm_message
-from cft_desktop.ui.pacing_panel import PacingPanel
-from cft_desktop.ui.playback import Playback
-from cft_desktop.ui.player_view import IDLE, PAUSED, PLAYING, PREPARING, PlayerView
-from cft_desktop.ui.script_actions import ScriptEditing
 from cft_desktop.ui.settings import DisplayPrefs, Settings
+from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.theme import apply_theme, check_box_palette, palette_named, point_size
 
+# The parts inside the frame are imported by `MainWindow.build`, which `cft-desktop` runs once the
+# empty frame is on screen; importing them here would put them all before the first frame.
 if TYPE_CHECKING:
+    from cft_desktop.core.library import Entry, Library
+    from cft_desktop.core.pacing import Pacing
+    from cft_desktop.core.script import Script
     from cft_desktop.sound.mixer import SoundAssets
+    from cft_desktop.sound.settings import MixSettings
     from cft_desktop.voice.narrator import Narrator
 
 DEFAULT_SIZE = (1220, 780)
@@ -91,7 +88,7 @@ class SoundBanner(QFrame):
         self.label = QLabel("")
         self.label.setWordWrap(True)
         self.label.setAccessibleName("Sound output notice")
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setToolTip("About sound output. You can select and copy this text.")
         self.check = QPushButton("Check again")
         self.check.setAccessibleName("Check for sound output again")
@@ -102,8 +99,8 @@ class SoundBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.addWidget(self.label, 1)
-        layout.addWidget(self.check, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.dismiss, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.check, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.dismiss, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.check.clicked.connect(self.check_requested)
         self.dismiss.clicked.connect(self.hide)
         self.hide()
@@ -122,6 +119,13 @@ STARTUP_SETTLE_MS = 200
 
 
 class MainWindow(QMainWindow):
+    """The window. Made as an empty frame (title, theme, remembered size), then `build` fills it.
+
+    `build_window` builds at once (tests, scripted use). `cft-desktop` shows the frame first and
+    builds right after its first frame is painted (`app.open_window`), so the person sees the
+    window about half as soon as they would if everything were built first.
+    """
+
     session_finished = Signal(float)
     practice_started = Signal(str)
     practice_finished = Signal(str, float)
@@ -129,21 +133,49 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        library: Library,
+        library: Library | Callable[[], Library],
         narrator: Narrator | Lazy[Narrator],
         assets: SoundAssets | Lazy[SoundAssets],
         settings: Settings,
         check_sound: bool = True,
         parent: QWidget | None = None,
+        *,
+        build_now: bool = True,
     ) -> None:
         super().__init__(parent)
-        self.library = library
         self.settings = settings
-        self.playback = Playback(narrator, assets, self)
-        self.keep_awake = KeepAwake()
+        self._parts = (library, narrator, assets)
+        self._check_sound = check_sound
+        self._first_show_done = False
+        self._closed = False
+        self.built = False
+        self._when_built: list[Callable[[], None]] = []
         # Set by the ratings controller: asked before Play starts a practice; True = it will start it.
         self.before_practice: Callable[[Script], bool] | None = None
         self.setWindowTitle(WINDOW_TITLE)
+        # The frame opens at its remembered size, so filling it later moves nothing.
+        geometry = settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        if build_now:
+            self.build()
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def build(self) -> None:
+        """Everything inside the frame: the library, the player, the panels, menus and shortcuts."""
+        if self.built or self._closed:
+            return
+        from cft_desktop.core.library import Library
+        from cft_desktop.keep_awake import KeepAwake
+        from cft_desktop.sound.settings import available_beds
+        from cft_desktop.ui.playback import Playback
+        from cft_desktop.ui.script_actions import ScriptEditing
+
+        library, narrator, assets = self._parts
+        self.library = library if isinstance(library, Library) else library()
+        self.playback = Playback(narrator, assets, self)
+        self.keep_awake = KeepAwake()
         # Lazy assets are not loaded yet: offer the beds whose files are there (no file is read).
         beds = available_beds(paths.audio_dir()) if isinstance(assets, Lazy) else list(assets.beds)
         self._setup_ui(sorted(beds))
@@ -153,12 +185,25 @@ class MainWindow(QMainWindow):
         self._setup_view_menu()
         self.apply_display(self.pacing_panel.display())
         self._restore()
-        self._check_sound = check_sound
-        self._first_show_done = False
+        self.built = True
+        for callback in self._when_built:
+            callback()
+        self._when_built.clear()
+        if self.isVisible():
+            self._start_background_work()
 
-    # -- construction ---------------------------------------------------------------------------
+    def when_built(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the window is built: now if it is, else straight after `build`."""
+        if self.built:
+            callback()
+        else:
+            self._when_built.append(callback)
 
     def _setup_ui(self, beds: list[str]) -> None:
+        from cft_desktop.ui.library_view import LibraryView
+        from cft_desktop.ui.pacing_panel import PacingPanel
+        from cft_desktop.ui.player_view import PlayerView
+
         self.banner = SoundBanner()
         self.library_view = LibraryView(self.library)
         self.library_view.setMinimumWidth(230)
@@ -171,11 +216,11 @@ class MainWindow(QMainWindow):
         side.setWidget(self.pacing_panel)
         side.setWidgetResizable(True)
         side.setFrameShape(QFrame.Shape.NoFrame)
-        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        side.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        side.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.side_panel = side
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter(QtCore.Qt.Orientation.Horizontal)
         splitter.addWidget(self.library_view)
         splitter.addWidget(self.player_view)
         splitter.addWidget(side)
@@ -203,13 +248,13 @@ class MainWindow(QMainWindow):
             QWidget.setTabOrder(first, second)
 
     def _setup_shortcuts(self) -> None:
-        context = Qt.ShortcutContext.WindowShortcut
+        context = QtCore.Qt.ShortcutContext.WindowShortcut
         self._shortcuts: dict[str, QShortcut] = {}
         for name, key, slot in (
-            ("space", Qt.Key.Key_Space, self._on_space_shortcut),
-            ("stop", Qt.Key.Key_Escape, self.stop),
-            ("previous", Qt.Key.Key_Left, self.previous_phrase),
-            ("next", Qt.Key.Key_Right, self.next_phrase),
+            ("space", QtCore.Qt.Key.Key_Space, self._on_space_shortcut),
+            ("stop", QtCore.Qt.Key.Key_Escape, self.stop),
+            ("previous", QtCore.Qt.Key.Key_Left, self.previous_phrase),
+            ("next", QtCore.Qt.Key.Key_Right, self.next_phrase),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(context)
@@ -230,7 +275,7 @@ class MainWindow(QMainWindow):
             action = QAction(text, self)
             action.setCheckable(True)
             action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
             action.setToolTip(tip)
             menu.addAction(action)
             return action
@@ -297,9 +342,6 @@ class MainWindow(QMainWindow):
         self.banner.check_requested.connect(self._on_banner_check_requested)
 
     def _restore(self) -> None:
-        geometry = self.settings.geometry()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(*DEFAULT_SIZE)
         last = self.settings.last_practice()
         if not (last and self.library_view.select(last)):
             self.library_view.select_first()
@@ -358,9 +400,13 @@ class MainWindow(QMainWindow):
         interrupted = self.playback.stop(emit_finished=False)
         practice, heard = interrupted if interrupted is not None else ("", 0.0)
         self.grounding_started.emit(practice, heard)
+        from cft_desktop.ui.grounding import grounding_script
+
         self.start_practice(grounding_script(self.library))
 
     def start_practice(self, script: Script, from_line: int = 0) -> None:
+        from cft_desktop.core.library import Entry
+
         self.player_view.show_practice(Entry(script.source, builtin=True, script=script))
         self.playback.start(script, self.pacing_panel.pacing(), self.pacing_panel.mix(), from_line)
 
@@ -392,6 +438,10 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self.built:
+            self._start_background_work()
+
+    def _start_background_work(self) -> None:
         if self._first_show_done:
             return
         self._first_show_done = True
@@ -411,6 +461,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set_geometry(self.saveGeometry())
+        if not self.built:  # closed before it was filled: nothing else has changed
+            self._closed = True
+            self.settings.sync()
+            super().closeEvent(event)
+            return
         self.settings.set_shown_parts(self.library_action.isChecked(),
                                       self.panel_action.isChecked())
         entry = self.library_view.current_entry()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6 import QtCore
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 WINDOW_TITLE = "CFT Desktop"
@@ -21,6 +21,6 @@ def show_calm_message(
     if full:
         box.setDetailedText(full)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box

@@ -12,11 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cft_desktop import cli
 from cft_desktop.errors import VoiceError
 from cft_desktop.ui import app as ui_app
+from cft_desktop.ui.main_window import DEFAULT_SIZE, WINDOW_TITLE, MainWindow
+from cft_desktop.ui.records_controller import RecordsController
+from cft_desktop.voice.narrator import Narrator
 from tests.ui.conftest import UserDirs
 
 
@@ -90,7 +94,7 @@ def test_cft_desktop_without_arguments_opens_the_window(user_dirs: UserDirs) -> 
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
-        while "window shown" not in (log_file.read_text(encoding="utf-8")
+        while "window filled" not in (log_file.read_text(encoding="utf-8")
                                      if log_file.exists() else ""):
             assert process.poll() is None, process.communicate()[0].decode()
             assert time.monotonic() < deadline, "the window did not open within a minute"
@@ -100,3 +104,120 @@ def test_cft_desktop_without_arguments_opens_the_window(user_dirs: UserDirs) -> 
         output = process.communicate(timeout=30)[0].decode()
     assert "Traceback" not in output
     assert (user_dirs.data / "settings.ini").is_file()
+
+
+class _Journal(QObject):
+    """Notes, in order, each paint of the watched window and each `build` of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(watched, MainWindow):
+            self.events.append("paint built" if watched.built else "paint frame")
+        return False
+
+
+@pytest.fixture
+def journal(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Journal]:
+    journal = _Journal()
+    build = MainWindow.build
+
+    def noted_build(window: MainWindow) -> None:
+        journal.events.append("build")
+        build(window)
+
+    monkeypatch.setattr(MainWindow, "build", noted_build)
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(journal)
+    yield journal
+    app.removeEventFilter(journal)
+
+
+def _close(window: MainWindow) -> None:
+    window.close()
+    window.deleteLater()
+
+
+def test_the_frame_is_painted_first_then_filled_without_moving(
+    qtbot: object, error_handling: Path, journal: _Journal, narrator: Narrator
+) -> None:
+    window = ui_app.open_window(narrator)
+    try:
+        # What `cft-desktop` shows at once: the titled, themed frame at its size, still empty.
+        assert window.isVisible() and not window.built
+        assert window.windowTitle() == WINDOW_TITLE
+        assert (window.width(), window.height()) == DEFAULT_SIZE
+        assert window.centralWidget() is None and RecordsController.of(window) is None
+        qtbot.waitUntil(lambda: window.built)  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: "paint built" in journal.events)  # type: ignore[attr-defined]
+        assert journal.events[:2] == ["paint frame", "build"]
+        assert journal.events.count("build") == 1
+        # Filled: the whole window, ratings included, in the frame as it was.
+        assert (window.width(), window.height()) == DEFAULT_SIZE
+        assert window.library_view.list.count() > 10
+        assert RecordsController.of(window) is not None
+        assert QApplication.focusWidget() is window.library_view.list
+        assert "window filled at" in error_handling.read_text(encoding="utf-8")
+    finally:
+        _close(window)
+
+
+def test_a_frame_closed_before_it_is_filled_is_never_filled(
+    qtbot: object, error_handling: Path, journal: _Journal, narrator: Narrator, user_dirs: UserDirs
+) -> None:
+    window = ui_app.open_window(narrator)
+    window.resize(900, 700)
+    window.close()
+    qtbot.wait(ui_app.FIRST_FRAME_WAIT_MS + 200)  # type: ignore[attr-defined]
+    assert "build" not in journal.events and not window.built
+    window.deleteLater()
+    # Its size is still remembered for the next start.
+    again = ui_app.open_window(narrator)
+    try:
+        assert (again.width(), again.height()) == (900, 700)
+    finally:
+        _close(again)
+
+
+def test_a_window_that_cannot_be_filled_says_so_calmly_and_closes(
+    qtbot: object, error_handling: Path, narrator: Narrator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(window: MainWindow) -> None:
+        raise KeyError("internal detail 7")
+
+    monkeypatch.setattr(MainWindow, "build", broken)
+    window = ui_app.open_window(narrator)
+    qtbot.waitUntil(lambda: bool(_dialogs()))  # type: ignore[attr-defined]
+    (dialog,) = _dialogs()
+    shown = dialog.text() + dialog.informativeText()
+    assert "could not finish opening" in shown and "internal detail" not in shown
+    assert str(error_handling) in shown
+    assert "KeyError: 'internal detail 7'" in error_handling.read_text(encoding="utf-8")
+    dialog.accept()
+    qtbot.waitUntil(lambda: not window.isVisible())  # type: ignore[attr-defined]
+    window.deleteLater()
+
+
+def test_the_window_command_imports_no_script_parser_before_its_frame() -> None:
+    """Start-up stays light: up to the frame, nothing reads scripts, sound or the store."""
+    code = (
+        "import sys, cft_desktop.cli\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from cft_desktop.ui import app as ui_app\n"
+        "window = ui_app.build_window(defer=True)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in\n"
+        "      ('yaml', 'numpy', 'tinydb', 'pydub', 'sounddevice', 'cft_desktop'))))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                            cwd=Path(cli.__file__).resolve().parent.parent, check=True,
+                            timeout=60).stdout.split()
+    assert "cft_desktop.ui.main_window" in loaded
+    heavy = [name for name in loaded if name.split(".")[0] != "cft_desktop" or name in (
+        "cft_desktop.core.script", "cft_desktop.core.library", "cft_desktop.ui.player_view",
+        "cft_desktop.ui.playback", "cft_desktop.ui.records_controller", "cft_desktop.store.db")]
+    assert heavy == []
