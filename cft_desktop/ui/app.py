@@ -4,7 +4,9 @@ Owns building everything the window needs exactly once (settings, library, narra
 cache, sound assets; the last two on a worker after the window is shown, see `cft_desktop.lazy`)
 and the one place unexpected errors end up: they are written with their traceback to a log file
 in `paths.log_dir()` and shown to the person as a calm dialog in plain words, never as a
-traceback. `run_gui()` is what `cft-desktop` with no arguments runs. GUI thread, except
+traceback. `run_gui()` is what `cft-desktop` with no arguments runs: it shows the window as a
+themed, empty frame and fills it just after that frame is painted (`open_window`; the library,
+the player and the ratings store are made then). GUI thread, except
 `_thread_excepthook`, which runs on whichever worker thread failed and only logs and re-posts.
 """
 
