@@ -22,6 +22,8 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+# `QtCore.Qt.…` rather than importing `Qt`: importing it builds all of the namespace's enums
+# (18 ms), which would come before the first frame; this way `build` pays it, after the frame.
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
@@ -123,7 +125,7 @@ class MainWindow(QMainWindow):
 
     `build_window` builds at once (tests, scripted use). `cft-desktop` shows the frame first and
     builds right after its first frame is painted (`app.open_window`), so the person sees the
-    window about half as soon as they would if everything were built first.
+    window in less than half the time it takes to build everything.
     """
 
     session_finished = Signal(float)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6 import QtCore
+from PySide6 import QtCore  # not `Qt` itself: see main_window on its import cost
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 WINDOW_TITLE = "CFT Desktop"
