@@ -131,11 +131,15 @@ def figures(samples: list[list[float]], clock_ppm: float) -> dict[str, float]:
     }
 
 
-def by_minute(samples: list[list[float]], clock_ppm: float) -> list[float]:
+def by_minute(samples: list[list[float]], clock_ppm: float, largest: bool = False) -> list[float]:
+    """Each minute's median difference, or its largest one (to place a single late frame)."""
     at, dev = deviations_ms(samples, clock_ppm)
-    return [round(c.median([e for s, e in zip(at, dev, strict=True) if m * 60 <= s < (m + 1) * 60]
-                           or [0.0]), 1)
-            for m in range(int(at[-1] // 60) + 1)]
+    minutes: list[list[float]] = [[] for _ in range(int(at[-1] // 60) + 1)]
+    for s, e in zip(at, dev, strict=True):
+        minutes[int(s // 60)].append(e)
+    if largest:
+        return [round(max((abs(e) for e in minute), default=0.0), 1) for minute in minutes]
+    return [round(c.median(minute or [0.0]), 1) for minute in minutes]
 
 
 def main() -> None:
@@ -182,6 +186,8 @@ def main() -> None:
     c.detail(f"ours against the system clock, median by minute (ms): {by_minute(ours, 0.0)}")
     c.detail(f"ours against the sound (the sink's clock), median by minute (ms): "
              f"{by_minute(ours, sink_ppm)}")
+    c.detail(f"ours against the sound, largest by minute (ms): "
+             f"{by_minute(ours, sink_ppm, largest=True)}")
     o = figures(ours, sink_ppm)
     b = figures(ticks, sink_ppm)
     c.detail(f"ours: largest |pacer − sound| {o['max']:.1f} ms; first minute {o['first']:.1f} ms, "
