@@ -84,6 +84,10 @@ CUSTOM_COLOUR = "Your own colour"
 # list shows it whole) rather than widening the side panel.
 PATTERN_NAME_CHARS = 14
 PATTERNS_TITLE = "Breathing patterns"
+NAME_DIALOG_CHARS = 52  # the name dialog's width, in average characters of its text
+SHARED_PATTERNS_NOTE = ("Everyone who uses CFT Desktop on this computer sees the saved patterns, so "
+                        "name it by how it breathes (such as \u201cSlow evening\u201d), not by "
+                        "who it is for.")
 
 
 class StepSpinBox(QDoubleSpinBox):
@@ -662,11 +666,17 @@ class PacingPanel(QWidget):
     def _ask_pattern_name(self, text: str) -> str | None:
         dialog = QInputDialog(self.window())
         dialog.setWindowTitle("Save as pattern")
-        dialog.setLabelText("A name for the breathing values you have now:")
+        # Saved patterns are not kept per client: on a therapist's shared laptop, a pattern named
+        # after a person would show that name to every other client.
+        dialog.setLabelText(SHARED_PATTERNS_NOTE + "\n\nA name for the breathing values you have now:")
         dialog.setInputMode(QInputDialog.InputMode.TextInput)
         dialog.setTextValue(text)
         dialog.setOkButtonText("Save")
         dialog.setCancelButtonText("Cancel")
+        label = dialog.findChild(QLabel)
+        if label is not None:  # wrapped, or the note would stretch the dialog across the screen
+            label.setWordWrap(True)
+            label.setMinimumWidth(label.fontMetrics().averageCharWidth() * NAME_DIALOG_CHARS)
         field = dialog.findChild(QLineEdit)
         if field is not None:
             field.setAccessibleName("Pattern name")

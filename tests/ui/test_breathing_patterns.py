@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import BUILT_IN_PATTERNS, CUSTOM_NAME, Pattern
 from cft_desktop.sound.mixer import MixSettings
-from cft_desktop.ui.pacing_panel import PacingPanel
+from cft_desktop.ui.pacing_panel import SHARED_PATTERNS_NOTE, PacingPanel
 from cft_desktop.ui.settings import DisplayPrefs, Settings
 from tests.ui.conftest import MakeWindow, UserDirs
 
@@ -303,6 +303,9 @@ def test_saving_and_removing_work_from_the_keyboard(panel: PacingPanel, ini: Pat
         assert isinstance(dialog, QInputDialog)
         field = dialog.findChild(QLineEdit)
         assert field is not None and field.accessibleName() == "Pattern name"
+        # Patterns are shared on the computer: the question says so, so no client's name is used.
+        assert SHARED_PATTERNS_NOTE in dialog.labelText()
+        assert dialog.width() <= 640  # the note wraps instead of stretching the dialog
         # The dialog starts in its name field (offscreen no window is active, so no real focus).
         assert dialog.focusWidget() is field
         QTest.keyClicks(field, "Before bed")
