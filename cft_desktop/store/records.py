@@ -28,6 +28,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from cft_desktop.core.patterns import Pattern, patterns_from_data
 from cft_desktop.core.ratings import (
     DEFAULT_CRISIS_RESOURCES,
     DEFAULT_ITEMS,
@@ -806,6 +807,16 @@ class Records:
     def set_safety_triggers(self, client: str, triggers: SafetyTriggers) -> None:
         self.client(client)
         self._put_setting(client, "safety_triggers", _triggers_to_json(triggers))
+
+    def patterns(self, client: str) -> list[Pattern]:
+        """The breathing patterns saved for `client` (therapist mode keeps them per client, so
+        they are encrypted with the file and go when the client is erased). A damaged entry is
+        left out; the others still load."""
+        return patterns_from_data(self._get_setting(client, "patterns"))
+
+    def set_patterns(self, client: str, patterns: Sequence[Pattern]) -> None:
+        self.client(client)
+        self._put_setting(client, "patterns", [pattern.to_dict() for pattern in patterns])
 
     def crisis_resources(self) -> CrisisResources:
         found = self._read_setting(

@@ -9,11 +9,14 @@ from pathlib import Path
 
 from store_helpers import T0, make_form, rated_session
 
+from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.patterns import Pattern
 from cft_desktop.core.ratings import ItemSet, Phase, SafetyTriggers
 from cft_desktop.store.crypto import Vault
 from cft_desktop.store.records import Records
 
 NOTE_MARKER = "Zephyrine-note-7731"
+PATTERN_MARKER = "Quillon evenings"
 PSEUDONYM = "Quillon-Erase"
 
 
@@ -24,6 +27,7 @@ def leave_traces(store: Records) -> tuple[str, list[str], str]:
     items = ItemSet().with_enabled("note")
     store.set_item_set(gone, items)
     store.set_safety_triggers(gone, SafetyTriggers(distress_after_at_least=55))
+    store.set_patterns(gone, [Pattern.from_pacing(PATTERN_MARKER, Pacing(bpm=5.5))])
     store.switch_client(gone)
     ids = []
     for day in range(3):
@@ -46,7 +50,7 @@ def test_erase_scrubs_the_file_every_backup_and_damaged_copies(tmp_path: Path) -
     store = Records.open(path)
     assert store.recovery_message is not None
     assert len(list(tmp_path.glob("ratings.json.corrupt-*"))) == 1
-    needles = [gone, PSEUDONYM, NOTE_MARKER, *ids]
+    needles = [gone, PSEUDONYM, NOTE_MARKER, PATTERN_MARKER, *ids]
     assert any(n.encode() in p.read_bytes() for p in tmp_path.iterdir() for n in needles)
 
     report = store.erase_client(gone)

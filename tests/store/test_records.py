@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from store_helpers import T0, make_form, rated_session
 
+from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.patterns import Pattern
 from cft_desktop.core.ratings import (
     CONSENT_TOPIC_IDS,
     CONSENT_VERSION,
@@ -226,6 +228,31 @@ def test_item_set_is_per_client_and_persists(records: Records) -> None:
     after = make_form(custom, Phase.AFTER, note="Felt the warmth, then drifted")
     records.save_after(session_id, after, T0 + timedelta(minutes=5), 1.0)
     assert records.session(session_id).value(Phase.AFTER, "note") == "Felt the warmth, then drifted"
+
+
+def test_breathing_patterns_are_kept_per_client(records: Records) -> None:
+    me = records.default_client().client_id
+    other = records.create_client("Otter").client_id
+    slow = Pattern.from_pacing("Slow evening", Pacing(bpm=5.0, inhale_parts=1, exhale_parts=2))
+    even = Pattern.from_pacing("Even", Pacing(bpm=8.0, inhale_parts=1, exhale_parts=1))
+    records.set_patterns(other, [slow, even])
+    assert records.patterns(other) == [slow, even]
+    assert records.patterns(me) == []
+    # What is stored is the plain values, under the client's own settings.
+    (stored,) = [doc for doc in raw_document(records)["settings"].values()
+                 if doc["key"] == "patterns"]
+    assert stored["scope"] == other and stored["value"][0]["name"] == "Slow evening"
+    records.set_patterns(other, [even])
+    assert records.patterns(other) == [even]
+    with pytest.raises(UnknownRecordError):
+        records.set_patterns("no-such-client", [slow])
+
+
+def test_a_damaged_saved_pattern_is_left_out_and_the_rest_load(records: Records) -> None:
+    me = records.default_client().client_id
+    even = Pattern.from_pacing("Even", Pacing(bpm=8.0, inhale_parts=1, exhale_parts=1))
+    records._put_setting(me, "patterns", [{"name": "Broken", "bpm": "fast"}, even.to_dict()])
+    assert records.patterns(me) == [even]
 
 
 def test_safety_triggers_crisis_resources_lock_and_consent(records: Records) -> None:
