@@ -5,7 +5,8 @@ valid: each spin box has exactly the range `core.pacing` allows, breaths per min
 0.5, the rate a gradual slowing starts at is never below the rate it slows to, and the holds'
 maxima shrink as the breath quickens (at its quickest, the slowing's start) so the holds can never
 leave less than a second to breathe. It also owns choosing, saving and removing named breathing
-patterns (`core.patterns`; the person's own are kept in `Settings`), and the pattern list never
+patterns (`core.patterns`; the person's own are kept on a `PatternShelf`: the settings file, or
+in therapist mode the active client's settings in the ratings store), and the pattern list never
 names a pattern that is not in effect: any other values show as "Custom". It only emits intents:
 `pacing_changed(Pacing)` (once per change, also for a chosen pattern or `set_pacing`),
 `mix_changed(MixSettings)` and `display_changed(DisplayPrefs)`; the window applies them (from the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
@@ -57,7 +59,7 @@ from cft_desktop.core.patterns import (
     reserved_name,
     same_name,
 )
-from cft_desktop.errors import PacingError
+from cft_desktop.errors import CftError, PacingError
 from cft_desktop.sound.settings import MixSettings
 from cft_desktop.ui.settings import (
     AMBIENT_GAIN_RANGE_DB,
@@ -84,6 +86,33 @@ CUSTOM_COLOUR = "Your own colour"
 # list shows it whole) rather than widening the side panel.
 PATTERN_NAME_CHARS = 14
 PATTERNS_TITLE = "Breathing patterns"
+class PatternShelf(Protocol):
+    """Where the person's own patterns are kept, and what the name question says about that."""
+
+    note: str
+
+    def patterns(self) -> list[Pattern]: ...
+
+    def set_patterns(self, patterns: list[Pattern]) -> None:
+        """Keep `patterns`; raises CftError (plain words) if they could not be kept."""
+
+
+class SharedPatterns:
+    """The computer's patterns, in the settings file: for a client's own laptop, or while the
+    ratings store (where a therapist's clients keep theirs) is locked or off."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.note = SHARED_PATTERNS_NOTE
+
+    def patterns(self) -> list[Pattern]:
+        return self.settings.patterns()
+
+    def set_patterns(self, patterns: list[Pattern]) -> None:
+        self.settings.set_patterns(patterns)
+        self.settings.sync()  # at once: a saved pattern survives even if the app is killed
+
+
 NAME_DIALOG_CHARS = 52  # the name dialog's width, in average characters of its text
 SHARED_PATTERNS_NOTE = ("Everyone who uses CFT Desktop on this computer sees the saved patterns, so "
                         "name it by how it breathes (such as \u201cSlow evening\u201d), not by "
@@ -149,8 +178,9 @@ class PacingPanel(QWidget):
         self._showing_pattern = False
         # Without the window's own, the same file in the data folder: QSettings objects on one
         # file share their values within the process, so nothing is written twice or lost.
-        self._settings = settings if settings is not None else Settings()
-        self._own_patterns = self._settings.patterns()
+        self._shared = SharedPatterns(settings if settings is not None else Settings())
+        self._shelf: PatternShelf = self._shared
+        self._own_patterns = self._shelf.patterns()
         # Replaceable (tests answer for the person); each returns None or False for "cancel".
         self.ask_pattern_name: Callable[[str], str | None] = self._ask_pattern_name
         self.ask_replace_pattern: Callable[[str], bool] = self._ask_replace_pattern
@@ -602,9 +632,25 @@ class PacingPanel(QWidget):
             self._showing_pattern = False
         self.remove_pattern.setEnabled(shown is not None and shown in self._own_patterns)
 
-    def _store_own_patterns(self) -> None:
-        self._settings.set_patterns(self._own_patterns)
-        self._settings.sync()  # at once: a saved pattern survives even if the app is killed
+    def use_patterns(self, shelf: PatternShelf | None) -> None:
+        """List the own patterns kept on `shelf` (None: the computer's shared ones) instead.
+
+        The breathing values stay as they are; the list shows the pattern they match, if any.
+        """
+        self._shelf = shelf if shelf is not None else self._shared
+        self._own_patterns = self._shelf.patterns()
+        self._fill_patterns()
+        self._show_pattern(None)
+
+    def _store_own_patterns(self, patterns: list[Pattern]) -> bool:
+        """Keep `patterns` as the own ones; False (and said why) if they could not be kept."""
+        try:
+            self._shelf.set_patterns(patterns)
+        except CftError as exc:
+            self.tell(f"The pattern could not be saved. {exc}")
+            return False
+        self._own_patterns = patterns
+        return True
 
     def _on_pattern_chosen(self, _index: int) -> None:
         if self._showing_pattern or self._updating:
@@ -639,11 +685,13 @@ class PacingPanel(QWidget):
                 continue
             break
         pattern = Pattern.from_pacing(name, self._pacing)
+        patterns = list(self._own_patterns)
         if existing is not None:
-            self._own_patterns[self._own_patterns.index(existing)] = pattern
+            patterns[patterns.index(existing)] = pattern
         else:
-            self._own_patterns.append(pattern)
-        self._store_own_patterns()
+            patterns.append(pattern)
+        if not self._store_own_patterns(patterns):
+            return
         self._fill_patterns()
         self._show_pattern(pattern)
 
@@ -655,8 +703,8 @@ class PacingPanel(QWidget):
             return
         # The window's focus widget, not hasFocus(): the question box has only just closed.
         had_focus = self.window().focusWidget() is self.remove_pattern
-        self._own_patterns.remove(pattern)
-        self._store_own_patterns()
+        if not self._store_own_patterns([p for p in self._own_patterns if p != pattern]):
+            return
         self._fill_patterns()
         self._show_pattern(None)
         if had_focus:
@@ -666,9 +714,9 @@ class PacingPanel(QWidget):
     def _ask_pattern_name(self, text: str) -> str | None:
         dialog = QInputDialog(self.window())
         dialog.setWindowTitle("Save as pattern")
-        # Saved patterns are not kept per client: on a therapist's shared laptop, a pattern named
-        # after a person would show that name to every other client.
-        dialog.setLabelText(SHARED_PATTERNS_NOTE + "\n\nA name for the breathing values you have now:")
+        # The note says who will see the pattern: on a shared laptop a pattern named after a
+        # person would otherwise show that name to everyone else.
+        dialog.setLabelText(self._shelf.note + "\n\nA name for the breathing values you have now:")
         dialog.setInputMode(QInputDialog.InputMode.TextInput)
         dialog.setTextValue(text)
         dialog.setOkButtonText("Save")

@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
 
 from cft_desktop import paths
 from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.patterns import Pattern
 from cft_desktop.core.ratings import (
     CONSENT_VERSION,
     Answer,
@@ -129,6 +130,27 @@ class _Active:
     rated: bool
 
 
+class ClientPatterns:
+    """A therapist-mode client's own breathing patterns, kept in their settings in the store:
+    encrypted with it, erased with the client, and never listed for another client."""
+
+    def __init__(self, records: Records, client: Client) -> None:
+        self.records = records
+        self.client_id = client.client_id
+        self.note = (f"This pattern is kept for {client.pseudonym} only, with their ratings; "
+                     "other clients do not see it, and it goes if their profile is erased.")
+
+    def patterns(self) -> list[Pattern]:
+        try:
+            return self.records.patterns(self.client_id)
+        except StoreError as exc:
+            log.warning("saved patterns could not be read: %s", exc)
+            return []
+
+    def set_patterns(self, patterns: list[Pattern]) -> None:
+        self.records.set_patterns(self.client_id, patterns)
+
+
 class RecordsController(QObject):
     store_changed = Signal()  # opened, locked, client switched, settings or ratings saved
     safety_shown = Signal(object)  # tuple[Trigger, ...]
@@ -156,6 +178,10 @@ class RecordsController(QObject):
         # Replaced by tests (and could be by a packaging with its own file chooser).
         self.ask_export_path: Callable[[], Path | None] = self._ask_export_path
         self.ask_import_path: Callable[[], Path | None] = self._ask_import_path
+
+        # Whose patterns the side panel lists: (store, client) in therapist mode, else None.
+        self._patterns_of: tuple[int, str] | None = None
+        self.store_changed.connect(self._choose_patterns)
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
@@ -970,6 +996,21 @@ class RecordsController(QObject):
         self._refresh_status()
         self._refresh_history()
         self.store_changed.emit()
+
+    def _choose_patterns(self) -> None:
+        """In therapist mode the side panel lists the active client's own patterns; otherwise
+        (a client's own laptop, or the store locked or off) the computer's shared ones."""
+        records = self.records
+        shelf: ClientPatterns | None = None
+        try:
+            if records is not None and records.mode() is Mode.THERAPIST:
+                shelf = ClientPatterns(records, records.active_client())
+        except StoreError as exc:
+            log.warning("therapist mode could not be read: %s", exc)
+        owner = None if shelf is None else (id(records), shelf.client_id)
+        if owner != self._patterns_of:
+            self._patterns_of = owner
+            self.window.pacing_panel.use_patterns(shelf)
 
     def _bring_back_pacing(self, client_id: str) -> str:
         """Put the client's own breathing back in the side panel: that of their latest practice.

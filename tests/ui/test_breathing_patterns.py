@@ -351,3 +351,27 @@ def test_a_pattern_made_of_values_the_panel_cannot_show_is_never_claimed(qtbot: 
     # 1:1.667 shows as 1 : 1.7 in the free ratio, so the values in effect are not "Odd".
     assert panel.pacing().exhale_parts == 1.7
     assert panel.pattern.currentText() == CUSTOM_NAME
+
+
+def test_a_pattern_that_cannot_be_kept_is_not_listed_and_the_reason_is_said(
+    panel: PacingPanel,
+) -> None:
+    from cft_desktop.errors import StoreError
+
+    class FullDisk:
+        note = "Kept somewhere that is full."
+
+        def patterns(self) -> list[Pattern]:
+            return []
+
+        def set_patterns(self, patterns: list[Pattern]) -> None:
+            raise StoreError("The disk is full.")
+
+    panel.use_patterns(FullDisk())
+    told: list[str] = []
+    panel.tell = told.append
+    panel.bpm.setValue(7.0)
+    _save_as(panel, "Mine")
+    assert told == ["The pattern could not be saved. The disk is full."]
+    assert panel.own_patterns() == [] and panel.pattern.findText("Mine") < 0
+    assert panel.pattern.currentText() == CUSTOM_NAME

@@ -14,7 +14,7 @@ from cft_desktop.store.records import Mode
 from cft_desktop.ui.profiles import EraseClientDialog
 from cft_desktop.ui.ratings_dialog import RatingDialog
 from cft_desktop.ui.safety import SafetyDialog
-from tests.ui.conftest import MakeWindow
+from tests.ui.conftest import MakeWindow, UserDirs
 from tests.ui.ratings_support import (
     PRACTICE,
     answer_consent,
@@ -254,3 +254,72 @@ def test_switching_client_brings_back_their_own_breathing(qtbot: object,
     assert "4.5 breaths a minute, in to out 1:2" in said
     switch_to(b.client_id)
     assert panel.pacing().bpm == 8.0
+
+
+def test_each_client_keeps_their_own_breathing_patterns(qtbot: object, make_window: MakeWindow,
+                                                         user_dirs: UserDirs) -> None:
+    """On a shared laptop a saved pattern is the active client's alone: another client never
+    sees its name, it is kept in the store (not the settings file) and goes when they are
+    erased; a client's own laptop (personal mode) keeps using the computer's patterns."""
+    from cft_desktop.core.pacing import Pacing
+    from cft_desktop.ui.settings import Settings
+
+    window = make_window()
+    controller = controller_of(window)
+    panel = window.pacing_panel
+    names: list[str] = []
+    notes: list[str] = []
+
+    def save_as(name: str) -> None:
+        names.append(name)
+        panel.ask_pattern_name = lambda _text: names.pop()
+        panel.save_pattern.click()
+        assert not names
+
+    def listed() -> list[str]:
+        return [p.name for p in panel.own_patterns()]
+
+    panel.set_pacing(Pacing(bpm=7.0))
+    save_as("Computer calm")  # personal mode: the computer's own list
+    controller.actions["therapist"].trigger()
+    assert listed() == []
+    dialog = controller.show_profiles()
+    assert dialog is not None
+    for name in ("Client A", "Client B"):
+        dialog.new_name.setText(name)
+        dialog.create.click()
+    assert controller.records is not None
+    a = controller.records.find_client("Client A")
+    b = controller.records.find_client("Client B")
+    assert a is not None and b is not None
+
+    def switch_to(client_id: str) -> None:
+        profiles = controller.show_profiles()
+        assert profiles is not None
+        profiles.select(client_id)
+        profiles.switch.click()
+        profiles.accept()
+
+    switch_to(a.client_id)
+    panel.set_pacing(Pacing(bpm=4.5, inhale_parts=1.0, exhale_parts=2.0))
+    panel.ask_pattern_name = lambda _text: (notes.append(panel._shelf.note), "A slow evening")[1]
+    panel.save_pattern.click()
+    assert "Client A only" in notes[0]
+    assert listed() == ["A slow evening"] and panel.pattern.currentText() == "A slow evening"
+
+    switch_to(b.client_id)
+    assert listed() == []
+    assert panel.pattern.findText("A slow evening") < 0
+    # Kept in A's settings in the store, never in the computer's settings file.
+    assert [p.name for p in controller.records.patterns(a.client_id)] == ["A slow evening"]
+    assert [p.name for p in Settings().patterns()] == ["Computer calm"]
+    assert "A slow evening" not in (user_dirs.data / "settings.ini").read_text(encoding="utf-8")
+
+    switch_to(a.client_id)
+    assert listed() == ["A slow evening"]
+    controller.erase_client(a.client_id)
+    assert listed() == []  # the default profile is active again, with none of A's
+    assert b"A slow evening" not in db.default_path().read_bytes()
+
+    controller.actions["therapist"].trigger()  # back to personal mode
+    assert listed() == ["Computer calm"]
