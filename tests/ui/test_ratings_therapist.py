@@ -13,6 +13,7 @@ from cft_desktop.store import db
 from cft_desktop.store.records import Mode
 from cft_desktop.ui.profiles import EraseClientDialog
 from cft_desktop.ui.ratings_dialog import RatingDialog
+from cft_desktop.ui.records_controller import RecordsController
 from cft_desktop.ui.safety import SafetyDialog
 from tests.ui.conftest import MakeWindow, UserDirs
 from tests.ui.ratings_support import (
@@ -209,6 +210,31 @@ def test_new_wording_is_asked_and_answers_keep_its_version(
         assert store.wording_of(client, "distress", 1) == "How upset or on edge do you feel right now?"
 
 
+def _clients_a_and_b(controller: RecordsController) -> tuple[str, str]:
+    """Therapist mode already on: add "Client A" and "Client B"; their ids."""
+    dialog = controller.show_profiles()
+    assert dialog is not None
+    for name in ("Client A", "Client B"):
+        dialog.new_name.setText(name)
+        dialog.create.click()
+    assert controller.records is not None
+    a = controller.records.find_client("Client A")
+    b = controller.records.find_client("Client B")
+    assert a is not None and b is not None
+    return a.client_id, b.client_id
+
+
+def _switch_to(controller: RecordsController, client_id: str) -> str:
+    """Choose "Use this client" in the Clients dialog; what the dialog then says."""
+    profiles = controller.show_profiles()
+    assert profiles is not None
+    profiles.select(client_id)
+    profiles.switch.click()
+    said = profiles.message.text()
+    profiles.accept()
+    return said
+
+
 def test_switching_client_brings_back_their_own_breathing(qtbot: object,
                                                           make_window: MakeWindow) -> None:
     """Several clients on one laptop: each one's pace comes back with them, from their last
@@ -219,40 +245,26 @@ def test_switching_client_brings_back_their_own_breathing(qtbot: object,
     sound_starts_at_once(window)
     controller = controller_of(window)
     controller.actions["therapist"].trigger()
-    dialog = controller.show_profiles()
-    assert dialog is not None
-    for name in ("Client A", "Client B"):
-        dialog.new_name.setText(name)
-        dialog.create.click()
-    assert controller.records is not None
-    a = controller.records.find_client("Client A")
-    b = controller.records.find_client("Client B")
-    assert a is not None and b is not None
+    a, b = _clients_a_and_b(controller)
     panel = window.pacing_panel
 
     def switch_to(client_id: str) -> str:
-        profiles = controller.show_profiles()
-        assert profiles is not None
-        profiles.select(client_id)
-        profiles.switch.click()
-        said = profiles.message.text()
-        profiles.accept()
-        return said
+        return _switch_to(controller, client_id)
 
-    switch_to(a.client_id)
+    switch_to(a)
     panel.set_pacing(Pacing(bpm=4.5, inhale_parts=1.0, exhale_parts=2.0, hold_in_s=1.0))
     _rate(qtbot, window, 40, consent=True)
-    said = switch_to(b.client_id)
+    said = switch_to(b)
     assert panel.pacing() == Pacing()  # B has no practice yet: the usual pace
     assert "usual 6 breaths a minute" in said
     panel.set_pacing(Pacing(bpm=8.0))
     _rate(qtbot, window, 41, consent=True)
 
-    said = switch_to(a.client_id)
+    said = switch_to(a)
     assert (panel.pacing().bpm, panel.pacing().ratio_text, panel.pacing().hold_in_s) == (4.5, "1:2",
                                                                                         1.0)
     assert "4.5 breaths a minute, in to out 1:2" in said
-    switch_to(b.client_id)
+    switch_to(b)
     assert panel.pacing().bpm == 8.0
 
 
@@ -283,41 +295,30 @@ def test_each_client_keeps_their_own_breathing_patterns(qtbot: object, make_wind
     save_as("Computer calm")  # personal mode: the computer's own list
     controller.actions["therapist"].trigger()
     assert listed() == []
-    dialog = controller.show_profiles()
-    assert dialog is not None
-    for name in ("Client A", "Client B"):
-        dialog.new_name.setText(name)
-        dialog.create.click()
+    a, b = _clients_a_and_b(controller)
     assert controller.records is not None
-    a = controller.records.find_client("Client A")
-    b = controller.records.find_client("Client B")
-    assert a is not None and b is not None
 
     def switch_to(client_id: str) -> None:
-        profiles = controller.show_profiles()
-        assert profiles is not None
-        profiles.select(client_id)
-        profiles.switch.click()
-        profiles.accept()
+        _switch_to(controller, client_id)
 
-    switch_to(a.client_id)
+    switch_to(a)
     panel.set_pacing(Pacing(bpm=4.5, inhale_parts=1.0, exhale_parts=2.0))
     panel.ask_pattern_name = lambda _text: (notes.append(panel._shelf.note), "A slow evening")[1]
     panel.save_pattern.click()
     assert "Client A only" in notes[0]
     assert listed() == ["A slow evening"] and panel.pattern.currentText() == "A slow evening"
 
-    switch_to(b.client_id)
+    switch_to(b)
     assert listed() == []
     assert panel.pattern.findText("A slow evening") < 0
     # Kept in A's settings in the store, never in the computer's settings file.
-    assert [p.name for p in controller.records.patterns(a.client_id)] == ["A slow evening"]
+    assert [p.name for p in controller.records.patterns(a)] == ["A slow evening"]
     assert [p.name for p in Settings().patterns()] == ["Computer calm"]
     assert "A slow evening" not in (user_dirs.data / "settings.ini").read_text(encoding="utf-8")
 
-    switch_to(a.client_id)
+    switch_to(a)
     assert listed() == ["A slow evening"]
-    controller.erase_client(a.client_id)
+    controller.erase_client(a)
     assert listed() == []  # the default profile is active again, with none of A's
     assert b"A slow evening" not in db.default_path().read_bytes()
 
