@@ -86,10 +86,17 @@ CUSTOM_COLOUR = "Your own colour"
 # list shows it whole) rather than widening the side panel.
 PATTERN_NAME_CHARS = 14
 PATTERNS_TITLE = "Breathing patterns"
+NAME_DIALOG_CHARS = 52  # the name dialog's width, in average characters of its text
+SHARED_PATTERNS_NOTE = ("Everyone who uses CFT Desktop on this computer sees the saved patterns, so "
+                        "name it by how it breathes (such as \u201cSlow evening\u201d), not by "
+                        "who it is for.")
+
+
 class PatternShelf(Protocol):
     """Where the person's own patterns are kept, and what the name question says about that."""
 
-    note: str
+    @property
+    def note(self) -> str: ...
 
     def patterns(self) -> list[Pattern]: ...
 
@@ -112,11 +119,6 @@ class SharedPatterns:
         self.settings.set_patterns(patterns)
         self.settings.sync()  # at once: a saved pattern survives even if the app is killed
 
-
-NAME_DIALOG_CHARS = 52  # the name dialog's width, in average characters of its text
-SHARED_PATTERNS_NOTE = ("Everyone who uses CFT Desktop on this computer sees the saved patterns, so "
-                        "name it by how it breathes (such as \u201cSlow evening\u201d), not by "
-                        "who it is for.")
 
 
 class StepSpinBox(QDoubleSpinBox):

@@ -137,8 +137,16 @@ class ClientPatterns:
     def __init__(self, records: Records, client: Client) -> None:
         self.records = records
         self.client_id = client.client_id
-        self.note = (f"This pattern is kept for {client.pseudonym} only, with their ratings; "
-                     "other clients do not see it, and it goes if their profile is erased.")
+
+    @property
+    def note(self) -> str:
+        # Read when asked: the therapist may have renamed the client since.
+        try:
+            name = self.records.client(self.client_id).pseudonym
+        except CftError:
+            name = "this client"
+        return (f"This pattern is kept for {name} only, with their ratings; other clients do "
+                "not see it, and it goes if their profile is erased.")
 
     def patterns(self) -> list[Pattern]:
         try:

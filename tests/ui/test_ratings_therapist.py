@@ -318,6 +318,8 @@ def test_each_client_keeps_their_own_breathing_patterns(qtbot: object, make_wind
 
     switch_to(a)
     assert listed() == ["A slow evening"]
+    controller.rename_client(a, "Client Ana")
+    assert "Client Ana only" in panel._shelf.note  # the question names them as they are now
     controller.erase_client(a)
     assert listed() == []  # the default profile is active again, with none of A's
     assert b"A slow evening" not in db.default_path().read_bytes()
