@@ -9,13 +9,20 @@ main thread; never in the audio callback.
 from __future__ import annotations
 
 import io
+import warnings
 import wave
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydub import AudioSegment
-from pydub.silence import detect_leading_silence
+
+with warnings.catch_warnings():
+    # pydub looks for ffmpeg when it defines AudioSegment and warns on stderr when there is none.
+    # We never hand pydub a file to decode or encode (soundfile writes every format), so on a
+    # machine without ffmpeg -- most clients' -- that warning would only alarm the person.
+    warnings.filterwarnings("ignore", message="Couldn't find ff", category=RuntimeWarning)
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
 
 from cft_desktop.sound.settings import SAMPLE_RATE as SAMPLE_RATE
 

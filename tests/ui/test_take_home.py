@@ -9,7 +9,7 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -144,8 +144,25 @@ def test_cancel_leaves_no_file_and_playing_goes_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     take_home = _take_home(window)
-    # Small blocks make the save slow enough to be caught in the middle.
-    monkeypatch.setattr(export, "EXPORT_BLOCK_FRAMES", 64)
+    # The save is held after its first block until the test has seen it half-way: waiting on that
+    # state, not on small blocks being slow enough, holds on a loaded machine (a fresh 2-core one
+    # once finished the whole save before the dialog's 0.5 s delay had passed).
+    monkeypatch.setattr(export, "EXPORT_BLOCK_FRAMES", 4096)
+    first_block_written = threading.Event()
+    release = threading.Event()
+    real_export = export.export_session
+
+    def held_export(session: Session, out_path: Path,
+                    on_progress: Callable[[int, int], None] | None = None) -> int:
+        def progress(done: int, total: int) -> None:
+            if on_progress is not None:
+                on_progress(done, total)
+            first_block_written.set()
+            release.wait(RENDER_TIMEOUT_MS / 1000)
+
+        return real_export(session, out_path, progress)
+
+    monkeypatch.setattr(export, "export_session", held_export)
     window.play()
     qtbot.waitUntil(lambda: window.playback.state == "playing", timeout=20_000)  # type: ignore[attr-defined]
     folder = tmp_path / "out"
@@ -160,7 +177,12 @@ def test_cancel_leaves_no_file_and_playing_goes_on(
         return (dialog is not None and dialog.isVisible()
                 and dialog.labelText().startswith("Saving test-breath.mp3… "))
 
-    qtbot.waitUntil(saving_shown, timeout=RENDER_TIMEOUT_MS)  # type: ignore[attr-defined]
+    try:
+        assert first_block_written.wait(RENDER_TIMEOUT_MS / 1000)
+        qtbot.waitUntil(saving_shown, timeout=RENDER_TIMEOUT_MS)  # type: ignore[attr-defined]
+    except BaseException:
+        release.set()
+        raise
     assert window.playback.state == "playing"  # the GUI thread was never held up
     partial = [p.name for p in folder.iterdir()]
     assert len(partial) == 1 and partial[0].endswith(".mp3.part")
@@ -170,6 +192,7 @@ def test_cancel_leaves_no_file_and_playing_goes_on(
     assert cancel.text() == "Cancel"
     with qtbot.waitSignal(take_home.finished, timeout=5_000) as blocker:  # type: ignore[attr-defined]
         cancel.click()
+        release.set()  # the next block's progress report sees Cancel
     assert isinstance(blocker.args[0], Cancelled)
     assert list(folder.iterdir()) == []
     assert not _calm_messages()
