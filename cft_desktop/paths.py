@@ -15,6 +15,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from platformdirs.api import PlatformDirsABC
 
 APP_NAME = "cft-desktop"
 
@@ -46,17 +50,27 @@ def scripts_dir() -> Path:
 
 def user_folder(kind: str) -> Path:
     """The user's `kind` folder ("data", "cache" or "log") before any CFT_DESKTOP_* override."""
-    if sys.platform in ("win32", "darwin"):
-        import platformdirs
+    if sys.platform == "win32":
+        # %LOCALAPPDATA%\cft-desktop (not the roaming profile: a client's ratings stay on the
+        # laptop they were made on), ...\Cache and ...\Logs inside it.
+        from platformdirs.windows import Windows
 
-        dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
-        return Path({"data": dirs.user_data_dir, "cache": dirs.user_cache_dir,
-                     "log": dirs.user_log_dir}[kind])
+        return _platform_folder(Windows(APP_NAME, appauthor=False), kind)
+    if sys.platform == "darwin":
+        # ~/Library/Application Support, ~/Library/Caches and ~/Library/Logs.
+        from platformdirs.macos import MacOS
+
+        return _platform_folder(MacOS(APP_NAME, appauthor=False), kind)
     variable, default, sub = _XDG[kind]
     base = os.environ.get(variable, "")
     if not os.path.isabs(base):  # the rules say a relative or empty value is ignored
         base = os.path.join(os.path.expanduser("~"), default)
     return Path(base, APP_NAME, sub) if sub else Path(base, APP_NAME)
+
+
+def _platform_folder(dirs: PlatformDirsABC, kind: str) -> Path:
+    return Path({"data": dirs.user_data_dir, "cache": dirs.user_cache_dir,
+                 "log": dirs.user_log_dir}[kind])
 
 
 def _dir_from_env(var: str, kind: str) -> Path:

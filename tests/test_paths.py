@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
@@ -57,3 +58,89 @@ def test_finding_the_folders_does_not_import_platformdirs(tmp_path: Path) -> Non
                          env=env)
     assert (tmp_path / ".local" / "share" / "cft-desktop").is_dir()
     assert out.stdout.strip() == ("True" if sys.platform in ("win32", "darwin") else "False")
+
+
+# A user name with a space, an accent and a non-Latin script, as on many clients' laptops.
+HARD_NAME = "Zoë Ó Briain 山田"
+
+
+@pytest.fixture
+def no_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("CFT_DESKTOP_DATA_DIR", "CFT_DESKTOP_CACHE_DIR", "CFT_DESKTOP_LOG_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def _use_windows_folders(monkeypatch: pytest.MonkeyPatch, profile: Path) -> None:
+    """sys.platform as on Windows; the known folders read from the environment (platformdirs'
+    own fallback), as the shell's ctypes call is not there to answer off Windows."""
+    import platformdirs.windows
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(profile / "AppData" / "Local"))
+    monkeypatch.setenv("APPDATA", str(profile / "AppData" / "Roaming"))
+    monkeypatch.setattr(platformdirs.windows, "get_win_folder",
+                        platformdirs.windows.get_win_folder_from_env_vars)
+
+
+def test_windows_folders_are_the_local_app_data_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_overrides: None
+) -> None:
+    profile = tmp_path / "Users" / HARD_NAME
+    _use_windows_folders(monkeypatch, profile)
+    local = profile / "AppData" / "Local" / "cft-desktop"
+    # Local, not roaming: ratings stay on the laptop they were made on.
+    assert paths.data_dir() == local
+    assert paths.cache_dir() == local / "Cache"
+    assert paths.log_dir() == local / "Logs"
+    assert all(p.is_dir() for p in (paths.data_dir(), paths.cache_dir(), paths.log_dir()))
+    assert not (profile / "AppData" / "Roaming" / "cft-desktop").exists()
+
+
+def test_macos_folders_are_under_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_overrides: None
+) -> None:
+    home = tmp_path / "Users" / HARD_NAME
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert paths.data_dir() == home / "Library" / "Application Support" / "cft-desktop"
+    assert paths.cache_dir() == home / "Library" / "Caches" / "cft-desktop"
+    assert paths.log_dir() == home / "Library" / "Logs" / "cft-desktop"
+    assert paths.data_dir().is_dir()
+
+
+@pytest.mark.parametrize("platform", ["linux", "win32", "darwin"])
+def test_a_store_and_a_script_work_in_a_folder_with_spaces_and_non_ascii_letters(
+    platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_overrides: None
+) -> None:
+    from cft_desktop.store.records import Records
+
+    home = tmp_path / "home" / HARD_NAME
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    if platform == "win32":
+        _use_windows_folders(monkeypatch, home)
+    else:
+        monkeypatch.setattr(sys, "platform", platform)
+    folder = paths.data_dir()
+    assert HARD_NAME in str(folder)
+    store = Records.open()
+    try:
+        assert store.path is not None and store.path.parent == folder
+        pacing = {"bpm": 6.0, "ratio": "2:3", "pause_scale": 1.0}
+        client = store.active_client().client_id
+        session_id = store.start_session(client, "safe-place", "1", pacing, "joe",
+                                         datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    finally:
+        store.close()
+    reopened = Records.open()
+    try:
+        assert [s.session_id for s in reopened.sessions()] == [session_id]
+    finally:
+        reopened.close()
+    script = paths.user_scripts_dir() / "mi práctica.md"
+    script.write_text("---\nid: mi-practica\ntitle: Mi práctica\nkind: breathing\nminutes: 1\n"
+                      "summary: Breve.\n---\nBreathe with the circle.\n", encoding="utf-8")
+    from cft_desktop.core.script import parse_file
+
+    assert parse_file(script).title == "Mi práctica"
