@@ -29,13 +29,15 @@ from cft_desktop.ui.library_view import KIND_HEADINGS, error_lines, minutes_text
 from cft_desktop.ui.pacer import PacerWidget
 from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.theme import (
-    BASE_POINT_SIZE,
     CAPTION_COMPACT_SCALE,
     CAPTION_SCALE,
     TITLE_COMPACT_SCALE,
     TITLE_SCALE,
     Palette,
     scaled_point_size,
+)
+from cft_desktop.ui.theme import (
+    point_size as body_point_size,
 )
 
 SAFETY_LINE = "Breathe gently. If you feel dizzy or breathless, return to normal breathing."
@@ -78,7 +80,7 @@ class PlayerView(QWidget):
         self._caption_pool: list[str] = []
         # Phrases too long for CAPTION_MAX_LINES at the caption size, shown at the compact size.
         self._compact_captions: set[str] = set()
-        self._point_size: float = BASE_POINT_SIZE
+        self._point_size: float = body_point_size(large_text=False)
         self._setup_ui()
         self._connect_signals()
         self.set_state(IDLE)

@@ -13,6 +13,7 @@ from cft_desktop.ui.theme import (
     Palette,
     contrast_ratio,
     non_text_pairs,
+    point_size,
     relative_luminance,
     style_sheet,
     text_pairs,
@@ -79,3 +80,13 @@ def test_a_greyed_out_field_looks_unlike_one_in_use(palette: Palette) -> None:
     in_use = colours.color(QPalette.ColorGroup.Active, base).name()
     greyed = colours.color(QPalette.ColorGroup.Disabled, base).name()
     assert greyed == palette.window and greyed != in_use
+
+
+@pytest.mark.parametrize(("platform", "normal", "large"),
+                         [("linux", 11, 15), ("win32", 11, 15), ("darwin", 15, 20)])
+def test_text_is_the_same_physical_size_on_every_platform(platform: str, normal: int,
+                                                          large: int) -> None:
+    # macOS counts 72 points to its logical inch, the others 96 pixels: 4/3 as many points there.
+    assert point_size(False, platform) == normal
+    assert point_size(True, platform) == large
+    assert point_size(False, "darwin") > 13  # above macOS's own body text
