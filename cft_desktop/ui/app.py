@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from cft_desktop import paths
 from cft_desktop.errors import CftError
 from cft_desktop.lazy import Lazy
+from cft_desktop.ui.conventions import settle_menu_roles
 from cft_desktop.ui.main_window import WINDOW_TITLE, MainWindow, show_calm_message
 from cft_desktop.ui.settings import Settings
 from cft_desktop.ui.theme import apply_theme, palette_named
@@ -96,6 +97,8 @@ def build_window(
         # A child of the window: before-ratings, the store, the safety flow. Installed before the
         # filled window is first painted, so its status line never shifts the pacer afterwards.
         window.when_built(lambda: _install_records(window))
+    # Last, once every feature has added its menus.
+    window.when_built(lambda: settle_menu_roles(window.menuBar()))
     return window
 
 

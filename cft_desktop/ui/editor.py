@@ -55,6 +55,7 @@ from cft_desktop.core.library import Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script, parse_text
 from cft_desktop.errors import ScriptError, ScriptErrors
+from cft_desktop.ui.conventions import key_text
 from cft_desktop.ui.messages import show_calm_message
 from cft_desktop.ui.script_highlighter import ScriptHighlighter, problem_mark
 from cft_desktop.ui.theme import LIGHT, Palette
@@ -66,6 +67,11 @@ APP_TITLE = "CFT Desktop"
 VALIDATE_DELAY_MS = 300
 DRAFT_IDLE_MS = 5000
 MAX_LISTED_ERRORS = 20
+# Bound once and named once, so the tool tips say the keys that really work ("Ctrl" is ⌘ on macOS).
+REDO_KEYS = ("Ctrl+Shift+Z", "Ctrl+Y")
+PLAY_KEYS = ("F5", "Ctrl+Return", "Ctrl+Enter")
+EXPORT_KEY = "Ctrl+Shift+E"
+CLOSE_KEY = "Ctrl+W"
 
 
 # -- dialogs ---------------------------------------------------------------------------------------
@@ -304,22 +310,25 @@ class ScriptEditor(QMainWindow):
     # -- construction ---------------------------------------------------------------------------
 
     def _setup_ui(self, palette: Palette) -> None:
+        keys = QKeySequence.StandardKey
         self.save_button = self._button("Save", "Save to my library",
-                                        "Save this practice to your library (Ctrl+S). Only a "
-                                        "version without problems is saved.")
+                                        "Save this practice to your library "
+                                        f"({key_text(keys.Save)}). Only a version without "
+                                        "problems is saved.")
         self.save_button.setProperty("role", "primary")
-        self.undo_button = self._button("Undo", "Undo", "Undo the last change (Ctrl+Z).")
+        self.undo_button = self._button("Undo", "Undo",
+                                        f"Undo the last change ({key_text(keys.Undo)}).")
         self.redo_button = self._button("Redo", "Redo",
-                                        "Redo what was undone (Ctrl+Shift+Z or Ctrl+Y).")
+                                        f"Redo what was undone ({key_text(*REDO_KEYS)}).")
         self.play_button = self._button("Play from here", "Play from here",
                                         "Play this text, even unsaved, from the phrase or cue "
-                                        "at the cursor (F5 or Ctrl+Enter).")
+                                        f"at the cursor ({key_text(PLAY_KEYS[0], PLAY_KEYS[2])}).")
         self.stop_button = self._button("Stop", "Stop playing", "Stop playing (Esc).")
         self.export_button = self._button("Export…", "Export script",
                                           "Save a copy of this text as a .md file to share with "
-                                          "another therapist (Ctrl+Shift+E).")
+                                          f"another therapist ({key_text(EXPORT_KEY)}).")
         self.close_button = self._button("Close", "Close the editor",
-                                         "Close the editor (Ctrl+W). You are asked before "
+                                         f"Close the editor ({key_text(CLOSE_KEY)}). You are asked before "
                                          "unsaved changes are closed away.")
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
@@ -415,12 +424,12 @@ class ScriptEditor(QMainWindow):
 
         self.save_action = action("Save", [QKeySequence.StandardKey.Save], self.save)
         self.undo_action = action("Undo", [QKeySequence.StandardKey.Undo], self.text_edit.undo)
-        self.redo_action = action("Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], self.text_edit.redo)
-        self.play_action = action("Play from here", ["F5", "Ctrl+Return", "Ctrl+Enter"],
+        self.redo_action = action("Redo", list(REDO_KEYS), self.text_edit.redo)
+        self.play_action = action("Play from here", list(PLAY_KEYS),
                                   self.play_from_here)
         self.stop_action = action("Stop", ["Esc"], self.stop_requested)
-        self.export_action = action("Export…", ["Ctrl+Shift+E"], self.export_dialog)
-        self.close_action = action("Close", ["Ctrl+W"], self.close)
+        self.export_action = action("Export…", [EXPORT_KEY], self.export_dialog)
+        self.close_action = action("Close", [CLOSE_KEY], self.close)
         self.problems_action = action("Go to the problems", ["F8"], self.focus_problems)
 
     def _connect_signals(self) -> None:

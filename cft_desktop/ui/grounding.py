@@ -8,14 +8,18 @@ practice out, play this as a new session). GUI thread only.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from cft_desktop.core.library import Library
 from cft_desktop.core.script import Script, parse_text
+from cft_desktop.ui.conventions import key_text
 
 GROUND_ME_ID = "ground-me"
+GROUND_KEY = "Alt+G"
 
 # Our own words, following CLINICAL.md §3 (eyes open, feet on the floor, name what you see and
 # hear, ordinary breathing); used only when scripts/ground-me.md cannot be read.
@@ -63,8 +67,12 @@ class GroundMeButton(QPushButton):
         self.setAccessibleDescription(
             "Gently fades the practice out and plays a short eyes-open grounding exercise."
         )
+        if sys.platform == "darwin":
+            # macOS has no mnemonics (the & above does nothing there), so the key is bound
+            # directly: Option-G.
+            self.setShortcut(QKeySequence(GROUND_KEY))
         self.setToolTip(
             "Gently end this practice and come back to the room: eyes open, feet on the floor, "
-            "ordinary breathing. You can use it at any time (Alt+G)."
+            f"ordinary breathing. You can use it at any time ({key_text(GROUND_KEY)})."
         )
         self.setProperty("role", "ground")

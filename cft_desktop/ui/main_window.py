@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from cft_desktop import paths
 from cft_desktop.lazy import Lazy
+from cft_desktop.ui.conventions import key_text
 from cft_desktop.ui.messages import WINDOW_TITLE, show_calm_message
 from cft_desktop.ui.settings import DisplayPrefs, Settings
 from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
@@ -284,14 +285,17 @@ class MainWindow(QMainWindow):
 
         self.library_action = toggle(
             "Practice &list", "Ctrl+1",
-            "Show or hide the list of practices (Ctrl+1). Hidden, the pacer gets its room.")
+            f"Show or hide the list of practices ({key_text('Ctrl+1')}). Hidden, the pacer gets its "
+            "room.")
         self.panel_action = toggle(
             "&Pacing and sound", "Ctrl+2",
-            "Show or hide the pacing and sound settings (Ctrl+2). Hidden, the pacer gets its room.")
+            f"Show or hide the pacing and sound settings ({key_text('Ctrl+2')}). Hidden, the pacer "
+            "gets its room.")
         menu.addSeparator()
         self.full_screen_action = toggle(
             "&Full screen", QKeySequence.StandardKey.FullScreen,
-            "Fill the screen with CFT Desktop (F11); the same again to go back.")
+            f"Fill the screen with CFT Desktop ({key_text(QKeySequence.StandardKey.FullScreen)}); "
+            "the same again to go back.")
         library_shown, panel_shown = self.settings.shown_parts()
         self.library_action.setChecked(library_shown)
         self.panel_action.setChecked(panel_shown)
