@@ -9,11 +9,13 @@ end, so the test sees the inhibitor released exactly when the last copy is close
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,3 +181,47 @@ def test_without_the_services_or_any_bus_nothing_fails(buses: tuple[str, str]) -
     finally:
         no_services.close()
         no_bus.close()
+
+
+def test_without_a_bus_it_is_said_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "cft_desktop.keep_awake")
+    awake = KeepAwake("unix:path=/nonexistent/bus", None)
+    for _ in range(3):
+        awake.hold("A guided practice is playing")
+        awake.release()
+    awake.close()
+    records = [r for r in caplog.records if r.name.startswith("cft_desktop.keep_awake")]
+    assert len(records) == 1 and "no session bus" in records[0].getMessage()
+    assert records[0].exc_info is None
+
+
+def test_the_sleep_inhibitor_is_let_go_even_when_the_screensaver_hangs(
+    buses: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cft_desktop.keep_awake import linux
+
+    session_address, system_address = buses
+    monkeypatch.setattr(linux, "CALL_TIMEOUT_S", 0.3)
+
+    def screensaver(message: Any) -> tuple[str, tuple[object, ...]]:
+        if len(message.body) == 1:
+            time.sleep(0.8)  # UnInhibit answered only after we have stopped waiting
+            return "", ()
+        return "u", (7,)
+
+    saver = StandIn(session_address, SCREENSAVER_NAME, screensaver)
+    logind = Logind()
+    login1 = StandIn(system_address, LOGIND_NAME, logind, enable_fds=True)
+    awake = KeepAwake(session_address, system_address)
+    try:
+        awake.hold("A guided practice is playing")
+        assert awake.wait_until_done() and awake.sleep_blocked
+        awake.release()
+        assert awake.wait_until_done()
+        assert logind.released(0)
+        assert not awake.screen_kept_on and not awake.sleep_blocked
+    finally:
+        awake.close()
+        saver.stop()
+        login1.stop()
+        logind.close()
