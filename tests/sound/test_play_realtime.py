@@ -98,6 +98,8 @@ def test_play_gives_the_same_samples_as_render(
     np.testing.assert_array_equal(heard, rendered[start:])
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="a computer with no sound device is made from an ALSA configuration")
 def test_play_without_any_sound_device_says_so_plainly(tmp_path: Path, voice_cache_dir: Path) -> None:
     import os
 
