@@ -26,6 +26,7 @@ export takes well under a second.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -36,10 +37,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.ratings import (
     DEFAULT_ITEM_SET,
     ENGAGEMENT_NOTE,
     RULE_OF_THUMB_NOTE,
+    SCALE_MAX,
+    SCALE_MIN,
     UPSET_CHOICES,
     Answer,
     ChangeSize,
@@ -48,10 +52,17 @@ from cft_desktop.core.ratings import (
     ItemSet,
     Phase,
     item_change,
+    problem_with_text,
     problem_with_value,
 )
-from cft_desktop.errors import CsvImportError, StoreError
-from cft_desktop.store.records import Client, Records, SessionRecord, check_fraction
+from cft_desktop.errors import CsvImportError, PacingError, StoreError
+from cft_desktop.store.records import (
+    Client,
+    Records,
+    SessionRecord,
+    _check_label,  # the label rule saving applies (records.py keeps its limit private)
+    check_fraction,
+)
 from cft_desktop.store.storage import atomic_write_bytes
 
 # fpdf (with fontTools) takes ~0.4 s to import: only a PDF export pays for it, not start-up.
@@ -158,7 +169,7 @@ def export_csv(records: Records, out_path: Path, client: str | None = None) -> i
 @dataclass(frozen=True)
 class ImportResult:
     imported: int
-    duplicates: int  # rows whose session is already in the store (or earlier in the file)
+    duplicates: int  # rows identical to a session already stored (or earlier in the file)
     new_clients: tuple[str, ...] = ()  # pseudonyms of profiles the import created
 
 
@@ -167,28 +178,75 @@ class _RowProblems(Exception):
         self.messages = messages
 
 
+# Python's int(), float() and datetime.fromisoformat() accept digits of every script ("５０",
+# "٥٠"), and float() also "inf", "nan" and "1e308"; a cell is matched against ASCII first.
+_SCALE_CELL = re.compile(r" *[0-9]{1,3} *", re.ASCII)
+_NUMBER_CELL = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
+_RATIO_CELL = re.compile(r"([0-9]+(?:\.[0-9]+)?):([0-9]+(?:\.[0-9]+)?)", re.ASCII)
+_TIME_CELL = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[-+][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?",
+    re.ASCII,
+)
+# No session of this app can be older than the app or centuries ahead. Years near 1 and 9999 also
+# overflow when moved to UTC (the store files sessions by their UTC month).
+_YEARS = range(2000, 2101)
+
+
 def _parse_time(text: str, column: str, problems: list[str]) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+    moment = None
+    if _TIME_CELL.fullmatch(text):
+        with contextlib.suppress(ValueError):  # e.g. month 13: reported just below
+            moment = datetime.fromisoformat(text)
+    if moment is None:
         problems.append(f"{column}: {text!r} is not an ISO 8601 date and time")
         return None
     if moment.utcoffset() is None:
         problems.append(f"{column}: {text!r} has no UTC offset")
         return None
+    if moment.year not in _YEARS:
+        problems.append(
+            f"{column}: {text!r} is not a plausible date (years {_YEARS[0]}–{_YEARS[-1]})"
+        )
+        return None
     return moment
 
 
-def _parse_float(text: str, column: str, problems: list[str]) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
+def _parse_number(text: str, column: str, problems: list[str]) -> float | None:
+    value = float(text) if _NUMBER_CELL.fullmatch(text) else math.nan
+    if not math.isfinite(value):  # also "1e999", which reads as infinity
         problems.append(f"{column}: {text!r} is not a number")
         return None
-    if not math.isfinite(value) or value < 0:
-        problems.append(f"{column}: {text!r} is not a usable number")
-        return None
     return value
+
+
+def _parse_pacing(cells: dict[str, str], problems: list[str]) -> dict[str, Any]:
+    """The exported pacing keys, each checked by the `Pacing` rules every saved session met."""
+    pacing: dict[str, Any] = {}
+    for column in ("bpm", "pause_scale"):
+        if not cells[column]:
+            continue
+        value = _parse_number(cells[column], column, problems)
+        if value is None:
+            continue
+        try:
+            Pacing(bpm=value) if column == "bpm" else Pacing(pause_scale=value)
+        except PacingError as exc:
+            problems.append(f"{column}: {exc}")
+            continue
+        pacing[column] = value
+    text = cells["ratio"]
+    if text:
+        parts = _RATIO_CELL.fullmatch(text)
+        try:
+            if parts is None:
+                raise PacingError(f"{text!r} is not an inhale:exhale ratio; write it like 2:3")
+            Pacing(inhale_parts=float(parts[1]), exhale_parts=float(parts[2]))
+        except PacingError as exc:
+            problems.append(f"ratio: {exc}")
+        else:
+            pacing["ratio"] = text  # as the app saves it: the text shown, e.g. "1:1.5"
+    return pacing
 
 
 def _parse_answer(
@@ -197,8 +255,8 @@ def _parse_answer(
     item = items.item(item_id)
     value: int | str
     if item.kind is ItemKind.SCALE:
-        if not re.fullmatch(r"\s*\d{1,3}\s*", cell):
-            problems.append(f"{column}: {cell!r} is not a whole number from 0 to 100")
+        if not _SCALE_CELL.fullmatch(cell):
+            problems.append(f"{column}: {cell!r} is not a whole number from {SCALE_MIN} to {SCALE_MAX}")
             return item.skip()
         value = int(cell)
     else:
@@ -215,31 +273,32 @@ def _parse_row(
     cells: dict[str, str], items: ItemSet, client_id: str
 ) -> SessionRecord:
     problems: list[str] = []
-    session_id = cells["session_id"].strip()
+    session_id = cells["session_id"].strip(" ")
     if not _SESSION_ID.fullmatch(session_id):
         problems.append("session_id: expected 32 lower-case hex digits")
     texts: dict[str, str] = {}
     for column in ("script_id", "script_version", "voice"):
         texts[column] = _unprotect(cells[column])
-        if not texts[column].strip():
-            problems.append(f"{column}: must not be empty")
+        try:
+            # The very check `Records.start_session` makes: length and control characters.
+            _check_label(texts[column], column)
+        except StoreError as exc:
+            problems.append(str(exc))
     started = _parse_time(cells["started_at"], "started_at", problems)
     ended = _parse_time(cells["ended_at"], "ended_at", problems) if cells["ended_at"] else None
+    if started is not None and ended is not None and ended < started:
+        problems.append(
+            f"ended_at: {cells['ended_at']!r} is before started_at {cells['started_at']!r}"
+        )
     fraction = None
     if cells["completed"]:
-        fraction = _parse_float(cells["completed"], "completed", problems)
-        if fraction is not None and fraction > 1:
-            problems.append(f"completed: {cells['completed']!r} is more than 1 (a fraction 0–1)")
-    pacing: dict[str, Any] = {}
-    for column in ("bpm", "pause_scale"):
-        if cells[column]:
-            pacing[column] = _parse_float(cells[column], column, problems)
-    if cells["ratio"]:
-        ratio = _unprotect(cells["ratio"])
+        fraction = _parse_number(cells["completed"], "completed", problems)
         try:
-            pacing["ratio"] = float(ratio)
-        except ValueError:
-            pacing["ratio"] = ratio
+            check_fraction(fraction)
+        except StoreError as exc:
+            problems.append(f"completed: {exc}")
+            fraction = None
+    pacing = _parse_pacing(cells, problems)
     before: list[Answer] = []
     after: list[Answer] = []
     for item_id in PAIRED_ITEMS:
@@ -252,10 +311,6 @@ def _parse_row(
             after.append(_parse_answer(items, item_id, cells[item_id], item_id, problems))
     if problems or started is None:
         raise _RowProblems(problems)
-    try:
-        check_fraction(fraction)
-    except StoreError as exc:
-        raise _RowProblems([str(exc)]) from exc
     return SessionRecord(
         session_id=session_id,
         client_id=client_id,
@@ -271,13 +326,38 @@ def _parse_row(
     )
 
 
+def _carried(session: SessionRecord) -> tuple[str, ...]:
+    """What a CSV row holds of `session`, owner aside, as export writes it (so 6 and 6.0 agree)."""
+    cells = _row(session, "")
+    return (session.client_id, cells[0], *cells[2:])
+
+
+def _differences(one: SessionRecord, other: SessionRecord) -> str:
+    columns = ("client", *COLUMNS[:1], *COLUMNS[2:])
+    return ", ".join(
+        name for name, a, b in zip(columns, _carried(one), _carried(other), strict=True) if a != b
+    )
+
+
+def _pseudonym(cell: str) -> tuple[str, str | None]:
+    """The pseudonym a ``client`` cell names (spaces tidied as saving does), or why it cannot."""
+    raw = _unprotect(cell)
+    cleaned = " ".join(raw.split())
+    # Saving folds runs of whitespace into one space; control characters that Python counts as
+    # whitespace (U+001C–U+001F, U+0085, …) must not disappear in that fold, so the raw cell is
+    # checked for them (its length is checked after tidying, by `Client.new`).
+    problem = problem_with_text(raw, limit=max(len(raw), 1), what="client")
+    return cleaned, problem
+
+
 def import_csv(records: Records, path: Path, client: str | None = None) -> ImportResult:
     """Import a CSV written by `export_csv`: every row, or none.
 
     With `client`, every row goes to that profile; otherwise to the profile named in the
-    ``client`` column, created if there is none. Sessions already in the store are skipped and
-    counted. Any bad row raises `CsvImportError` listing every problem as ``file:line: message``
-    and nothing is imported.
+    ``client`` column, created if there is none. A session already stored with the same contents
+    is skipped and counted; one stored with different contents is a conflict. Any bad row or
+    conflict raises `CsvImportError` listing every problem as ``file:line: message``, and nothing
+    is imported: the whole file is checked with the rules saving uses before anything is written.
     """
     path = Path(path)
     try:
@@ -301,7 +381,8 @@ def import_csv(records: Records, path: Path, client: str | None = None) -> Impor
     by_name = {c.pseudonym.casefold(): c for c in records.clients()}
     item_sets: dict[str, ItemSet] = {}
     new_clients: dict[str, Client] = {}
-    seen: set[str] = set()
+    new_ids: set[str] = set()
+    seen: dict[str, tuple[int, SessionRecord]] = {}  # session id -> (line, row) in this file
     sessions: list[SessionRecord] = []
     duplicates = 0
     line = reader.line_num
@@ -323,9 +404,9 @@ def import_csv(records: Records, path: Path, client: str | None = None) -> Impor
         cells = dict(zip(COLUMNS, row, strict=True))
         owner = target
         if owner is None:
-            pseudonym = " ".join(_unprotect(cells["client"]).split())
-            if not pseudonym:
-                problems.append(f"{path}:{start}: client: must not be empty")
+            pseudonym, problem = _pseudonym(cells["client"])
+            if problem:
+                problems.append(f"{path}:{start}: {problem}")
                 continue
             owner = by_name.get(pseudonym.casefold()) or new_clients.get(pseudonym.casefold())
             if owner is None:
@@ -335,9 +416,10 @@ def import_csv(records: Records, path: Path, client: str | None = None) -> Impor
                     problems.append(f"{path}:{start}: client: {exc}")
                     continue
                 new_clients[pseudonym.casefold()] = owner
+                new_ids.add(owner.client_id)
         items = item_sets.get(owner.client_id)
         if items is None:
-            is_new = owner.client_id in {c.client_id for c in new_clients.values()}
+            is_new = owner.client_id in new_ids
             items = DEFAULT_ITEM_SET if is_new else records.item_set(owner.client_id)
             item_sets[owner.client_id] = items
         try:
@@ -345,10 +427,28 @@ def import_csv(records: Records, path: Path, client: str | None = None) -> Impor
         except _RowProblems as exc:
             problems.extend(f"{path}:{start}: {message}" for message in exc.messages)
             continue
-        if session.session_id in seen or records.has_session(session.session_id):
-            duplicates += 1
+        earlier = seen.get(session.session_id)
+        if earlier is not None:
+            earlier_line, earlier_session = earlier
+            if _carried(earlier_session) == _carried(session):
+                duplicates += 1
+            else:
+                problems.append(
+                    f"{path}:{start}: conflict: session {session.session_id} is also on line "
+                    f"{earlier_line} with different {_differences(earlier_session, session)}"
+                )
             continue
-        seen.add(session.session_id)
+        seen[session.session_id] = (start, session)
+        if records.has_session(session.session_id):
+            stored = records.session(session.session_id)
+            if _carried(stored) == _carried(session):
+                duplicates += 1
+            else:
+                problems.append(
+                    f"{path}:{start}: conflict: session {session.session_id} is already stored "
+                    f"with different {_differences(stored, session)}; the stored one is kept"
+                )
+            continue
         sessions.append(session)
     if problems:
         raise CsvImportError(problems)
