@@ -2,7 +2,9 @@
 
 Owns the file format and its error messages. Every error names the file and the 1-based line
 (``scripts/x.md:14: unknown cue [bel]``); a problem in the front matter points at the offending key's
-line, a missing key at the opening ``---``. Pure Python; runs on whichever thread calls it (the GUI
+line, a missing key at the opening ``---``. Files are read only if they are regular files of at most
+`MAX_SCRIPT_BYTES` (a FIFO or a link to a device in a scripts folder is refused, not waited on). Pure
+Python; runs on whichever thread calls it (the GUI
 thread for the library and the editor, the main thread for the CLI).
 
 Format
@@ -22,7 +24,10 @@ these cue lines stand alone:
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -35,6 +40,9 @@ KINDS = ("breathing", "imagery", "psychoeducation", "grounding")
 REQUIRED_KEYS = ("id", "title", "kind", "minutes", "summary")
 OPTIONAL_KEYS = ("caution", "order", "version")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# The longest shipped script is about 5 KB; 50 times that is still a practice of hours. Parsing is
+# linear but not free (a 10 MB file took over 5 s), and every listing of the folder parses it all.
+MAX_SCRIPT_BYTES = 256 * 1024
 
 # libyaml's safe loader when PyYAML was built with it: parsing the library's front matter is a
 # noticeable part of start-up with the pure-Python one.
@@ -127,10 +135,11 @@ class Script:
 def parse_file(path: Path | str) -> Script:
     """Read and parse one script file; raises `ScriptErrors` listing every problem found."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScriptErrors([ScriptError(path, 1, f"cannot read the file: {exc.strerror}")]) from exc
+    return parse_bytes(read_script_bytes(path), path)
+
+
+def parse_bytes(raw: bytes, path: Path) -> Script:
+    """Parse the bytes of a script file (UTF-8); raises `ScriptErrors`."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -139,6 +148,38 @@ def parse_file(path: Path | str) -> Script:
             [ScriptError(path, line, "the file is not UTF-8 text; save it as UTF-8")]
         ) from exc
     return parse_text(text, path)
+
+
+def read_script_bytes(path: Path) -> bytes:
+    """The bytes of a script file: a regular file (or a link to one) of at most `MAX_SCRIPT_BYTES`.
+
+    Anything else in a scripts folder is refused with a message rather than read: opening a FIFO
+    waits for a writer forever, and a link to /dev/zero never ends.
+    """
+    # Non-blocking, so opening a FIFO returns at once; it changes nothing for a regular file.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ScriptErrors([ScriptError(path, 1, f"cannot read the file: {exc.strerror}")]) from exc
+    too_big = f"the file is larger than {MAX_SCRIPT_BYTES // 1024} KB, so it is not read"
+    # fstat of what was opened, not stat of the name: the file cannot be swapped in between.
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SCRIPT_BYTES:
+        os.close(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ScriptErrors([ScriptError(path, 1, "not a regular file, so it is not read")])
+        raise ScriptErrors([ScriptError(path, 1, too_big)])
+    with os.fdopen(fd, "rb") as file:
+        try:
+            raw = file.read(MAX_SCRIPT_BYTES + 1)  # a file still growing is capped all the same
+        except OSError as exc:
+            raise ScriptErrors(
+                [ScriptError(path, 1, f"cannot read the file: {exc.strerror}")]
+            ) from exc
+    if len(raw) > MAX_SCRIPT_BYTES:
+        raise ScriptErrors([ScriptError(path, 1, too_big)])
+    return raw
 
 
 def parse_text(text: str, path: Path | str = "<text>") -> Script:
@@ -234,7 +275,9 @@ def _parse_front_matter(
         bad("kind", f"'{meta['kind']}' is not one of {', '.join(KINDS)}")
     if "minutes" in meta and meta["minutes"] not in (None, ""):
         minutes = meta["minutes"]
-        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
+        # YAML reads '.inf' and '.nan' as floats; neither is a length a person could be told.
+        if (isinstance(minutes, bool) or not isinstance(minutes, int | float)
+                or not math.isfinite(minutes) or minutes <= 0):
             bad("minutes", f"'{minutes}' is not a positive number of minutes")
     for key in ("title", "summary", "caution"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):

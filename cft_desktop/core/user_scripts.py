@@ -27,7 +27,7 @@ import yaml
 
 from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
-from cft_desktop.core.script import ID_PATTERN, Breathe, Script, parse_file, parse_text
+from cft_desktop.core.script import ID_PATTERN, Breathe, Script, parse_bytes, parse_text, read_script_bytes
 from cft_desktop.core.timeline import Timeline
 from cft_desktop.errors import ScriptError, ScriptErrors
 from cft_desktop.store.storage import atomic_write_bytes
@@ -275,9 +275,10 @@ def pending_draft(user_dir: Path, key: str, saved: Path | None, text: str) -> st
     """The draft's text when it is worth offering: newer than the saved file and different."""
     path = draft_path(user_dir, key)
     try:
-        draft = path.read_bytes().decode("utf-8")
+        # Read like a script (a regular file, bounded), so a FIFO left here cannot hang the editor.
+        draft = read_script_bytes(path).decode("utf-8")
         draft_mtime = path.stat().st_mtime_ns
-    except (OSError, UnicodeDecodeError):
+    except (ScriptErrors, OSError, UnicodeDecodeError):
         return None
     if draft == text:
         return None
@@ -312,8 +313,10 @@ class ImportCheck:
 
 def check_import(source: Path, library: Library) -> ImportCheck:
     """Read and parse a file to import. Raises `ScriptErrors` with every problem; writes nothing."""
-    script = parse_file(source)  # reports non-UTF-8 and unreadable files as ScriptErrors too
-    data = source.read_bytes()
+    # One read (a regular file, bounded) for both the check and the copy, so what was checked is
+    # exactly what gets installed.
+    data = read_script_bytes(source)
+    script = parse_bytes(data, source)
     return ImportCheck(source, data, script, clash_with(library, script.id, None))
 
 
