@@ -12,6 +12,7 @@ import json
 import signal
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -153,14 +154,30 @@ def _resolve_script(name: str) -> Script:
     return _library().find(name)
 
 
+# Bidirectional overrides and isolates reorder what a terminal shows; escaped like controls.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _printable(text: str) -> str:
+    """`text` with every control character shown as an escape (``\\x1b``), so text from a script
+    file (a title, a file name, a cue quoted in an error) cannot drive the terminal, and a tab or
+    line break in it cannot split `list`'s columns."""
+    return "".join(
+        ascii(char)[1:-1]
+        if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS
+        else char
+        for char in text
+    )
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     for entry in _library().entries:
         if entry.script is not None:
             s = entry.script
-            print(f"{s.id}\t{s.kind}\t{s.minutes:g}\t{s.title}")
+            print("\t".join(_printable(cell) for cell in (s.id, s.kind, f"{s.minutes:g}", s.title)))
         else:
             first = entry.errors[0] if entry.errors else None
-            print(f"{entry.id}\terror\t-\t{first}", file=sys.stdout)
+            print(f"{_printable(entry.id)}\terror\t-\t{_printable(str(first))}", file=sys.stdout)
     return 0
 
 
@@ -179,7 +196,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             script = parse_file(path)
         except ScriptErrors as exc:
             for error in exc.errors:
-                print(str(error))
+                print(_printable(str(error)))
                 problems += 1
             continue
         texts = [p.text for p in script.phrases()]
@@ -189,7 +206,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             SAMPLE_RATE, 4 * SAMPLE_RATE,
         )
         for warning in timeline.warnings:
-            print(f"{path}:{warning.line}: warning: {warning.message} (estimated)")
+            print(_printable(f"{path}:{warning.line}: warning: {warning.message} (estimated)"))
     return EXIT_ERROR if problems else 0
 
 

@@ -176,3 +176,47 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "frobnicate")
     assert result.returncode == 2
     assert_no_traceback(result)
+
+
+def test_list_never_sends_a_scripts_control_characters_to_the_terminal(tmp_path: Path) -> None:
+    user = tmp_path / "data" / "scripts"
+    user.mkdir(parents=True)
+    # A YAML double-quoted title can carry any character: here a colour code, a tab and a bidi override.
+    (user / "loud.md").write_text(
+        '---\nid: loud\ntitle: "\\e[31mRed\\e[0m\\tcolumn \\u202ebackwards"\nkind: imagery\n'
+        "minutes: 2\nsummary: S\n---\nHi.\n",
+        encoding="utf-8",
+    )
+    (user / "cue.md").write_text(
+        "---\nid: cue\ntitle: T\nkind: imagery\nminutes: 2\nsummary: S\n---\nHi.\n\n[\x1b[31mbel\x07]\n",
+        encoding="utf-8",
+    )
+    result = run_cli(tmp_path, "list")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\u202e" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert "loud\timagery\t2\t\\x1b[31mRed\\x1b[0m\\tcolumn \\u202ebackwards" in lines
+    assert f"cue\terror\t-\t{user / 'cue.md'}:10: unknown cue [\\x1b[31mbel\\x07]" in lines
+    assert_no_traceback(result)
+
+    validated = run_cli(tmp_path, "validate", str(user / "cue.md"))
+    assert validated.returncode == 2
+    assert validated.stdout == f"{user / 'cue.md'}:10: unknown cue [\\x1b[31mbel\\x07]\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_list_with_a_fifo_in_the_scripts_folder_returns(tmp_path: Path) -> None:
+    user = tmp_path / "data" / "scripts"
+    user.mkdir(parents=True)
+    os.mkfifo(user / "x.md")
+    env = dict(os.environ, CFT_DESKTOP_DATA_DIR=str(tmp_path / "data"),
+               CFT_DESKTOP_CACHE_DIR=str(tmp_path / "cache"), CFT_DESKTOP_LOG_DIR=str(tmp_path / "log"),
+               PYTHONPATH=str(ROOT))
+    # Its own short timeout: before the fix this waited for a writer for ever.
+    result = subprocess.run([sys.executable, "-m", "cft_desktop", "list"], capture_output=True,
+                            text=True, encoding="utf-8", env=env, cwd=tmp_path, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert f"x\terror\t-\t{user / 'x.md'}:1: not a regular file, so it is not read" in (
+        result.stdout.splitlines()
+    )
