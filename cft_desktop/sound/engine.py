@@ -14,6 +14,13 @@ Owns the sound card. Three threads meet here:
 
 Position = the timeline frame of the sample at the DAC now, from PortAudio's stream clock; never from
 timer ticks. Pause, resume, seek and stop ramp the gain over one block so nothing clicks.
+
+A device that disappears (headphones unplugged) is noticed by the render worker, never by the
+callback: PortAudio either ends the stream by itself (its finished callback runs although nobody
+asked to stop; seen with ALSA over PulseAudio when the sink goes) or simply stops calling back
+(WASAPI and Core Audio in PortAudio 19.6). The worker then freezes the position at the frame the
+listener had reached, marks the engine `device_lost` and calls `on_device_lost`; a new engine
+started at `kept_frame` carries on from there.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy as np
 from cft_desktop.errors import AudioDeviceError
 from cft_desktop.session import Session
 from cft_desktop.sound.clips import SAMPLE_RATE
+from cft_desktop.sound.devices import OutputChoice, current_default_output
 from cft_desktop.sound.settings import NO_DEVICE_MESSAGE as NO_DEVICE_MESSAGE
 
 BLOCK_FRAMES = 1024
@@ -39,6 +47,15 @@ _FADING_IN = 1
 _PLAYING = 2
 _FADING_OUT = 3
 
+# Callbacks come every block (46 ms) even while paused, since a paused engine still plays silence;
+# a silence of this long from PortAudio means the device has gone. Long enough that a busy machine
+# (a GC pause, a swap storm) is not taken for an unplugged headset.
+STALL_S = 1.5
+# Except while a stream starts: PulseAudio takes three blocks and then nothing for about 1.8 s
+# while it prebuffers (measured here on a new sink), so until the stream has asked for this much
+# sound the allowance is STARTUP_STALL_S.
+STALL_ARMED_AFTER_S = 3.0
+STARTUP_STALL_S = 6.0
 
 
 def _import_sounddevice() -> Any:
@@ -73,9 +90,13 @@ class Engine:
         device: int | str | None = None,
         block_frames: int = BLOCK_FRAMES,
         ring_blocks: int = RING_BLOCKS,
+        output: OutputChoice | None = None,
     ) -> None:
+        """`device` names a PortAudio device outright; otherwise `output` (or, when that is None
+        too, the platform's default output at `start`) says which device and host API to use."""
         self.session = session
         self.device = device
+        self.output = output
         self.block_frames = block_frames
         self._ring = np.zeros((ring_blocks, block_frames), dtype=np.float32)
         self._slot_start = np.zeros(ring_blocks, dtype=np.int64)
@@ -105,8 +126,38 @@ class Engine:
         self._running = False
         self.on_finished: Callable[[], None] | None = None
         self.error: BaseException | None = None
+        # Bumped by the callback and read by the worker's stall check; ints only, no lock.
+        self._callbacks = 0
+        self._stream_ended = False  # set by PortAudio's finished callback
+        self._lost = False
+        self._kept_frame = 0
+        self.lost_reason = ""
+        """How the loss showed itself, for the log."""
+        self.on_device_lost: Callable[[], None] | None = None
+        """Called once, on the render worker, when the output device has gone away."""
 
     # -- control (caller's thread) ----------------------------------------------------------------
+
+    def stream_settings(self, sd: Any) -> dict[str, Any]:
+        """The OutputStream arguments for this engine's device (`sd` is the sounddevice module)."""
+        settings: dict[str, Any] = {
+            "samplerate": SAMPLE_RATE,
+            "channels": 1,
+            "dtype": "float32",
+            "blocksize": self.block_frames,
+            "device": self.device,
+            "callback": self._callback,
+            "finished_callback": self._on_stream_finished,
+            "latency": "high",
+        }
+        if self.device is None:
+            if self.output is None:
+                self.output = current_default_output(sd)
+            if self.output is not None:
+                settings["device"] = self.output.device
+                if self.output.needs_auto_convert:
+                    settings["extra_settings"] = sd.WasapiSettings(auto_convert=True)
+        return settings
 
     def start(self, start_frame: int = 0) -> None:
         """Open the output stream and start playing from `start_frame`."""
@@ -115,16 +166,9 @@ class Engine:
         self.session.render_head_frame = start_frame
         self._anchor = (start_frame, 0.0)
         self._frozen_position = start_frame
+        self._kept_frame = start_frame
         try:
-            self._stream = sd.OutputStream(
-                samplerate=SAMPLE_RATE,
-                channels=1,
-                dtype="float32",
-                blocksize=self.block_frames,
-                device=self.device,
-                callback=self._callback,
-                latency="high",
-            )
+            self._stream = sd.OutputStream(**self.stream_settings(sd))
         except Exception as exc:
             raise AudioDeviceError(f"{NO_DEVICE_MESSAGE} (Details: {exc})") from exc
         self._latency_frames = round(float(self._stream.latency) * SAMPLE_RATE)
@@ -150,6 +194,16 @@ class Engine:
         return self._want_playing and not self._finished
 
     @property
+    def device_lost(self) -> bool:
+        """True once the output device went away; the engine then stays silent for good."""
+        return self._lost
+
+    @property
+    def kept_frame(self) -> int:
+        """Where to carry on after the device was lost: the frame the listener had reached."""
+        return self._kept_frame
+
+    @property
     def finished(self) -> bool:
         """True once the last block of the session has been handed to the sound card."""
         return self._finished
@@ -163,7 +217,7 @@ class Engine:
         """Fade out (one block), stop the stream and the worker. Safe to call twice."""
         self._stop_requested = True
         self._want_playing = False
-        if fade and self._stream is not None and self._stream.active:
+        if fade and self._stream is not None and not self._lost and self._stream.active:
             _poll(lambda: self._stopped_ack, timeout_s)
         self._running = False
         if self._worker is not None:
@@ -178,6 +232,8 @@ class Engine:
 
     def position_frame(self) -> int:
         """Timeline frame of the sample the listener hears now, from the stream's clock."""
+        if self._lost:
+            return self._kept_frame
         if self._state != _PLAYING or self._stream is None:
             return self._frozen_position
         start, dac_time = self._anchor
@@ -194,7 +250,7 @@ class Engine:
         return max(0, start + self.block_frames - self._latency_frames)
 
     def wait_finished(self, timeout_s: float | None = None) -> bool:
-        return _poll(lambda: self._finished or self.error is not None, timeout_s)
+        return _poll(lambda: self._finished or self.error is not None or self._lost, timeout_s)
 
     # -- render worker -------------------------------------------------------------------------
 
@@ -202,8 +258,22 @@ class Engine:
         session = self.session
         block = self.block_frames
         slack_s = block / SAMPLE_RATE / 4
+        seen_callbacks = -1
+        heard_at = time.monotonic()
+        armed_after_callbacks = round(STALL_ARMED_AFTER_S * SAMPLE_RATE / block)
         try:
             while self._running:
+                now = time.monotonic()
+                if self._callbacks != seen_callbacks:
+                    seen_callbacks = self._callbacks
+                    heard_at = now
+                if not self._stop_requested and self._stream_ended:
+                    self._lose_device("PortAudio ended the stream")
+                    return
+                allowed_s = STALL_S if seen_callbacks >= armed_after_callbacks else STARTUP_STALL_S
+                if not self._stop_requested and now - heard_at > allowed_s:
+                    self._lose_device(f"no callback from PortAudio for {allowed_s} s")
+                    return
                 if self._seek_to is not None:
                     self._do_seek()
                     continue
@@ -232,6 +302,26 @@ class Engine:
             self.error = exc
             self._want_playing = False
 
+    def _lose_device(self, reason: str) -> None:
+        """Render worker: the device went away. Keep the place, go quiet, tell the owner."""
+        self.lost_reason = reason
+        start, _dac_time = self._anchor
+        # Paused (or not yet begun), everything up to the fade-out was heard. Playing, the blocks
+        # still in the device's buffer died with it: going back by the output latency may repeat
+        # a fraction of a second, but never skips a word the listener missed.
+        paused = self._state == _SILENT
+        kept = self._frozen_position if paused else max(0, start - self._latency_frames)
+        self._kept_frame = min(kept, self.session.timeline.total_frames)
+        self._want_playing = False
+        self._lost = True
+        callback = self.on_device_lost
+        if callback is not None:
+            callback()
+
+    def _on_stream_finished(self) -> None:
+        # PortAudio's thread, once the stream has ended for whatever reason; a plain flag only.
+        self._stream_ended = True
+
     def _do_seek(self) -> None:
         target = self._seek_to
         was_playing = self._want_playing
@@ -254,6 +344,7 @@ class Engine:
     # -- PortAudio callback ------------------------------------------------------------------
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        self._callbacks += 1
         out = outdata[:, 0]
         state = self._state
         if self._stop_requested and state == _SILENT:

@@ -1,9 +1,10 @@
 """What a listener can choose about the sound, and the sound's format, without loading numpy.
 
 Owns the session's sample rate, the names of the ambient beds, `MixSettings` and the plain
-no-device message. The window imports this at start-up, so it must stay free of numpy, pydub and
-PortAudio: those load on a worker after the window is shown (`cft_desktop.lazy`). Any thread; the
-values are constants and `MixSettings` is a plain dataclass copied between threads.
+messages for no sound output and for an output that went away mid-practice. The window imports
+this at start-up, so it must stay free of numpy, pydub and PortAudio: those load on a worker after
+the window is shown (`cft_desktop.lazy`). Any thread; the values are constants and `MixSettings` is
+a plain dataclass copied between threads.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ NO_DEVICE_MESSAGE = (
     "No sound output was found. Check that speakers or headphones are connected and switched on, "
     "that the volume is not muted, and that no other program is holding the sound device. "
     "Everything else in CFT Desktop keeps working."
+)
+
+DEVICE_LOST_MESSAGE = (
+    "The sound output stopped — headphones or speakers may have been unplugged. "
+    "Your place is kept."
 )
 
 

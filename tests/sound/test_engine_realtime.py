@@ -1,9 +1,11 @@
-"""The engine on the real-time PulseAudio sink: live pacing changes and pause/resume, heard in the
-frames the app actually handed to PortAudio."""
+"""The engine on the real-time PulseAudio sink: live pacing changes, pause/resume, and an output
+that disappears mid-practice, heard in the frames the app actually handed to PortAudio."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
 from cft_desktop.voice.piper import PiperVoiceBackend
 from tests.conftest import RealtimeSink, portaudio_env, read_tap
+from tests.sound.private_pulse import private_pulse
 
 SCRIPT = """---
 id: engine-test
@@ -144,3 +147,83 @@ def test_pause_and_resume_do_not_click(
     nonzero = np.flatnonzero(np.abs(played) > 0)
     longest_gap = np.diff(nonzero).max()
     assert longest_gap > 0.3 * SAMPLE_RATE
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _find(audio: npt.NDArray[np.float32], probe: npt.NDArray[np.float32]) -> int:
+    """Index of the first exact copy of `probe` in `audio`, or -1."""
+    for hit in np.flatnonzero(audio == probe[0]):
+        start = int(hit)
+        if np.array_equal(audio[start : start + len(probe)], probe):
+            return start
+    return -1
+
+
+@pytest.mark.realtime
+@pytest.mark.voice
+def test_unplugged_output_keeps_the_place_and_a_new_output_carries_on_from_it(
+    tmp_path: Path, voice_cache_dir: Path
+) -> None:
+    session = _session(voice_cache_dir, Pacing(bpm=12))
+    phrase = session.timeline.phrase_events()[0]
+    reference = np.zeros(session.timeline.total_frames, dtype=np.float32)
+    session.mixer.render(0, reference)
+    middle = phrase.start_frame + phrase.frames // 2
+    told = threading.Event()
+    with private_pulse() as pulse:
+        with portaudio_env(pulse.tap_env(tmp_path / "before.wav")):
+            engine = Engine(session)
+            engine.on_device_lost = told.set
+            engine.start()
+            assert _wait(lambda: engine.position_frame() >= middle, 30), (
+                "playback never got going", engine.lost_reason)
+            heard = engine.position_frame()
+            pulse.unplug()
+            # PulseAudio ends the stream when its only sink goes; PortAudio ends ours.
+            assert _wait(lambda: engine.device_lost, 10), "the lost output was not noticed"
+            assert told.is_set()
+            assert engine.lost_reason == "PortAudio ended the stream"
+            assert not engine.playing
+            kept = engine.kept_frame
+            assert engine.position_frame() == kept
+            time.sleep(0.3)
+            assert engine.position_frame() == kept, "the place stands still while lost"
+            engine.stop()
+        # "Headphones" plugged back in, and PortAudio re-read (as the window does before it
+        # offers the next output).
+        pulse.plug_in()
+        tap = tmp_path / "after.wav"
+        with portaudio_env(pulse.tap_env(tap)):
+            again = Engine(session)
+            again.start(kept)
+            assert _wait(lambda: again.position_frame() >= kept + 2 * SAMPLE_RATE, 30)
+            assert not again.device_lost
+            again.stop()
+    # Kept at most the output latency plus a block or two behind what was being heard; never
+    # ahead of it, so nothing the listener missed is skipped.
+    assert heard - SAMPLE_RATE // 2 <= kept <= heard + engine.block_frames
+    assert phrase.start_frame < kept < phrase.start_frame + phrase.frames
+
+    played = read_tap(tap)
+    # After one fade-in block, the sound goes on exactly from the kept frame.
+    block = again.block_frames
+    probe = reference[kept + block : kept + block + 256]
+    assert np.abs(probe).max() > 0, "the probe is inside the phrase, not silence"
+    at = _find(played, probe)
+    assert at >= 0, "the sound after the kept frame was not played"
+    begin = at - block
+    assert not played[:begin].any(), "nothing but PortAudio's priming silence came before it"
+    np.testing.assert_array_equal(played[begin : begin + block],
+                                  reference[kept : kept + block] * again._ramp_up)
+    length = 2 * SAMPLE_RATE - 2 * block
+    np.testing.assert_array_equal(played[at : at + length],
+                                  reference[kept + block : kept + block + length])
+    assert again.underruns == 0
