@@ -99,5 +99,5 @@ def log_dir() -> Path:
 def user_scripts_dir() -> Path:
     """Scripts a therapist wrote or imported; listed beside the built-ins."""
     path = data_dir() / "scripts"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path

@@ -144,3 +144,68 @@ def test_a_store_and_a_script_work_in_a_folder_with_spaces_and_non_ascii_letters
     from cft_desktop.core.script import parse_file
 
     assert parse_file(script).title == "Mi práctica"
+
+
+# ---------------------------------------------------------------- file modes (issue 15 item 9)
+
+_MAKE_PRIVATE_FILES = """
+import logging, os, sys
+os.umask(int(sys.argv[1], 8))
+from cft_desktop import paths
+from cft_desktop.ui.app import install_error_handling
+from cft_desktop.ui.settings import Settings
+paths.user_scripts_dir()
+settings = Settings()
+settings.set_last_practice("safe-place")
+settings.sync()
+log_path = install_error_handling()
+logging.getLogger("test").warning("a line in the log")
+for handler in logging.getLogger().handlers:
+    handler.flush()
+print(log_path)
+"""
+
+
+def _run_with_umask(umask: int, data: Path, log: Path) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, CFT_DESKTOP_DATA_DIR=str(data), CFT_DESKTOP_LOG_DIR=str(log),
+               CFT_DESKTOP_CACHE_DIR=str(data.parent / "cache"), QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=str(root))
+    return subprocess.run([sys.executable, "-c", _MAKE_PRIVATE_FILES, oct(umask)[2:]],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_log_settings_and_user_scripts_are_owner_only_whatever_the_umask(
+    umask: int, tmp_path: Path
+) -> None:
+    data, log = tmp_path / "data", tmp_path / "log"
+    result = _run_with_umask(umask, data, log)
+    assert result.returncode == 0, result.stderr
+    log_file = Path(result.stdout.strip())
+    assert log_file.parent == log
+    assert "a line in the log" in log_file.read_text(encoding="utf-8")
+    assert "last_practice=safe-place" in (data / "settings.ini").read_text(encoding="utf-8")
+    assert _mode(data / "settings.ini") == 0o600
+    assert _mode(log_file) == 0o600
+    assert _mode(data / "scripts") == 0o700
+    assert _mode(data) == _mode(log) == 0o700
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_files_an_older_version_left_readable_are_tightened_on_open(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "log"
+    for folder, name in ((data, "settings.ini"), (log, "cft-desktop.log")):
+        folder.mkdir(mode=0o700)
+        (folder / name).write_text("[General]\nversion=1\n" if name.endswith(".ini") else "old\n")
+        os.chmod(folder / name, 0o644)
+    result = _run_with_umask(0o022, data, log)
+    assert result.returncode == 0, result.stderr
+    assert _mode(data / "settings.ini") == 0o600
+    assert _mode(log / "cft-desktop.log") == 0o600
+    assert (log / "cft-desktop.log").read_text(encoding="utf-8").startswith("old\n")  # kept

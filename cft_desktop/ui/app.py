@@ -29,7 +29,7 @@ from cft_desktop.errors import CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.ui.conventions import settle_menu_roles
 from cft_desktop.ui.main_window import WINDOW_TITLE, MainWindow, show_calm_message
-from cft_desktop.ui.settings import Settings
+from cft_desktop.ui.settings import Settings, make_owner_only
 from cft_desktop.ui.theme import apply_theme, palette_named
 
 if TYPE_CHECKING:
@@ -217,6 +217,9 @@ def install_error_handling(log_dir: Path | None = None) -> Path:
     folder = log_dir or paths.log_dir()
     _log_path = folder / LOG_FILE
     root = logging.getLogger()
+    # The log can name practices and errors about a person's files: owner-only, whatever the umask
+    # (logging would create it 0644 under the usual one).
+    make_owner_only(_log_path)
     if not any(isinstance(h, logging.FileHandler) and Path(h.baseFilename) == _log_path
                for h in root.handlers):
         handler = logging.FileHandler(_log_path, encoding="utf-8")

@@ -8,12 +8,15 @@ missing, from an older version or simply invalid falls back to its default rathe
 damaged saved pattern is left out and the others still load.
 
 The file lives in `paths.data_dir()` (which `CFT_DESKTOP_DATA_DIR` overrides), so it can be backed up
-with the rest of the user's data and tests never touch the real configuration. GUI thread only.
+with the rest of the user's data and tests never touch the real configuration. It is owner-only
+(0600) whatever the umask: it names the last practice and the person's own patterns. GUI thread only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -74,13 +77,35 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+OWNER_ONLY = 0o600
+
+log = logging.getLogger(__name__)
+
+
 def default_path() -> Path:
     return paths.data_dir() / SETTINGS_FILE
+
+
+def make_owner_only(path: Path) -> None:
+    """Create `path` if it is missing and let only its owner read or write it, whatever the umask.
+
+    Created 0600 from the start (not chmod-ed afterwards), so it is never readable by others even
+    for a moment; an existing file made by an older version is tightened too. On Windows chmod only
+    sets the read-only flag (the folder's ACL keeps others out there). A failure is logged, not
+    raised: the app still works with a file it could not tighten.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, OWNER_ONLY))
+        os.chmod(path, OWNER_ONLY)
+    except OSError as exc:
+        log.warning("could not make %s owner-only: %s", path, exc.strerror or exc)
 
 
 class Settings:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_owner_only(self.path)  # before QSettings reads it: every open checks the mode
         self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
         if self._qs.value("version") is None:
             self._qs.setValue("version", SCHEMA_VERSION)
@@ -206,6 +231,8 @@ class Settings:
 
     def sync(self) -> None:
         self._qs.sync()
+        # Qt writes the file anew (a temporary file renamed over it); keep the new one owner-only.
+        make_owner_only(self.path)
 
 
 def _is_colour(value: str) -> bool:
