@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import math
 import re
@@ -220,32 +221,41 @@ def _parse_number(text: str, column: str, problems: list[str]) -> float | None:
     return value
 
 
-def _parse_pacing(cells: dict[str, str], problems: list[str]) -> dict[str, Any]:
-    """The exported pacing keys, each checked by the `Pacing` rules every saved session met."""
-    pacing: dict[str, Any] = {}
-    for column in ("bpm", "pause_scale"):
-        if not cells[column]:
-            continue
-        value = _parse_number(cells[column], column, problems)
-        if value is None:
-            continue
-        try:
-            Pacing(bpm=value) if column == "bpm" else Pacing(pause_scale=value)
-        except PacingError as exc:
-            problems.append(f"{column}: {exc}")
-            continue
-        pacing[column] = value
-    text = cells["ratio"]
-    if text:
+@functools.lru_cache(maxsize=1024)
+def _pacing_cell(column: str, text: str) -> tuple[float | str | None, str | None]:
+    """(value, problem) of one non-empty pacing cell, checked by the `Pacing` rules every saved
+    session met. Cached: a history repeats a few pacings thousands of times, and building a
+    `Pacing` for each row was most of an import's own time."""
+    problems: list[str] = []
+    if column == "ratio":
         parts = _RATIO_CELL.fullmatch(text)
         try:
             if parts is None:
                 raise PacingError(f"{text!r} is not an inhale:exhale ratio; write it like 2:3")
             Pacing(inhale_parts=float(parts[1]), exhale_parts=float(parts[2]))
         except PacingError as exc:
-            problems.append(f"ratio: {exc}")
-        else:
-            pacing["ratio"] = text  # as the app saves it: the text shown, e.g. "1:1.5"
+            return None, f"ratio: {exc}"
+        return text, None  # as the app saves it: the text shown, e.g. "1:1.5"
+    value = _parse_number(text, column, problems)
+    if value is None:
+        return None, problems[0]
+    try:
+        Pacing(bpm=value) if column == "bpm" else Pacing(pause_scale=value)
+    except PacingError as exc:
+        return None, f"{column}: {exc}"
+    return value, None
+
+
+def _parse_pacing(cells: dict[str, str], problems: list[str]) -> dict[str, Any]:
+    """The exported pacing keys that are filled in, each checked."""
+    pacing: dict[str, Any] = {}
+    for column in ("bpm", "ratio", "pause_scale"):
+        if cells[column]:
+            value, problem = _pacing_cell(column, cells[column])
+            if problem is not None:
+                problems.append(problem)
+            else:
+                pacing[column] = value
     return pacing
 
 
