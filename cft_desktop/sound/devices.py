@@ -21,6 +21,9 @@ from typing import Any
 
 WASAPI = "Windows WASAPI"
 
+# ALSA devices that stand for "whatever the sound server routes to", not a piece of hardware.
+_ALSA_ALIASES = frozenset({"default", "sysdefault", "pulse", "pipewire", "dmix"})
+
 DeviceInfo = Mapping[str, Any]
 HostApiInfo = Mapping[str, Any]
 
@@ -33,6 +36,11 @@ class OutputChoice:
     device: int | None
     name: str
     host_api: str
+
+    @property
+    def label(self) -> str:
+        """The name to show a listener: ALSA's aliases say nothing about the device behind them."""
+        return "the default output" if self.name in _ALSA_ALIASES else self.name
 
     @property
     def needs_auto_convert(self) -> bool:

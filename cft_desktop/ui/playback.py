@@ -4,13 +4,16 @@ Owns the life of a playing practice on the GUI thread: building the `Session`, t
 narration, synthesising the rest ahead on a worker (`SynthesisAhead`), starting the `Engine` once the
 first phrases are ready, polling the engine's audio clock every ~16 ms for the listeners, live
 pacing and mix changes, phrase steps, stop and completion, and checking for a sound output.
+When the output device goes away mid-practice (headphones unplugged) the practice pauses where the
+listener was, a calm notice says so and offers the output PortAudio now finds ("Play on …"), and
+playing on starts a new engine from the kept frame: the session and its prepared phrases stay.
 
-Threads: everything here runs on the GUI thread except the callbacks given to `SynthesisAhead` and
-the device check, which run on worker threads. Those never touch a widget or this object's state:
-they call the thread-safe `Session.accept_clip` and post a `_WorkerNews` event to this QObject
-(`QCoreApplication.postEvent` is thread-safe), so Qt delivers it on the GUI thread, queued exactly
-like a cross-thread signal. A generation number on every message lets stale news from a cancelled
-worker be dropped.
+Threads: everything here runs on the GUI thread except the callbacks given to `SynthesisAhead`,
+the device checks and the engine's device-lost callback, which run on worker threads. Those never
+touch a widget or this object's state: they call the thread-safe `Session.accept_clip` and post a
+`_WorkerNews` event to this QObject (`QCoreApplication.postEvent` is thread-safe), so Qt delivers
+it on the GUI thread, queued exactly like a cross-thread signal. A generation number on every
+message lets stale news from a cancelled worker be dropped (device-lost news carries its engine).
 
 Why events and listeners rather than signals on the busy paths: PySide6-Essentials 6.12.0 drops a
 reference to `None` on every void Qt call and to `True` on every Python-side `Signal.emit()`, which
@@ -29,12 +32,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
 from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.lazy import Lazy
-from cft_desktop.sound.settings import NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
+from cft_desktop.sound.settings import (
+    DEVICE_LOST_MESSAGE,
+    NO_DEVICE_MESSAGE,
+    SAMPLE_RATE,
+    MixSettings,
+)
+from cft_desktop.ui.messages import WINDOW_TITLE
 from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
 
 # The sound side (numpy, pydub, PortAudio, the voice) is imported where it is first used, after
@@ -42,6 +52,7 @@ from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
 if TYPE_CHECKING:
     from cft_desktop.session import Session
     from cft_desktop.sound.clips import FloatArray
+    from cft_desktop.sound.devices import OutputChoice
     from cft_desktop.sound.engine import Engine
     from cft_desktop.sound.mixer import SoundAssets
     from cft_desktop.voice.narrator import ClipRequest, Narrator, SynthesisAhead
@@ -74,7 +85,7 @@ class _WorkerNews(QEvent):
 
     def __init__(self, kind: str, generation: int, payload: tuple[object, ...]) -> None:
         super().__init__(_WorkerNews.TYPE)
-        self.kind = kind  # "clip", "progress", "failed" or "devices"
+        self.kind = kind  # "clip", "progress", "failed", "devices", "lost" or "next-output"
         self.generation = generation
         self.payload = payload
 
@@ -95,6 +106,9 @@ class Playback(QObject):
     device_found = Signal()
     device_checked = Signal(bool)  # a sound-output check finished: was any output found
     failed = Signal(str)  # a calm message; the details are in the log
+    # The output went away mid-practice: the message, and the name of the output offered to carry
+    # on with ("" when none was found). Comes after the device check, with the offer shown.
+    device_lost = Signal(str, str)
 
     def __init__(
         self,
@@ -117,6 +131,11 @@ class Playback(QObject):
         self.start_frame = 0  # where the engine last started ("play from here" may start later)
         self._shown_frame = -1
         self._probe: threading.Thread | None = None
+        # After the output device was lost: where to carry on, and on which output (None: the
+        # default when the engine starts).
+        self._resume_frame: int | None = None
+        self._next_output: OutputChoice | None = None
+        self.offer: QMessageBox | None = None
         self._position_listeners: list[PositionListener] = []
         self._preparation_listeners: list[PreparationListener] = []
         self._timer = QTimer(self)
@@ -175,14 +194,21 @@ class Playback(QObject):
     def practice_id(self) -> str:
         return self._session.script.id if self._session is not None else ""
 
+    @property
+    def device_lost_pending(self) -> bool:
+        """A practice paused because its output went away, waiting to carry on."""
+        return self._resume_frame is not None
+
     def position_frame(self) -> int:
-        return self._engine.position_frame() if self._engine is not None else 0
+        if self._engine is not None:
+            return self._engine.position_frame()
+        return self._resume_frame if self._resume_frame is not None else 0
 
     def fraction_heard(self) -> float:
-        if self._session is None or self._engine is None:
+        if self._session is None or (self._engine is None and self._resume_frame is None):
             return 0.0
         total = self._session.timeline.total_frames
-        return min(1.0, max(0.0, self._engine.position_frame() / total)) if total > 0 else 0.0
+        return min(1.0, max(0.0, self.position_frame() / total)) if total > 0 else 0.0
 
     # -- control --------------------------------------------------------------------------------
 
@@ -257,7 +283,8 @@ class Playback(QObject):
         if self._session is None:
             return None
         practice = self._session.script.id
-        heard = self.fraction_heard() if self._engine is not None else None
+        begun = self._engine is not None or self._resume_frame is not None
+        heard = self.fraction_heard() if begun else None
         self.discard()
         if heard is None:
             return None
@@ -275,18 +302,26 @@ class Playback(QObject):
         self._session = None
         self._autostart = False
         self._finishing = False
+        self._resume_frame = None
+        self._next_output = None
+        self._close_offer()
         if self._state != IDLE:
             self._set_state(IDLE)
 
     def step_phrase(self, forward: bool) -> None:
         engine, session = self._engine, self._session
-        if engine is None or session is None or self._state not in (PLAYING, PAUSED):
+        if session is None or self._state not in (PLAYING, PAUSED):
             return
-        frame = engine.position_frame()
+        if engine is None and self._resume_frame is None:
+            return
+        frame = self.position_frame()
         target = session.phrase_start_after(frame) if forward else session.phrase_start_before(frame)
         if target is None:
             return
-        engine.seek(target)
+        if engine is None:
+            self._resume_frame = target  # waiting for an output: carry on from there
+        else:
+            engine.seek(target)
         self._shown_frame = -1
         if self._state == PAUSED:
             # Paused: the clock stands still, so show the new place now.
@@ -317,6 +352,21 @@ class Playback(QObject):
         settings.bell = mix.bell
         settings.ambient_gain_db = mix.ambient_gain_db
         settings.ambient = mix.ambient
+
+    def play_on(self, output: OutputChoice | None) -> None:
+        """After a lost output: carry on from the kept frame on `output` (None: the default)."""
+        if self._resume_frame is None:
+            return
+        self._next_output = output
+        self._close_offer()
+        self.resume()
+
+    def try_again(self) -> None:
+        """After a lost output: look for outputs afresh and carry on with the default found."""
+        if self._resume_frame is None:
+            return
+        self._close_offer()
+        self._look_for_next_output(play_when_found=True)
 
     def check_sound_output(self, reinitialise: bool = False) -> None:
         """Look for an output device on a worker thread; answers with device_found/missing.
@@ -424,28 +474,139 @@ class Playback(QObject):
         from cft_desktop.core.user_scripts import start_frame_for_line
         from cft_desktop.sound.engine import Engine
 
-        start_frame = start_frame_for_line(session.script, session.timeline, self._from_line)
+        carrying_on = self._resume_frame is not None
+        if self._resume_frame is not None:
+            start_frame = self._resume_frame
+        else:
+            start_frame = start_frame_for_line(session.script, session.timeline, self._from_line)
         if not session.ready_through(start_frame + PREROLL_FRAMES):
             return
         if self._probe is not None:
             # PortAudio calls must not overlap; the check takes a few milliseconds.
             self._probe.join(2.0)
-        engine = Engine(session)
+        engine = Engine(session, output=self._next_output)
+        post = self._post
+        engine.on_device_lost = lambda: post("lost", 0, engine)  # on the render worker
         try:
             engine.start(start_frame)
         except AudioDeviceError as exc:
             log.warning("no sound output: %s", exc)
             engine.stop(fade=False)
+            if carrying_on:
+                # The practice stays paused at its place; the offer says what was found.
+                self._autostart = False
+                self._set_state(PAUSED)
+                self._next_output = None
+                self._show_offer(None)
+                return
             self.discard()
             self.device_missing.emit(plain_device_message(exc))
             return
         self._engine = engine
+        self._resume_frame = None
+        self._close_offer()
         self.start_frame = start_frame
         self._shown_frame = -1
         self._set_state(PLAYING)
         self._timer.start()
         self.device_found.emit()
-        self.started.emit(session.script.id)
+        if not carrying_on:  # the same practice going on is not a new start
+            self.started.emit(session.script.id)
+
+    def _on_engine_lost(self, engine: Engine) -> None:
+        """The engine's output went away: pause at its kept frame and look for another output."""
+        if engine is not self._engine:
+            return  # already handled, or an engine stopped meanwhile
+        if engine.finished:
+            self._complete(engine)  # all of it was handed over; only the last echo was lost
+            return
+        kept = engine.kept_frame
+        log.warning("the sound output went away (%s) at frame %d; paused there",
+                    engine.lost_reason, kept)
+        self._timer.stop()
+        self._engine = None
+        self._resume_frame = kept
+        self._next_output = None
+        self._autostart = False
+        self._finishing = False
+        self._set_state(PAUSED)
+        self._tell_position(kept)
+        self._look_for_next_output(play_when_found=False, dead=engine)
+
+    def _look_for_next_output(self, play_when_found: bool, dead: Engine | None = None) -> None:
+        """Re-read PortAudio's devices on a worker (an unplugged device stays listed until then;
+        one just plugged in is missing) and answer with "next-output" news.
+
+        `dead` is the engine whose device went; it is closed there first, off the GUI thread,
+        because closing a stream on a vanished device may wait on the driver."""
+        if self._probe is not None and self._probe.is_alive():
+            self._probe.join(2.0)
+        post = self._post
+
+        def probe() -> None:  # worker thread: no widgets, only posted news
+            choice: OutputChoice | None = None
+            try:
+                if dead is not None:
+                    dead.stop(fade=False)  # its stream has ended or stalled: nothing to fade
+                import sounddevice
+
+                from cft_desktop.sound.devices import current_default_output
+
+                # No stream of ours is open now (the lost one was just closed), so
+                # re-initialising closes nothing that is playing.
+                sounddevice._terminate()
+                sounddevice._initialize()
+                choice = current_default_output(sounddevice)
+            except Exception:
+                log.exception("looking for another sound output failed")
+            post("next-output", 0, choice, play_when_found)
+
+        self._probe = threading.Thread(target=probe, name="device-check", daemon=True)
+        self._probe.start()
+
+    def _close_offer(self) -> None:
+        offer, self.offer = self.offer, None
+        if offer is not None:
+            offer.close()
+
+    def _show_offer(self, output: OutputChoice | None) -> None:
+        """The calm notice after a lost output: what happened, and the way on."""
+        self._close_offer()
+        parent = self.parent()
+        box = QMessageBox(parent if isinstance(parent, QWidget) else None)
+        box.setWindowTitle(WINDOW_TITLE)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(DEVICE_LOST_MESSAGE)
+        # Not modal: the rest of the window (rating, browsing, stopping) keeps working meanwhile.
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        play: QPushButton | None = None
+        if output is not None:
+            box.setInformativeText(f"You can carry on with {output.label}.")
+            play = box.addButton(f"Play on {output.label}", QMessageBox.ButtonRole.AcceptRole)
+            play.setAccessibleName(f"Carry on playing on {output.label}")
+        else:
+            box.setInformativeText(
+                "No other sound output was found. Plug in speakers or headphones, then choose "
+                "Try again."
+            )
+        again = box.addButton("Try again", QMessageBox.ButtonRole.ActionRole)
+        again.setAccessibleName("Look for sound output again and carry on")
+        later = box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        later.setAccessibleName("Close this notice; the practice stays paused")
+        box.setDefaultButton(play if play is not None else again)
+        box.setEscapeButton(later)
+        if play is not None:
+            play.clicked.connect(lambda: self.play_on(output))
+        again.clicked.connect(self.try_again)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self._forget_offer(box))
+        self.offer = box
+        box.show()
+        self.device_lost.emit(DEVICE_LOST_MESSAGE, output.label if output is not None else "")
+
+    def _forget_offer(self, box: QMessageBox) -> None:
+        if self.offer is box:
+            self.offer = None
 
     def _complete(self, engine: Engine) -> None:
         if engine is not self._engine or self._session is None:
@@ -461,6 +622,9 @@ class Playback(QObject):
         engine = self._engine
         if engine is None:
             self._timer.stop()
+            return
+        if engine.device_lost:
+            self._on_engine_lost(engine)
             return
         if engine.error is not None:
             log.error("playback stopped", exc_info=engine.error)
@@ -482,6 +646,8 @@ class Playback(QObject):
                 "progress": self._on_worker_progress,
                 "failed": self._on_worker_failed,
                 "devices": self._on_worker_devices_checked,
+                "lost": self._on_worker_device_lost,
+                "next-output": self._on_worker_next_output,
             }[event.kind]
             handler(event.generation, *event.payload)
             return True
@@ -506,6 +672,20 @@ class Playback(QObject):
         if self._engine is None:
             self.discard()
         self.failed.emit(message)
+
+    def _on_worker_device_lost(self, _generation: int, engine: Engine) -> None:
+        self._on_engine_lost(engine)
+
+    def _on_worker_next_output(
+        self, _generation: int, output: OutputChoice | None, play_when_found: bool
+    ) -> None:
+        if self._resume_frame is None or self._engine is not None:
+            return  # carried on, stopped or replaced meanwhile
+        if play_when_found and output is not None:
+            self.play_on(output)
+            return
+        self._next_output = output
+        self._show_offer(output)
 
     def _on_worker_devices_checked(self, _generation: int, found: bool, message: str) -> None:
         if found:

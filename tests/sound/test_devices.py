@@ -114,6 +114,12 @@ def test_no_default_but_a_device_that_plays_offers_that_device() -> None:
     assert choice == OutputChoice(1, "MacBook Pro Speakers", "Core Audio")
 
 
+def test_alsa_aliases_are_shown_as_the_default_output() -> None:
+    assert OutputChoice(None, "default", "ALSA").label == "the default output"
+    assert OutputChoice(7, "Headphones (Realtek(R) Audio)", WASAPI).label == (
+        "Headphones (Realtek(R) Audio)")
+
+
 def test_nothing_that_plays_means_no_choice() -> None:
     devices = _indexed([_device("Microphone", 0, 0, 1)])
     apis = [{"name": "Core Audio", "devices": [0], "default_output_device": -1}]
