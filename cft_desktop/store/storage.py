@@ -5,47 +5,76 @@ Owns the bytes of ``ratings.json`` and everything beside it in its folder:
 * ``ratings.json`` — the live document, replaced whole on every write, never edited in place:
   write a temp file in the same folder, flush, fsync, ``os.replace`` it onto the target, fsync
   the folder. A crash at any moment leaves either the old or the new file, never a mix.
-* ``ratings.json.bak1`` … ``.bakK`` — the last K good versions (bak1 newest). Taking a backup is
-  a hard link to the outgoing file (no copy), falling back to a copy where links are not supported.
+* ``ratings.json.mirror`` — a second, separate copy of the very same version, written the same
+  way right after the live file, so that damage to any one file loses no save: a write returns
+  only once both are on disk.
+* ``ratings.json.bak1`` … ``.bakK`` — the K versions before the last write (bak1 newest). Taking
+  a backup is a hard link to the outgoing live file (no copy), falling back to a copy where links
+  are not supported. Only an outgoing file that was read and validated becomes a backup, so a good
+  backup is never rotated away in favour of a file that failed validation.
 * ``ratings.json.corrupt-<UTC time>`` — a damaged file moved aside during recovery, kept for the
   user; never read again.
+* ``ratings.json.lock`` — see `lock`: held from opening to closing, so one process writes at once.
+* ``ratings.json.rekey/`` — a passphrase change in progress (see `change_passphrase`).
 * ``.ratings.json….tmp`` — a write in progress; any left over belonged to a write that never
   committed and is removed when the store opens.
 
-Reading never turns a damaged file into an empty database (TinyDB's own JSONStorage opens a 0-byte
-file as empty): an empty, truncated or garbled file is moved aside and the newest backup that
-reads is restored, with a plain message in `recovery_message`; if no backup reads, `StoreError` is
-raised and nothing is moved or deleted. Only a missing file *with no backups* is a new store.
+Integrity: every file we write starts with an ``_integrity`` member, ahead of the tables::
 
-With a passphrase the file is sealed by `crypto.Vault` (scrypt + AES-256-GCM); backups share the
-key, so recovery works the same way. `change_passphrase` re-encrypts every backup under the new key
-(or removes one it cannot read) *before* replacing the live file, and removes damaged copies, so no
-copy readable with the old passphrase remains in the folder; a crash part-way leaves the old
-passphrase working. Blocks freed on disk may still hold old bytes until overwritten: full-disk
-encryption covers that, and the app recommends it.
+    {"_integrity": {"seq": 41, "sha256": "<hex>", "tables": {"<table>": "<hex>", ...}}, ...}
+
+``seq`` counts saves (the newest copy has the largest); ``tables`` holds the SHA-256 of each
+table's exact JSON text, and ``sha256`` the SHA-256 of that list, so the whole file is checked
+while a save only hashes the tables it changed. It comes first so that a file cut short still says
+which version it was and what each of its tables should hash to: a table that matches its digest
+in *any* copy (live, mirror, backup) is taken from there exactly. `read()` never shows it to
+TinyDB. Files written before it existed (no ``_integrity``) keep opening, as the oldest version.
+
+Opening reads the live file and checks it; only if it is damaged, missing, or older than the
+mirror are the mirror and the backups read. Recovery picks the newest copy that passes every check,
+rebuilds a newer damaged version table by table from the copies that hold each table intact,
+salvages every document still readable from damaged files, and says in `recovery_message`
+exactly what came from where and what could not be read. Nothing is recovered silently, and a
+damaged file is moved aside, never deleted. A file that parses but holds nothing (``{}``) and has
+no ``_integrity`` member is damage, not an empty store. If nothing is readable at all,
+`StoreError` is raised and nothing is moved or deleted. Only a missing file with no mirror and
+no backups is a new store.
+
+With a passphrase every file is sealed by `crypto.Vault` (scrypt + AES-256-GCM); the mirror and
+the backups share the key, so recovery works the same way, and a file whose key check fails is
+called a wrong passphrase only if no other copy opens with that passphrase either (a damaged
+header in an old-format file looks like a wrong key). `change_passphrase` is one transaction:
+every new copy is written into ``ratings.json.rekey/`` first, then a plan file there commits it,
+then the copies replace the old ones; opening finishes a committed change and discards an
+uncommitted one, so after a crash every copy is under the old passphrase or every copy is under
+the new one, never a mix. Blocks freed on disk may still hold old bytes until overwritten:
+full-disk encryption covers that, and the app recommends it.
 
 Speed: the parsed document is kept in memory, so TinyDB's frequent ``read()`` calls cost nothing,
-and each table's JSON text is cached. TinyDB changes a table only by replacing its dict in the
-document (``Table._update_table``), so a table whose dict is the very object we last wrote is
-unchanged and its cached text is reused: saving one rating re-serialises one small table, not a
-10,000-session history. Callers must never mutate documents returned by TinyDB in place.
+and each table's JSON text and digest are cached. TinyDB changes a table only by replacing its
+dict in the document (``Table._update_table``), so a table whose dict is the very object we last
+wrote is unchanged and its cached text and digest are reused: saving one rating re-serialises and
+hashes one small table, not a 10,000-session history. Callers must never mutate documents
+returned by TinyDB in place.
 
 Not thread-safe: one instance per file, used from one thread (the GUI thread or the CLI's main
-thread). One process at a time should open a given file.
+thread). The lock keeps other processes out while it is open.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,25 +82,64 @@ from typing import Any
 from tinydb.storages import Storage
 
 from cft_desktop.errors import PassphraseRequiredError, StoreError, WrongPassphraseError
-from cft_desktop.store.crypto import EnvelopeDamagedError, Vault, is_encrypted, salt_of
+from cft_desktop.store import lock as store_lock
+from cft_desktop.store.crypto import (
+    EnvelopeDamagedError,
+    Vault,
+    header_seq,
+    is_encrypted,
+    normalised,
+    salt_of,
+)
 
 Document = dict[str, dict[str, Any]]
 Transform = Callable[[Document], Document]
+Fragment = tuple[object, bytes, str]  # (the table as parsed or written, its JSON text, digest)
 
 DEFAULT_KEEP_BACKUPS = 5
 _MAX_KEEP_BACKUPS = 50
+INTEGRITY = "_integrity"
+MIRROR_SUFFIX = ".mirror"
+REKEY_SUFFIX = ".rekey"
+_PLAN = "PLAN"
+_SEQ_PEEK_BYTES = 64
+_SESSION_TABLE_PREFIX = "sessions"  # counted as sessions in recovery reports (see db's layout)
 
 
 class _DamagedError(Exception):
-    """A file that cannot be read as a ratings document (empty, cut off, garbled, altered)."""
+    """A file that cannot be read as a ratings document (empty, cut off, garbled, altered).
+
+    `payload` is the plaintext when there was one to look at, for salvage.
+    """
+
+    def __init__(self, reason: str, payload: bytes | None = None) -> None:
+        super().__init__(reason)
+        self.payload = payload
 
 
 @dataclass
 class _Decoded:
     document: Document
-    fragments: dict[str, tuple[object, bytes]]
+    fragments: dict[str, Fragment]
     payload: bytes  # the plaintext JSON bytes
     vault: Vault | None  # the key that opened it; None for a plain file
+    seq: int  # 0 for a file from before integrity members
+    checked: bool  # it carried an integrity member and passed it
+
+
+def _digest(chunk: bytes) -> str:
+    return hashlib.sha256(chunk).hexdigest()
+
+
+def _tables_sum(tables: dict[str, str]) -> str:
+    canonical = json.dumps(tables, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def _integrity_member(seq: int, fragments: dict[str, Fragment]) -> bytes:
+    tables = {name: digest for name, (_, _, digest) in fragments.items()}
+    member = {"seq": seq, "sha256": _tables_sum(tables), "tables": tables}
+    return json.dumps(member, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _skip_ws(text: str, i: int) -> int:
@@ -80,20 +148,34 @@ def _skip_ws(text: str, i: int) -> int:
     return i
 
 
-def _parse_document(payload: bytes) -> tuple[Document, dict[str, tuple[object, bytes]]]:
-    """Parse a TinyDB document, also returning each table's exact JSON bytes.
+@dataclass
+class _Parsed:
+    document: Document
+    fragments: dict[str, Fragment]
+    integrity: dict[str, Any] | None
+    stopped_at: int | None = None  # where a damaged text stopped parsing (salvage resumes there)
+    problem: str | None = None
+    table_at_stop: str | None = None
+
+
+def _parse(payload: bytes, *, lenient: bool = False) -> _Parsed:
+    """Parse a document table by table, keeping each table's exact JSON text and digest.
 
     Keeping the text of every table as read lets the first save after opening reuse it, so even
-    that save does not re-serialise the whole history.
+    that save does not re-serialise the whole history. With `lenient`, a damaged text returns
+    what parsed before the damage instead of raising.
     """
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _DamagedError("not UTF-8 text") from exc
+        if not lenient:
+            raise _DamagedError("not UTF-8 text") from exc
+        text = payload.decode("utf-8", errors="replace")
     ascii_only = len(text) == len(payload)
     decoder = json.JSONDecoder()
-    document: Document = {}
-    fragments: dict[str, tuple[object, bytes]] = {}
+    parsed = _Parsed({}, {}, None)
+    i = 0
+    name: object = None
     try:
         i = _skip_ws(text, 0)
         if text[i : i + 1] != "{":
@@ -109,10 +191,16 @@ def _parse_document(payload: bytes) -> tuple[Document, dict[str, tuple[object, b
                     raise _DamagedError("malformed table name")
                 start = _skip_ws(text, i + 1)
                 table, i = decoder.raw_decode(text, start)
-                _check_table(table)
-                document[name] = table
-                chunk = payload[start:i] if ascii_only else text[start:i].encode("utf-8")
-                fragments[name] = (table, chunk)
+                if name == INTEGRITY and not parsed.document and parsed.integrity is None:
+                    if not isinstance(table, dict):
+                        raise _DamagedError("the integrity record is not an object")
+                    parsed.integrity = table
+                else:
+                    _check_table(table)
+                    chunk = payload[start:i] if ascii_only else text[start:i].encode("utf-8")
+                    parsed.document[name] = table
+                    parsed.fragments[name] = (table, chunk, _digest(chunk))
+                name = None
                 i = _skip_ws(text, i)
                 if text[i : i + 1] == ",":
                     i = _skip_ws(text, i + 1)
@@ -121,11 +209,17 @@ def _parse_document(payload: bytes) -> tuple[Document, dict[str, tuple[object, b
                     i += 1
                     break
                 raise _DamagedError("malformed document")
-    except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
-        raise _DamagedError(str(exc)) from exc
-    if _skip_ws(text, i) != len(text):
-        raise _DamagedError("text after the end of the document")
-    return document, fragments
+        if _skip_ws(text, i) != len(text):
+            raise _DamagedError("text after the end of the document")
+    except (_DamagedError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        if not lenient:
+            if isinstance(exc, _DamagedError):
+                raise
+            raise _DamagedError(str(exc)) from exc
+        parsed.stopped_at = i
+        parsed.problem = str(exc)
+        parsed.table_at_stop = name if isinstance(name, str) else None
+    return parsed
 
 
 def _check_table(table: object) -> None:
@@ -137,15 +231,89 @@ def _check_table(table: object) -> None:
             raise _DamagedError("a table holds something that is not a document")
 
 
+def _verify(parsed: _Parsed) -> int:
+    """The sequence number of a parsed file that passes its integrity member, else damage."""
+    member = parsed.integrity
+    if member is None:
+        return 0
+    seq, claimed, total = member.get("seq"), member.get("tables"), member.get("sha256")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not isinstance(claimed, dict):
+        raise _DamagedError("the integrity record is unreadable")
+    if total != _tables_sum(claimed):
+        raise _DamagedError("the integrity record fails its own checksum")
+    actual = {name: digest for name, (_, _, digest) in parsed.fragments.items()}
+    if actual != claimed:
+        bad = sorted(set(actual) ^ set(claimed)) + sorted(
+            name for name in set(actual) & set(claimed) if actual[name] != claimed[name]
+        )
+        raise _DamagedError(f"{len(bad)} table(s) fail their checksum: {', '.join(bad[:5])}")
+    return seq
+
+
+# A table name followed by its first document (or an empty table); a document id followed by it.
+_KEY_OBJECT = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*\{')
+_TABLE_AHEAD = re.compile(r'\s*(?:"\d+"\s*:\s*\{|\})')
+
+
+def _salvage(payload: bytes) -> tuple[dict[str, Any] | None, dict[str, Fragment], Document]:
+    """Everything readable in a damaged text: its integrity member (if it parsed), the tables
+    that parsed whole (with their digests), and every further document that still decodes."""
+    parsed = _parse(payload, lenient=True)
+    whole = dict(parsed.fragments)
+    loose: Document = {}
+    if parsed.stopped_at is None:
+        return parsed.integrity, whole, loose
+    text = payload.decode("utf-8", errors="replace")
+    decoder = json.JSONDecoder()
+    table = parsed.table_at_stop
+    i = parsed.stopped_at
+    # `table` is the one being read when the damage struck: the scan resumes inside it.
+    while True:
+        match = _KEY_OBJECT.search(text, i)
+        if match is None:
+            break
+        try:
+            key = json.loads(f'"{match.group(1)}"')
+        except ValueError:
+            i = match.end()
+            continue
+        brace = match.end() - 1
+        if isinstance(key, str) and key.isdigit() and table is not None:
+            try:
+                doc, end = decoder.raw_decode(text, brace)
+            except (ValueError, RecursionError):
+                i = match.end()
+                continue
+            if isinstance(doc, dict):
+                loose.setdefault(table, {})[key] = doc
+            i = end
+            continue
+        if isinstance(key, str) and key != INTEGRITY and _TABLE_AHEAD.match(text, match.end()):
+            table = key
+        i = match.end()
+    for name in list(loose):
+        if name in whole:  # already whole; the loose copy came from a stray match
+            del loose[name]
+    return parsed.integrity, whole, loose
+
+
 def _dump_table(table: object) -> bytes:
     return json.dumps(table, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
         "utf-8"
     )
 
 
-def dump_document(document: Document) -> bytes:
-    """The compact JSON bytes of a whole document (as `AtomicJSONStorage` writes it)."""
-    return b"".join(_pieces([(name, _dump_table(table)) for name, table in document.items()]))
+def _fragments_of(document: Document) -> dict[str, Fragment]:
+    fragments: dict[str, Fragment] = {}
+    for name, table in document.items():
+        chunk = _dump_table(table)
+        fragments[name] = (table, chunk, _digest(chunk))
+    return fragments
+
+
+def dump_document(document: Document, seq: int = 0) -> bytes:
+    """The bytes of a whole document as `AtomicJSONStorage` writes it (with its integrity)."""
+    return b"".join(_pieces(_fragments_of(document), seq))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -153,16 +321,32 @@ def _name_prefix(name: str) -> bytes:
     return json.dumps(name, ensure_ascii=False).encode("utf-8") + b":"
 
 
-def _pieces(parts: Sequence[tuple[str, bytes]]) -> list[bytes]:
+def _pieces(fragments: dict[str, Fragment], seq: int) -> list[bytes]:
     """The document's bytes as a list of pieces, so a write need not copy 10 MB into one."""
-    pieces = [b"{"]
-    for n, (name, chunk) in enumerate(parts):
-        if n:
-            pieces.append(b",")
+    pieces = [b"{", _name_prefix(INTEGRITY), _integrity_member(seq, fragments)]
+    for name, (_, chunk, _) in fragments.items():
+        pieces.append(b",")
         pieces.append(_name_prefix(name))
         pieces.append(chunk)
     pieces.append(b"}")
     return pieces
+
+
+def _count_sessions(document: Document) -> int:
+    return sum(len(t) for n, t in document.items() if n.startswith(_SESSION_TABLE_PREFIX))
+
+
+def _peek_seq(path: Path) -> int | None:
+    """A file's sequence number from its first bytes (no decryption, no full parse)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    if is_encrypted(head):
+        return header_seq(head)
+    found = re.match(rb'\s*\{\s*"_integrity"\s*:\s*\{\s*"seq"\s*:\s*(\d+)', head[:_SEQ_PEEK_BYTES])
+    return int(found.group(1)) if found else None
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -242,10 +426,37 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).astimezone().strftime("%d %B %Y at %H:%M")
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage: whole-document JSON, atomic writes, rotated backups, recovery, encryption.
+@dataclass
+class _Copy:
+    """One file that may hold the store (live, mirror or a backup), as far as it could be read."""
 
-    Opening reads (and if need be recovers) the file at once, so a wrong passphrase or an
+    label: str
+    path: Path
+    blob: bytes | None = None
+    decoded: _Decoded | None = None
+    damage: _DamagedError | None = None
+    key_problem: StoreError | None = None
+    peeked_seq: int | None = None
+
+
+@dataclass
+class _Outcome:
+    """What recovery chose and what it has to say."""
+
+    document: Document
+    exact: _Copy | None  # restored byte for byte from this copy; None when rebuilt
+    vault: Vault | None
+    seq: int
+    sources: dict[str, int] = field(default_factory=dict)  # copy label -> sessions taken
+    unreadable: list[str] = field(default_factory=list)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage: whole-document JSON, atomic writes, a mirror, rotated backups, recovery,
+    encryption, and the lock that keeps other processes out while it is open.
+
+    Opening takes the lock (waiting up to `lock_wait_s`; `lock.StoreBusyError` if another process
+    holds it) and reads (and if need be recovers) the file at once, so a wrong passphrase or an
     unrecoverable file raises here, not at the first query.
     """
 
@@ -255,25 +466,36 @@ class AtomicJSONStorage(Storage):
         *,
         keep_backups: int = DEFAULT_KEEP_BACKUPS,
         passphrase: str | None = None,
+        lock_wait_s: float = 0.0,
     ) -> None:
         super().__init__()
         if not 0 <= keep_backups <= _MAX_KEEP_BACKUPS:
             raise ValueError(f"keep_backups must be 0–{_MAX_KEEP_BACKUPS}")
         self.path = Path(path)
+        self.mirror_path = self.path.with_name(self.path.name + MIRROR_SUFFIX)
         self.keep_backups = keep_backups
         self.recovery_message: str | None = None
         self._vault: Vault | None = None
         self._document: Document | None = None
-        self._fragments: dict[str, tuple[object, bytes]] = {}
+        self._fragments: dict[str, Fragment] = {}
         self._signature: tuple[int, int, int] | None = None
+        self._seq = 0
         self._loaded = False
         self._closed = False
         self._unlock_cache: dict[bytes, Vault | WrongPassphraseError] = {}
+        self._notes: list[str] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the folder {self.path.parent}: {exc}") from exc
-        self._load(passphrase)
+        self._lease: store_lock.Lease | None = store_lock.acquire(self.path, wait_s=lock_wait_s)
+        # A storage dropped without close() must not keep the lock for the life of the process.
+        self._finalizer = weakref.finalize(self, self._lease.release)
+        try:
+            self._load(passphrase)
+        except BaseException:
+            self._release_lock()
+            raise
 
     # ---------------------------------------------------------------- TinyDB's Storage API
 
@@ -284,25 +506,18 @@ class AtomicJSONStorage(Storage):
         return self._document
 
     def write(self, data: Document, *, rotate_backups: bool = True) -> None:
-        """Replace the file with `data`; ``rotate_backups=False`` keeps no copy of the old file.
+        """Replace the file and its mirror with `data`; ``rotate_backups=False`` keeps no copy of
+        the old file.
 
         On any failure the in-memory copy is dropped (TinyDB has already changed it) so the next
         read comes from disk again, and `StoreError` says what went wrong.
         """
         self._check_open()
+        data = {name: table for name, table in data.items() if name != INTEGRITY}
         try:
             fragments = self._fragments_for(data)
-            pieces = _pieces([(name, chunk) for name, (_, chunk) in fragments.items()])
-            blob = self._vault.seal_parts(b"".join(pieces)) if self._vault else pieces
-            tmp = _write_temp(self.path, blob)
-            try:
-                if rotate_backups:
-                    self._rotate_backups()
-                _replace(tmp, self.path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            _fsync_dir(self.path.parent)
+            seq = self._seq + 1
+            self._write_both(self._seal(_pieces(fragments, seq), seq), rotate_backups)
         except (ValueError, TypeError) as exc:
             self._forget()
             raise StoreError(f"Could not save your ratings: a value cannot be stored ({exc}).") from exc
@@ -318,13 +533,48 @@ class AtomicJSONStorage(Storage):
         self._document = data
         self._fragments = fragments
         self._signature = _signature(self.path)
+        self._seq = seq
         self._loaded = True
 
+    def _seal(self, pieces: list[bytes], seq: int) -> Sequence[bytes]:
+        if self._vault is None:
+            return pieces
+        return self._vault.seal_parts(b"".join(pieces), seq)
+
+    def _write_both(self, blob: Sequence[bytes], rotate_backups: bool) -> None:
+        """The live file, then the mirror: both temp files are written and fsynced before either
+        replaces its target, so a crash leaves each either old or new, and the call returns only
+        once both hold the new version."""
+        live_tmp = _write_temp(self.path, blob)
+        try:
+            mirror_tmp = _write_temp(self.mirror_path, blob)
+        except BaseException:
+            live_tmp.unlink(missing_ok=True)
+            raise
+        try:
+            if rotate_backups:
+                self._rotate_backups()
+            _replace(live_tmp, self.path)
+            _replace(mirror_tmp, self.mirror_path)
+        except BaseException:
+            live_tmp.unlink(missing_ok=True)
+            mirror_tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.path.parent)
+
     def close(self) -> None:
-        """Forget the document and the key (the auto-lock calls this); reopen to use again."""
+        """Forget the document and the key (the auto-lock calls this) and let other processes in;
+        reopen to use again."""
         self._closed = True
         self._vault = None
         self._forget()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+            self._finalizer.detach()
 
     # ---------------------------------------------------------------- state for the app
 
@@ -332,10 +582,22 @@ class AtomicJSONStorage(Storage):
     def encrypted(self) -> bool:
         return self._vault is not None
 
+    @property
+    def seq(self) -> int:
+        """The sequence number of the version in memory (0: never written with one)."""
+        return self._seq
+
     def verifies(self, passphrase: str) -> bool:
         """True if `passphrase` is the one the store is locked with (about 0.1 s)."""
         self._check_open()
         return self._vault is not None and self._vault.verifies(passphrase)
+
+    def add_note(self, note: str) -> None:
+        """Add a sentence to `recovery_message` (the schema layer reports records it set aside)."""
+        self._notes.append(note)
+        self.recovery_message = " ".join(
+            part for part in (self.recovery_message, note) if part
+        )
 
     def backup_paths(self) -> list[Path]:
         """Existing backups, newest first."""
@@ -347,48 +609,120 @@ class AtomicJSONStorage(Storage):
     def _temp_files(self) -> list[Path]:
         return sorted(self.path.parent.glob(f".{glob_escape(self.path.name)}*.tmp"))
 
+    def other_versions(self) -> list[tuple[str, Document]]:
+        """The readable documents of the mirror and the backups, newest first (label, document),
+        for the schema layer to find an intact copy of a record that failed validation."""
+        self._check_open()
+        found: list[tuple[str, Document]] = []
+        for label, path in self._copy_paths()[1:]:
+            try:
+                decoded = self._decode(path.read_bytes(), None)
+            except (_DamagedError, StoreError, OSError):
+                continue
+            found.append((label, decoded.document))
+        return found
+
     # ---------------------------------------------------------------- passphrase and erasure
 
     def change_passphrase(self, new_passphrase: str | None) -> list[Path]:
-        """Re-encrypt the file and its backups under `new_passphrase` (None: store as plain JSON).
+        """Re-encrypt the file, its mirror and its backups under `new_passphrase` (None: store as
+        plain JSON), as one crash-safe transaction.
 
         Returns the files removed: backups that could not be read, and damaged copies, which
         might hold data under the old key (or, when turning encryption on, in plain text).
-        Backups are rewritten first and the live file last, so a crash part-way leaves the old
-        passphrase working.
+        Every new copy is first written into ``ratings.json.rekey/``; a plan file written there
+        last is the commit; then each new copy replaces its old one. A crash before the plan
+        leaves everything under the old passphrase (opening discards the folder); after it,
+        opening finishes the change, so everything ends under the new one.
         """
         self._check_open()
         document = self.read()
         new_vault = Vault.create(new_passphrase) if new_passphrase is not None else None
-        removed: list[Path] = []
-        for path in self.damaged_copies() + self._temp_files():
-            if new_vault is not None or is_encrypted(path.read_bytes()):
-                path.unlink()
-                removed.append(path)
+        stage = self._rekey_dir()
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir()
+        replace: list[tuple[str, str]] = []
+        delete: list[str] = []
+
+        def stage_copy(target: Path, payload: bytes, seq: int) -> None:
+            blob = new_vault.seal(payload, seq) if new_vault else payload
+            staged = stage / target.name
+            atomic_write_bytes(staged, blob, keep_mtime_of=_mtime(target))
+            replace.append((staged.name, target.name))
+
+        seq = self._seq + 1
+        if document is not None and self.path.exists():
+            payload = b"".join(_pieces(self._fragments_for(document), seq))
+            stage_copy(self.path, payload, seq)
+            stage_copy(self.mirror_path, payload, seq)
         for backup in self.backup_paths():
             try:
                 decoded = self._decode(backup.read_bytes(), None)
             except (_DamagedError, StoreError):
-                backup.unlink()
-                removed.append(backup)
+                delete.append(backup.name)
                 continue
-            blob = new_vault.seal(decoded.payload) if new_vault else decoded.payload
-            atomic_write_bytes(backup, blob, keep_mtime_of=backup.stat().st_mtime)
-        old_vault, self._vault = self._vault, new_vault
+            stage_copy(backup, decoded.payload, decoded.seq)
+        for path in self.damaged_copies() + self._temp_files():
+            if new_vault is not None or is_encrypted(path.read_bytes()):
+                delete.append(path.name)
+        if document is None and self.mirror_path.exists():
+            delete.append(self.mirror_path.name)
+        # The commit point.
+        atomic_write_bytes(stage / _PLAN, json.dumps({"replace": replace, "delete": delete}).encode())
+        self._apply_rekey(stage)
+        self._vault = new_vault
+        self._unlock_cache.clear()
         if document is not None and self.path.exists():
-            try:
-                self.write(document, rotate_backups=False)
-            except BaseException:
-                self._vault = old_vault
-                raise
-        return removed
+            self._seq = seq
+            self._signature = _signature(self.path)
+            self._fragments = self._fragments_for(document)
+        return [self.path.with_name(name) for name in delete]
+
+    def _rekey_dir(self) -> Path:
+        return self.path.with_name(self.path.name + REKEY_SUFFIX)
+
+    def _apply_rekey(self, stage: Path) -> None:
+        plan = json.loads((stage / _PLAN).read_bytes())
+        for staged, target in plan["replace"]:
+            source = stage / staged
+            if source.exists():  # absent: already moved by an earlier, interrupted attempt
+                _replace(source, self.path.with_name(target))
+        for name in plan["delete"]:
+            self.path.with_name(name).unlink(missing_ok=True)
+        _fsync_dir(self.path.parent)
+        shutil.rmtree(stage)
+        _fsync_dir(self.path.parent)
+
+    def _finish_interrupted_rekey(self) -> None:
+        stage = self._rekey_dir()
+        if not stage.is_dir():
+            return
+        try:
+            committed = (stage / _PLAN).is_file()
+            if committed:
+                self._apply_rekey(stage)
+            else:
+                shutil.rmtree(stage)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(
+                f"A passphrase change was interrupted and could not be finished ({exc}). Nothing "
+                f"else has been changed; please keep the folder {self.path.parent} as it is and "
+                "ask for help."
+            ) from exc
+        self.add_note(
+            "A passphrase change was interrupted (probably by a crash or power cut). It had "
+            "been saved, so it has now been finished: use the new passphrase."
+            if committed
+            else "A passphrase change was interrupted (probably by a crash or power cut) before "
+            "it was saved, so it was undone: your previous passphrase still works."
+        )
 
     def rewrite_backups(self, transform: Transform) -> tuple[int, list[Path]]:
         """Apply `transform` to every backup (each under its own key).
 
         Returns how many backups were rewritten and the files removed: a backup that cannot be
         read cannot be cleaned, so it is removed, as are leftover temp files. Used to erase a
-        client from every copy, not just the live file.
+        client from every copy, not just the live file (the mirror follows with the next write).
         """
         self._check_open()
         removed: list[Path] = []
@@ -403,8 +737,8 @@ class AtomicJSONStorage(Storage):
                 backup.unlink()
                 removed.append(backup)
                 continue
-            payload = dump_document(transform(decoded.document))
-            blob = decoded.vault.seal(payload) if decoded.vault else payload
+            payload = dump_document(transform(decoded.document), decoded.seq)
+            blob = decoded.vault.seal(payload, decoded.seq) if decoded.vault else payload
             atomic_write_bytes(backup, blob, keep_mtime_of=backup.stat().st_mtime)
             rewritten += 1
         return rewritten, removed
@@ -436,6 +770,7 @@ class AtomicJSONStorage(Storage):
         self._signature = None
 
     def _load(self, passphrase: str | None) -> None:
+        self._finish_interrupted_rekey()
         try:
             self._load_once(passphrase)
         finally:
@@ -444,17 +779,30 @@ class AtomicJSONStorage(Storage):
         # A temp file is a write that never reached os.replace, so nobody's committed data.
         for tmp in self._temp_files():
             tmp.unlink(missing_ok=True)
+        vault = self._vault
+        if vault is not None and vault.legacy_form and passphrase is not None:
+            # Sealed before passphrases were normalised: seal every copy again under the NFC
+            # form, so the same passphrase typed on any keyboard opens it from now on.
+            self.change_passphrase(normalised(passphrase))
+
+    def _copy_paths(self) -> list[tuple[str, Path]]:
+        return [
+            ("the ratings file", self.path),
+            (f"its second copy ({self.mirror_path.name})", self.mirror_path),
+            *((f"the backup {p.name}", p) for p in self.backup_paths()),
+        ]
 
     def _load_once(self, passphrase: str | None) -> None:
         try:
             blob = self.path.read_bytes()
         except FileNotFoundError:
-            if self.backup_paths():
-                self._recover(passphrase, missing=True)
+            if self.mirror_path.exists() or self.backup_paths():
+                self._recover(passphrase)
                 return
             if passphrase is not None and self._vault is None:
                 self._vault = Vault.create(passphrase)
             self._document, self._fragments, self._signature = None, {}, None
+            self._seq = 0
             self._loaded = True
             return
         except OSError as exc:
@@ -462,20 +810,34 @@ class AtomicJSONStorage(Storage):
         try:
             decoded = self._decode(blob, passphrase)
         except _DamagedError:
-            self._recover(passphrase, missing=False)
+            self._recover(passphrase)
+            return
+        except WrongPassphraseError:
+            # A damaged salt or key check in an old-format header looks like a wrong passphrase;
+            # if another copy opens with this very passphrase, it was damage after all.
+            self._recover(passphrase)
+            return
+        mirror_seq = _peek_seq(self.mirror_path)
+        if mirror_seq is not None and mirror_seq > decoded.seq:
+            self._recover(passphrase)  # the mirror is newer: the live file was replaced
             return
         self._adopt(decoded)
         self._signature = _signature(self.path)
+        if mirror_seq != decoded.seq and decoded.checked:
+            # A crash between the two replaces of a write (or a mirror lost or damaged): the
+            # second copy is brought up to date, which changes no data.
+            atomic_write_bytes(self.mirror_path, blob)
 
     def _adopt(self, decoded: _Decoded) -> None:
         if decoded.vault is not None:
             self._vault = decoded.vault
         self._document = decoded.document
         self._fragments = decoded.fragments
+        self._seq = decoded.seq
         self._loaded = True
 
     def _decode(self, blob: bytes, passphrase: str | None) -> _Decoded:
-        """Decrypt (if sealed) and parse one file's bytes.
+        """Decrypt (if sealed), parse and check one file's bytes.
 
         `_DamagedError` for a damaged file; `WrongPassphraseError` / `PassphraseRequiredError`
         when the key is the problem, which must never lead to moving or restoring anything.
@@ -502,8 +864,18 @@ class AtomicJSONStorage(Storage):
                 payload = vault.open(blob)
             except EnvelopeDamagedError as exc:
                 raise _DamagedError(str(exc)) from exc
-        document, fragments = _parse_document(payload)
-        return _Decoded(document, fragments, payload, vault)
+        try:
+            parsed = _parse(payload)
+            seq = _verify(parsed)
+        except _DamagedError as exc:
+            raise _DamagedError(str(exc), payload) from exc
+        if parsed.integrity is None and not parsed.document:
+            # Every version we write carries its integrity member, and the app never leaves a
+            # store with no tables at all: a bare "{}" is damage, not an empty store.
+            raise _DamagedError("the file holds no tables", payload)
+        return _Decoded(
+            parsed.document, parsed.fragments, payload, vault, seq, parsed.integrity is not None
+        )
 
     def _unlock(self, passphrase: str, blob: bytes) -> Vault:
         # Backups share one salt, so while recovering, one key derivation (0.1 s) serves them
@@ -523,69 +895,212 @@ class AtomicJSONStorage(Storage):
             raise outcome
         return outcome
 
-    def _recover(self, passphrase: str | None, *, missing: bool) -> None:
-        wrong_key: StoreError | None = None
-        for backup in self.backup_paths():
+    def _read_copies(self, passphrase: str | None) -> list[_Copy]:
+        copies: list[_Copy] = []
+        for label, path in self._copy_paths():
+            copy = _Copy(label, path)
             try:
-                blob = backup.read_bytes()
-                decoded = self._decode(blob, passphrase)
-            except (_DamagedError, OSError):
+                copy.blob = path.read_bytes()
+            except OSError:
+                copies.append(copy)
                 continue
+            copy.peeked_seq = _peek_seq(path)
+            try:
+                copy.decoded = self._decode(copy.blob, passphrase)
+            except _DamagedError as exc:
+                copy.damage = exc
             except (WrongPassphraseError, PassphraseRequiredError) as exc:
-                wrong_key = exc
-                continue
-            break
-        else:
-            if wrong_key is not None:
+                copy.key_problem = exc
+            copies.append(copy)
+        if passphrase is not None and any(c.decoded for c in copies):
+            # The passphrase opened a copy, so it is the right one: a copy it does not open has
+            # a damaged header (salt or key check), not another key.
+            for copy in copies:
+                if isinstance(copy.key_problem, WrongPassphraseError):
+                    copy.key_problem = None
+                    copy.damage = _DamagedError("its encryption header is damaged")
+        return copies
+
+    def _recover(self, passphrase: str | None) -> None:
+        copies = self._read_copies(passphrase)
+        outcome = self._choose(copies)
+        if outcome is None:
+            key_problem = next((c.key_problem for c in copies if c.key_problem), None)
+            if key_problem is not None:
                 # Nothing has been moved: the key, not the file, may be the problem.
-                raise wrong_key
+                raise key_problem
             raise StoreError(
                 f"Your ratings file {self.path} is damaged and none of its backup copies can be "
                 "read. Nothing has been changed or deleted. Please keep the folder "
                 f"{self.path.parent} as it is and ask for help recovering it."
             )
-        restored_from = backup.stat().st_mtime
-        kept: Path | None = None
+        live = copies[0]
+        kept: list[Path] = []
         try:
-            if not missing and self.path.exists():
-                kept = self._aside_path()
-                _replace(self.path, kept)
-            # A copy, not a link, so later writes never touch the backup we restored from.
-            atomic_write_bytes(self.path, blob, keep_mtime_of=restored_from)
+            for copy in copies[:2]:
+                if copy.blob is not None and copy.decoded is None:
+                    aside = self._aside_path(copy.path.name != self.path.name)
+                    _replace(copy.path, aside)
+                    kept.append(aside)
+            if outcome.exact is not None and outcome.exact.blob is not None:
+                # Byte for byte, and as copies, not links, so later writes never touch the copy
+                # we restored from.
+                source, blob = outcome.exact, outcome.exact.blob
+                mtime = _mtime(source.path)
+                for target in (self.path, self.mirror_path):
+                    if target != source.path:
+                        atomic_write_bytes(target, blob, keep_mtime_of=mtime)
+                assert source.decoded is not None
+                self._adopt(source.decoded)
+                self._seq = max(outcome.seq, self._seq)
+            else:
+                self._vault = outcome.vault or self._vault
+                self._seq = outcome.seq - 1
+                self._fragments = {}
+                self._write_both(
+                    self._seal(_pieces(self._fragments_for(outcome.document), outcome.seq),
+                               outcome.seq),
+                    rotate_backups=False,
+                )
+                self._document = outcome.document
+                self._fragments = self._fragments_for(outcome.document)
+                self._seq = outcome.seq
+                self._loaded = True
         except OSError as exc:
-            raise StoreError(f"Could not restore your ratings from {backup}: {exc}") from exc
-        self._adopt(decoded)
+            raise StoreError(f"Could not restore your ratings: {exc}") from exc
         self._signature = _signature(self.path)
-        if kept is not None:
-            self.recovery_message = (
-                "Your ratings file was damaged (probably by a crash or power cut). We restored "
-                f"the copy from {_when(restored_from)}; the damaged file was kept at {kept}."
-            )
-        else:
-            self.recovery_message = (
-                "Your ratings file was missing. We restored the copy from "
-                f"{_when(restored_from)}."
-            )
+        self.add_note(self._report(live, outcome, kept))
 
-    def _aside_path(self) -> Path:
+    def _choose(self, copies: list[_Copy]) -> _Outcome | None:
+        """The newest intact copy, or a newer version rebuilt from every copy's readable parts."""
+        intact = [c for c in copies if c.decoded is not None]
+        best = max(intact, key=lambda c: c.decoded.seq if c.decoded else -1, default=None)
+        highest = max(
+            [c.peeked_seq for c in copies if c.peeked_seq is not None]
+            + [c.decoded.seq for c in intact if c.decoded],
+            default=0,
+        )
+        # Damaged copies that may hold more than `best`: newer by their own account, or of
+        # unknown age (a file cut before its sequence number; an old file without one).
+        best_seq = best.decoded.seq if best is not None and best.decoded else -1
+        newer = [
+            c for c in copies
+            if c.decoded is None and c.damage is not None and c.damage.payload is not None
+            and (c.peeked_seq is None or c.peeked_seq > best_seq)
+        ]
+        salvaged = [(c, *_salvage(c.damage.payload)) for c in newer if c.damage and c.damage.payload]
+        known = best.decoded if best is not None else None
+        gain = any(
+            _adds_something(known, whole, loose) for _, _, whole, loose in salvaged
+        )
+        if best is not None and best.decoded is not None and not gain:
+            # Nothing newer is readable anywhere: what the damaged copies held beyond `best`
+            # is named as lost.
+            lost = [
+                f"{c.label} ({c.damage})" for c in copies
+                if c.damage is not None and c.blob is not None and c.blob.strip()
+                and (c.peeked_seq is None or c.peeked_seq > best_seq)
+            ]
+            return _Outcome(
+                best.decoded.document, best, best.decoded.vault, best.decoded.seq,
+                {best.label: _count_sessions(best.decoded.document)}, lost,
+            )
+        if best is None and not gain:
+            return None
+        # Rebuild: start from the newest intact version, then take every table and document that
+        # a newer damaged copy still holds. A table that matches its recorded digest anywhere is
+        # taken exactly from that copy.
+        base: Document = dict(best.decoded.document) if best and best.decoded else {}
+        source_of: dict[str, str] = dict.fromkeys(base, best.label if best else "")
+        by_digest: dict[str, tuple[str, object]] = {}
+        for copy in intact:
+            assert copy.decoded is not None
+            for table, _, digest in copy.decoded.fragments.values():
+                by_digest.setdefault(digest, (copy.label, table))
+        unreadable: list[str] = []
+        for copy, integrity, whole, loose in sorted(
+            salvaged, key=lambda item: item[0].peeked_seq or 0
+        ):
+            for table, _, digest in whole.values():
+                by_digest.setdefault(digest, (copy.label, table))
+            claimed = (integrity or {}).get("tables")
+            wanted: dict[str, object] = claimed if isinstance(claimed, dict) else {}
+            for name in set(whole) | set(loose) | set(wanted):
+                claimed_digest = wanted.get(name)
+                exact = (
+                    by_digest.get(claimed_digest) if isinstance(claimed_digest, str) else None
+                )
+                if exact is not None:
+                    base[name] = exact[1]  # type: ignore[assignment]
+                    source_of[name] = exact[0]
+                    continue
+                if name in whole:
+                    base[name] = whole[name][0]  # type: ignore[assignment]
+                    source_of[name] = copy.label
+                    continue
+                merged = dict(base.get(name, {}))
+                merged.update(loose.get(name, {}))
+                base[name] = merged
+                source_of[name] = copy.label
+                if isinstance(claimed_digest, str):
+                    unreadable.append(f"part of table {name!r} in {copy.label}")
+            for name in set(wanted) - set(whole) - set(loose):
+                if name not in base:
+                    unreadable.append(f"table {name!r} in {copy.label}")
+        sources: dict[str, int] = {}
+        for name, table in base.items():
+            if name.startswith(_SESSION_TABLE_PREFIX):
+                label = source_of.get(name, "")
+                sources[label] = sources.get(label, 0) + len(table)
+        vault = next((c.decoded.vault for c in intact if c.decoded), None) or self._vault
+        return _Outcome(base, None, vault, highest + 1, sources, unreadable)
+
+    def _report(self, live: _Copy, outcome: _Outcome, kept: list[Path]) -> str:
+        if live.blob is None:
+            opening = "Your ratings file was missing."
+        else:
+            opening = "Your ratings file was damaged (probably by a crash or power cut)."
+        if outcome.exact is not None:
+            when = _when(_mtime(outcome.exact.path) or time.time())
+            restored = f" We restored the copy from {when} ({outcome.exact.label})"
+            if outcome.exact.path == self.mirror_path:
+                restored += ", which holds your latest save, so nothing was lost"
+        else:
+            restored = " We rebuilt it from the readable parts of every copy"
+        if kept:
+            restored += "; the damaged file was kept at " + " and ".join(str(p) for p in kept)
+        parts = [f"{count} from {label}" for label, count in outcome.sources.items() if label]
+        total = sum(outcome.sources.values())
+        recovered = f"Recovered {total} session{'s' if total != 1 else ''}"
+        if parts:
+            recovered += " (" + "; ".join(parts) + ")"
+        n = len(outcome.unreadable)
+        cannot = f"could not read {n} record{'s' if n != 1 else ''}"
+        if n:
+            cannot += ": " + "; ".join(outcome.unreadable)
+        return f"{opening}{restored}. {recovered}; {cannot}."
+
+    def _aside_path(self, mirror: bool = False) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        tail = "-mirror" if mirror else ""
+        candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}{tail}")
         counter = 1
         while candidate.exists():
             counter += 1
-            candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
+            candidate = self.path.with_name(f"{self.path.name}.corrupt-{stamp}{tail}-{counter}")
         return candidate
 
     # ---------------------------------------------------------------- writing
 
-    def _fragments_for(self, data: Document) -> dict[str, tuple[object, bytes]]:
-        fragments: dict[str, tuple[object, bytes]] = {}
+    def _fragments_for(self, data: Document) -> dict[str, Fragment]:
+        fragments: dict[str, Fragment] = {}
         for name, table in data.items():
             cached = self._fragments.get(name)
             if cached is not None and cached[0] is table:
                 fragments[name] = cached
             else:
-                fragments[name] = (table, _dump_table(table))
+                chunk = _dump_table(table)
+                fragments[name] = (table, chunk, _digest(chunk))
         return fragments
 
     def _numbered_backups(self) -> list[tuple[int, Path]]:
@@ -619,7 +1134,8 @@ class AtomicJSONStorage(Storage):
             shutil.copy2(self.path, newest)
 
     def _outgoing_file_is_good(self) -> bool:
-        """Whether the file about to be replaced deserves to become a backup."""
+        """Whether the file about to be replaced deserves to become a backup (and so to push the
+        oldest one out): only if it is the file we read and checked, or it reads and checks now."""
         signature = _signature(self.path)
         if signature is None:
             return False
@@ -633,6 +1149,27 @@ class AtomicJSONStorage(Storage):
             _replace(self.path, self._aside_path())
             return False
         return True
+
+
+def _adds_something(known: _Decoded | None, whole: dict[str, Fragment], loose: Document) -> bool:
+    """Whether salvaged tables and documents hold anything the intact version `known` lacks."""
+    if known is None:
+        return bool(whole or loose)
+    digests = {digest for _, _, digest in known.fragments.values()}
+    if any(digest not in digests for _, _, digest in whole.values()):
+        return True
+    return any(
+        known.document.get(name, {}).get(doc_id) != doc
+        for name, docs in loose.items()
+        for doc_id, doc in docs.items()
+    )
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def glob_escape(name: str) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cft_desktop.core.ratings import Answer, ItemKind, ItemSet, Phase
 from cft_desktop.store.records import Records
+from cft_desktop.store.storage import MIRROR_SUFFIX, Document, dump_document
 
 T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -53,6 +55,37 @@ def rated_session(
     return session_id
 
 
+def is_lock_file(path: Path) -> bool:
+    """The lock file beside the store (`store.lock`): it holds no ratings, only who opened it
+    last, and every open rewrites that, so data checks leave it out."""
+    return path.name.endswith((".lock", ".show"))
+
+
+def data_files(folder: Path) -> list[Path]:
+    """Every file in `folder` that may hold ratings (all but the lock file)."""
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and not is_lock_file(p)]
+
+
 def folder_snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file in `folder` with its bytes (to prove nothing changed)."""
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    """Every file in `folder` with its bytes (to prove nothing changed), but the lock file."""
+    return {p.name: p.read_bytes() for p in data_files(folder)}
+
+
+def mirror_of(path: Path) -> Path:
+    """The second copy the storage keeps of every save."""
+    return path.with_name(path.name + MIRROR_SUFFIX)
+
+
+def write_store_file(path: Path, document: Document, seq: int = 10_000) -> None:
+    """Write `document` as the app would save it (integrity member and all) to the live file and
+    its mirror: a bad value that every checksum passes, as a buggy writer would leave it."""
+    blob = dump_document(document, seq)
+    path.write_bytes(blob)
+    mirror_of(path).write_bytes(blob)
+
+
+def document_in(blob: bytes) -> Document:
+    """The tables of a plain store file, without the storage's integrity member."""
+    document: Document = json.loads(blob)
+    document.pop("_integrity", None)
+    return document

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from store_helpers import folder_snapshot, rated_session
+from store_helpers import data_files, folder_snapshot, rated_session
 
 from cft_desktop.errors import PassphraseRequiredError, StoreError, WrongPassphraseError
 from cft_desktop.store import crypto, db
@@ -33,7 +33,7 @@ def encrypted_store(path: Path, sessions: int = 3) -> tuple[str, list[str]]:
 
 
 def every_file(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.is_file()]
+    return data_files(folder)
 
 
 def test_vault_round_trip_and_refusals() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_helpers import data_files
 from tinydb.storages import MemoryStorage
 
 from cft_desktop.core.ratings import Answer, Phase
@@ -122,7 +123,7 @@ def test_a_file_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> Non
     with pytest.raises(StoreError, match="newer version"):
         Records.open(path)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ratings.json"]
+    assert [p.name for p in data_files(tmp_path)] == ["ratings.json"]
 
 
 def test_migrations_also_run_on_memory_storage() -> None:

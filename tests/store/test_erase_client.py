@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from store_helpers import T0, make_form, rated_session
+from store_helpers import T0, data_files, make_form, rated_session
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import Pattern
@@ -51,13 +51,13 @@ def test_erase_scrubs_the_file_every_backup_and_damaged_copies(tmp_path: Path) -
     assert store.recovery_message is not None
     assert len(list(tmp_path.glob("ratings.json.corrupt-*"))) == 1
     needles = [gone, PSEUDONYM, NOTE_MARKER, PATTERN_MARKER, *ids]
-    assert any(n.encode() in p.read_bytes() for p in tmp_path.iterdir() for n in needles)
+    assert any(n.encode() in p.read_bytes() for p in data_files(tmp_path) for n in needles)
 
     report = store.erase_client(gone)
 
     assert report.client.pseudonym == PSEUDONYM
     assert report.sessions_removed == 3
-    for file in tmp_path.iterdir():
+    for file in data_files(tmp_path):
         raw = file.read_bytes()
         for needle in needles:
             assert needle.encode() not in raw, f"{needle} still in {file.name}"
@@ -87,7 +87,7 @@ def test_erase_also_cleans_an_encrypted_store(tmp_path: Path) -> None:
     store.close()
     main = path.read_bytes()
     vault = Vault.unlock("erase me well", main)
-    for file in tmp_path.iterdir():
+    for file in data_files(tmp_path):
         plaintext = vault.open(file.read_bytes()).decode()
         for needle in (gone, PSEUDONYM, NOTE_MARKER, *ids):
             assert needle not in plaintext, file.name

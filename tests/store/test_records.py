@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, make_form, rated_session
+from store_helpers import T0, make_form, rated_session, write_store_file
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import Pattern
@@ -330,6 +330,7 @@ def test_bad_settings_in_the_file_give_a_plain_error(tmp_path: Path) -> None:
     for doc in document["settings"].values():
         if doc["key"] == "safety_triggers":
             doc["value"]["distress_after_at_least"] = "seventy"
-    path.write_text(json.dumps(document))
+    document.pop("_integrity")
+    write_store_file(path, document)
     with pytest.raises(StoreError, match="saved safety rules could not be read"):
         Records.open(path).safety_triggers(client)

@@ -4,13 +4,12 @@ touched."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from store_helpers import folder_snapshot, rated_session
+from store_helpers import data_files, document_in, folder_snapshot, mirror_of, rated_session
 
 from cft_desktop.errors import StoreError
 from cft_desktop.store.records import Records
@@ -65,13 +64,14 @@ def test_a_damaged_file_is_replaced_by_the_newest_good_backup(
     path = tmp_path / "ratings.json"
     versions = build_history(path)
     damage(path)
+    mirror_of(path).unlink()  # the second copy of the last save is lost too: backups must serve
     damaged_bytes = path.read_bytes()
 
     storage = AtomicJSONStorage(path)
 
     # The newest backup is the version before the last one written.
     assert path.read_bytes() == versions[-2]
-    assert storage.read() == json.loads(versions[-2])
+    assert storage.read() == document_in(versions[-2])
     kept = list(tmp_path.glob("ratings.json.corrupt-*"))
     assert len(kept) == 1
     assert kept[0].read_bytes() == damaged_bytes
@@ -88,6 +88,7 @@ def test_damaged_backups_are_skipped_for_an_older_good_one(tmp_path: Path) -> No
     path = tmp_path / "ratings.json"
     versions = build_history(path, versions=5)
     garbage(path)
+    garbage(mirror_of(path))
     truncate(tmp_path / "ratings.json.bak1")
     empty(tmp_path / "ratings.json.bak2")
     storage = AtomicJSONStorage(path)
@@ -100,6 +101,7 @@ def test_with_no_backup_a_damaged_file_raises_and_nothing_is_touched(tmp_path: P
     build_history(path, versions=1)
     assert not list(tmp_path.glob("*.bak*"))
     truncate(path)
+    empty(mirror_of(path))
     before = folder_snapshot(tmp_path)
     with pytest.raises(StoreError) as caught:
         AtomicJSONStorage(path)
@@ -112,6 +114,7 @@ def test_when_every_backup_is_damaged_too_nothing_is_touched(tmp_path: Path) -> 
     path = tmp_path / "ratings.json"
     build_history(path, versions=4)
     empty(path)
+    garbage(mirror_of(path))
     for backup in tmp_path.glob("ratings.json.bak*"):
         garbage(backup)
     before = folder_snapshot(tmp_path)
@@ -126,13 +129,14 @@ def test_an_empty_file_with_no_backups_is_not_an_empty_store(tmp_path: Path) -> 
     with pytest.raises(StoreError):
         Records.open(path)
     assert path.read_bytes() == b""
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ratings.json"]
+    assert [p.name for p in data_files(tmp_path)] == ["ratings.json"]
 
 
 def test_a_missing_file_with_backups_is_restored_not_started_afresh(tmp_path: Path) -> None:
     path = tmp_path / "ratings.json"
     versions = build_history(path)
     path.unlink()
+    mirror_of(path).unlink()
     storage = AtomicJSONStorage(path)
     assert path.read_bytes() == versions[-2]
     assert storage.recovery_message is not None
@@ -155,8 +159,9 @@ def test_records_open_recovers_and_keeps_every_saved_session(tmp_path: Path) -> 
         kept_ids, key=lambda sid: (reopened.session(sid).started_at, sid)
     )
     assert all(s.after is not None for s in reopened.sessions(client))
-    # Only the change made after the last backup (the rename) is lost.
-    assert reopened.client(client).pseudonym == "Me"
+    # Nothing is lost: the last save (the rename) is read from the mirror. (Before the mirror,
+    # the change made after the last backup was lost.)
+    assert reopened.client(client).pseudonym == "Sam"
     # The store works normally afterwards.
     rated_session(reopened, client)
     assert len(reopened.sessions(client)) == 4
