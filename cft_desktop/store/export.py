@@ -20,6 +20,9 @@ the receiving profile; an empty cell is stored as "not answered" (skipped and no
 same in a CSV); pacing keeps only the three exported keys. Everything the CSV does carry survives
 export → import → export unchanged.
 
+The PDF embeds the fonts shipped in ``fonts/`` beside this module (DejaVu Sans, and Droid Sans
+Fallback for CJK letters when a page needs them), so a pseudonym in any script prints as written.
+
 Runs on the thread that owns the store (the GUI thread or the CLI's main thread); a 10,000-row
 export takes well under a second.
 """
@@ -526,10 +529,30 @@ def summarise(
     )
 
 
-def _latin1(text: str) -> str:
-    # The PDF's built-in Helvetica covers Latin-1 only; anything else prints as "?".
-    text = text.replace("\u2212", "-").replace("\u2013", "-").replace("\u2014", "-")
-    return text.encode("latin-1", "replace").decode("latin-1")
+# The PDF's fonts ship inside the package (fonts/ beside this file, with their licences), so any
+# pseudonym prints the same on Linux, Windows, macOS and in the frozen bundle. DejaVu Sans covers
+# Latin, Greek, Cyrillic and more; Droid Sans Fallback adds CJK glyph by glyph. The built-in
+# Helvetica knew Latin-1 only: "Zoë 山田" printed as "Zoë ??".
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
+FALLBACK_FONT = "DroidSansFallback"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+_FALLBACK_FILE = "DroidSansFallbackFull.ttf"
+
+
+def _add_fonts(pdf: FPDF, texts: Sequence[str]) -> None:
+    """Embed DejaVu Sans (only the glyphs used), and the CJK fallback only when `texts` needs it:
+    reading its 4 MB costs a third of a second."""
+    for style, name in _FONT_FILES.items():
+        pdf.add_font(FONT, style, str(FONTS_DIR / name))
+    # fpdf keys fonts as family (lower case) + style; a font without a cmap counts as covering
+    # nothing, so the fallback is loaded rather than a name printed as boxes.
+    covered = [getattr(pdf.fonts[f"{FONT.lower()}{style}"], "cmap", {}) for style in _FONT_FILES]
+    needed = {ord(char) for text in texts for char in text if not char.isspace()}
+    if any(code not in cmap for cmap in covered for code in needed):
+        pdf.add_font(FALLBACK_FONT, "", str(FONTS_DIR / _FALLBACK_FILE))
+        # It has no bold: a bold line borrows its regular glyphs rather than printing boxes.
+        pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
 
 
 def _signed(value: float) -> str:
@@ -543,7 +566,7 @@ def _label(change: ItemChange) -> str:
 
 
 def _lines_of_text(pdf: FPDF, text: str, width: float, height: float) -> None:
-    pdf.multi_cell(width, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def export_pdf(
@@ -581,11 +604,12 @@ def _render(summary: Summary, generated_at: datetime) -> FPDF:
     pdf.add_page()
     pdf.set_title("Practice ratings summary")
     pdf.set_creator("CFT Desktop")
+    _add_fonts(pdf, [summary.pseudonym, *(row.label for row in summary.items)])
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(FONT, "B", 16)
     pdf.cell(width, 9, "Practice ratings summary", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FONT, "", 10)
     if summary.first is not None and summary.last is not None:
         span = f"{summary.first:%d %b %Y} to {summary.last:%d %b %Y}"
     else:
@@ -597,14 +621,14 @@ def _render(summary: Summary, generated_at: datetime) -> FPDF:
 
     columns = (("Item", 38.0), ("Before", 22.0), ("After", 22.0), ("Change", 22.0))
     label_width = width - sum(w for _, w in columns) - 16
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(FONT, "B", 10)
     for title, w in columns:
         pdf.cell(w, 6.5, title, border="B")
     pdf.cell(label_width, 6.5, "Rule-of-thumb label", border="B")
     pdf.cell(16, 6.5, "Pairs", border="B", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FONT, "", 10)
     for row in summary.items:
-        pdf.cell(columns[0][1], 6.5, _latin1(row.label))
+        pdf.cell(columns[0][1], 6.5, row.label)
         if row.change is None:
             pdf.cell(width - columns[0][1] - 16, 6.5, "no paired ratings")
         else:
@@ -628,7 +652,7 @@ def _render(summary: Summary, generated_at: datetime) -> FPDF:
     pdf.ln(3)
     _chart(pdf, summary, width)
     pdf.ln(4)
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(FONT, "", 9)
     _lines_of_text(
         pdf,
         "Means are over sessions rated both before and after. Higher is worse for distress and "
@@ -637,7 +661,7 @@ def _render(summary: Summary, generated_at: datetime) -> FPDF:
         4.6,
     )
     _lines_of_text(pdf, RULE_OF_THUMB_NOTE, width, 4.6)
-    pdf.set_font("Helvetica", "B", 9)
+    pdf.set_font(FONT, "B", 9)
     _lines_of_text(pdf, ENGAGEMENT_NOTE, width, 4.6)
     return pdf
 
@@ -645,13 +669,13 @@ def _render(summary: Summary, generated_at: datetime) -> FPDF:
 def _chart(pdf: FPDF, summary: Summary, width: float) -> None:
     """Paired horizontal bars (before light, after dark) on a 0–100 axis, drawn with rects."""
     rows = [row for row in summary.items if row.change is not None]
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(FONT, "B", 10)
     pdf.cell(width, 6, "Mean before and after (0-100)", new_x="LMARGIN", new_y="NEXT")
     if not rows:
-        pdf.set_font("Helvetica", "", 10)
+        pdf.set_font(FONT, "", 10)
         pdf.cell(width, 6, "No paired ratings to chart yet.", new_x="LMARGIN", new_y="NEXT")
         return
-    pdf.set_font("Helvetica", "", 8)
+    pdf.set_font(FONT, "", 8)
     label_w = 34.0
     axis_x = pdf.l_margin + label_w
     axis_w = width - label_w - 14
@@ -669,7 +693,7 @@ def _chart(pdf: FPDF, summary: Summary, width: float) -> None:
         assert row.change is not None
         y = top + n * row_h
         pdf.set_xy(pdf.l_margin, y + bar_h - 2)
-        pdf.cell(label_w - 2, 4, _latin1(row.label), align="R")
+        pdf.cell(label_w - 2, 4, row.label, align="R")
         for k, (value, shade) in enumerate(((row.change.before, 185), (row.change.after, 70))):
             pdf.set_fill_color(shade, shade, shade)
             pdf.rect(axis_x, y + k * bar_h, max(axis_w * value / 100, 0.3), bar_h - 0.4, style="F")
