@@ -186,12 +186,12 @@ class Engine:
         self._want_playing = False
 
     def resume(self) -> None:
-        if not self._finished:
+        if not self._finished and not self._lost:
             self._want_playing = True
 
     @property
     def playing(self) -> bool:
-        return self._want_playing and not self._finished
+        return self._want_playing and not self._finished and not self._lost
 
     @property
     def device_lost(self) -> bool:

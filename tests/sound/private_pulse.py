@@ -26,6 +26,7 @@ SINK = "cft_headphones"
 class PrivatePulse:
     runtime_dir: Path
     env: dict[str, str]
+    daemon: subprocess.Popen[bytes] | None = None
     _module: str = ""
     _reader: subprocess.Popen[bytes] | None = None
     _config_count: list[int] = field(default_factory=lambda: [0])
@@ -48,6 +49,16 @@ class PrivatePulse:
                        timeout=10)
         self._module = ""
         self._stop_reader()
+
+    def freeze(self) -> None:
+        """Stop the daemon dead (SIGSTOP): the stream stays open but no sound is taken any more,
+        which is how a vanished device looks to PortAudio's WASAPI and Core Audio code."""
+        assert self.daemon is not None
+        self.daemon.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.daemon is not None
+        self.daemon.send_signal(signal.SIGCONT)
 
     def _stop_reader(self) -> None:
         reader, self._reader = self._reader, None
@@ -81,7 +92,7 @@ def private_pulse() -> Iterator[PrivatePulse]:
          "--load=module-native-protocol-unix"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    pulse = PrivatePulse(runtime_dir, env)
+    pulse = PrivatePulse(runtime_dir, env, daemon)
     try:
         deadline = time.monotonic() + 15
         while subprocess.run(["pactl", "info"], env=env, capture_output=True,
@@ -92,6 +103,7 @@ def private_pulse() -> Iterator[PrivatePulse]:
         pulse.plug_in()
         yield pulse
     finally:
+        pulse.thaw()
         pulse._stop_reader()
         daemon.send_signal(signal.SIGTERM)
         try:

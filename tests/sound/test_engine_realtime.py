@@ -16,7 +16,7 @@ from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import parse_text
 from cft_desktop.session import Session
 from cft_desktop.sound.clips import SAMPLE_RATE
-from cft_desktop.sound.engine import Engine
+from cft_desktop.sound.engine import _SILENT, Engine
 from cft_desktop.sound.mixer import SoundAssets
 from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
@@ -227,3 +227,50 @@ def test_unplugged_output_keeps_the_place_and_a_new_output_carries_on_from_it(
     np.testing.assert_array_equal(played[at : at + length],
                                   reference[kept + block : kept + block + length])
     assert again.underruns == 0
+
+
+@pytest.mark.realtime
+@pytest.mark.voice
+def test_an_output_that_stops_calling_back_is_taken_as_lost(
+    tmp_path: Path, voice_cache_dir: Path
+) -> None:
+    """WASAPI and Core Audio in PortAudio 19.6 just stop calling back when the device goes. The
+    nearest real thing here: the sound server stopped dead (SIGSTOP) under an open stream."""
+    session = _session(voice_cache_dir, Pacing(bpm=12))
+    with private_pulse() as pulse, portaudio_env(pulse.tap_env(tmp_path / "played.wav")):
+        engine = Engine(session)
+        engine.start()
+        # Past the start-up allowance, so the short stall limit applies.
+        assert _wait(lambda: engine.position_frame() >= 4 * SAMPLE_RATE, 30)
+        heard = engine.position_frame()
+        pulse.freeze()
+        try:
+            assert _wait(lambda: engine.device_lost, 10), "the stalled output was not noticed"
+            assert engine._stream.active, "PortAudio itself still thinks the stream runs"
+        finally:
+            pulse.thaw()
+        assert engine.lost_reason.startswith("no callback from PortAudio")
+        assert heard - SAMPLE_RATE // 2 <= engine.kept_frame <= heard + engine.block_frames
+        engine.stop()
+
+
+@pytest.mark.realtime
+@pytest.mark.voice
+def test_unplugged_while_paused_keeps_the_paused_frame_exactly(
+    tmp_path: Path, voice_cache_dir: Path
+) -> None:
+    session = _session(voice_cache_dir, Pacing(bpm=12))
+    with private_pulse() as pulse, portaudio_env(pulse.tap_env(tmp_path / "played.wav")):
+        engine = Engine(session)
+        engine.start()
+        assert _wait(lambda: engine.position_frame() >= 3 * SAMPLE_RATE, 30)
+        engine.pause()
+        assert _wait(lambda: engine._state == _SILENT, 5), "the fade-out never finished"
+        paused_at = engine.position_frame()
+        pulse.unplug()
+        assert _wait(lambda: engine.device_lost, 10)
+        # Everything up to the fade-out had been heard, so nothing is repeated either.
+        assert engine.kept_frame == paused_at
+        engine.resume()
+        assert not engine.playing, "a lost engine stays quiet"
+        engine.stop()
