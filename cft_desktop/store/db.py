@@ -16,8 +16,17 @@ Layout, schema version 2 (the current one)::
     before/after = null (not saved yet) or a list of answers, each
                {"item", "wording_version", "value"}  or  {"item", "wording_version", "skipped": true}
 
+    "_set_aside": {"<n>": {"table", "doc_id", "problem", "record"}}   records that failed validation
+
 Sessions are split by client and month so that saving a rating rewrites one small table (see
 `storage`), and erasing a client drops whole tables. Timestamps are ISO 8601 with a UTC offset.
+
+Validation: every record is checked on open (`validate`), clients, settings and sessions alike
+(fields, types, times, answers, and that a session sits in its own client's table). A record that
+fails is replaced by the newest copy of it that passes in the mirror or a backup; if none does, it
+is *set aside* by name into ``_set_aside`` (kept whole, never shown as a session, erased with its
+client) and everything else keeps working. Either way `recovery_message` says which. The write
+that follows keeps every backup (no rotation), so no good backup is pushed out by it.
 
 Earlier layouts (development builds): version 0 had no ``_meta``, one ``sessions`` table naming
 the client by pseudonym, answers as ``{item: number | null}`` and ``completed: bool``; version 1
@@ -29,7 +38,7 @@ Runs on the thread that owns the store (the GUI thread or the CLI's main thread)
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +56,7 @@ META_TABLE = "_meta"
 CLIENTS_TABLE = "clients"
 SETTINGS_TABLE = "settings"
 SESSIONS_PREFIX = "sessions/"
+SET_ASIDE_TABLE = "_set_aside"
 # Client ids made from v0 pseudonyms are derived, not random, so the same client gets the same id
 # in the live file and in every old backup (erasing a client must find them all).
 _V0_CLIENT_NAMESPACE = "6f1d7a52-3c1e-4f0e-9a51-2b8a4c9e0d17"
@@ -189,8 +199,174 @@ def new_document() -> Document:
     return {META_TABLE: _meta(SCHEMA_VERSION), CLIENTS_TABLE: {}, SETTINGS_TABLE: {}}
 
 
-def prepare(storage: Storage) -> None:
-    """Bring `storage` to the current schema: create a new document or run the migrations.
+# ------------------------------------------------------------------------------ validation
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return moment.utcoffset() is not None
+
+
+def _answers_problem(answers: Any) -> str | None:
+    if answers is None:
+        return None
+    if not isinstance(answers, list):
+        return "answers are not a list"
+    for answer in answers:
+        if not isinstance(answer, dict) or not _is_text(answer.get("item")):
+            return "an answer has no item"
+        version = answer.get("wording_version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            return "an answer has no wording version"
+        if answer.get("skipped") is True:
+            continue
+        value = answer.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            return f"answer {answer.get('item')!r} has no value"
+    return None
+
+
+def _session_problem(table: str, doc: dict[str, Any]) -> str | None:
+    for key in ("session_id", "client", "script_id", "voice"):
+        if not _is_text(doc.get(key)):
+            return f"{key} is missing or not text"
+    if not isinstance(doc.get("script_version"), str):
+        return "script_version is missing or not text"
+    if not table.startswith(f"{SESSIONS_PREFIX}{doc['client']}/"):
+        return "it names another client than its table"
+    if not _is_time(doc.get("started_at")):
+        return "started_at is not a time"
+    ended = doc.get("ended_at")
+    if ended is not None and not _is_time(ended):
+        return "ended_at is not a time"
+    pacing = doc.get("pacing")
+    if pacing is not None and not isinstance(pacing, dict):
+        return "pacing is not an object"
+    fraction = doc.get("fraction_completed")
+    if fraction is not None and (
+        isinstance(fraction, bool) or not isinstance(fraction, int | float)
+        or not 0.0 <= fraction <= 1.0
+    ):
+        return "fraction_completed is not a number from 0 to 1"
+    return _answers_problem(doc.get("before")) or _answers_problem(doc.get("after"))
+
+
+def _client_problem(doc: dict[str, Any]) -> str | None:
+    if not _is_text(doc.get("client_id")) or not _is_text(doc.get("pseudonym")):
+        return "client_id or pseudonym is missing"
+    if not _is_time(doc.get("created_at")):
+        return "created_at is not a time"
+    if not isinstance(doc.get("is_default", False), bool):
+        return "is_default is not true or false"
+    return None
+
+
+def _setting_problem(doc: dict[str, Any]) -> str | None:
+    if not _is_text(doc.get("scope")) or not _is_text(doc.get("key")) or "value" not in doc:
+        return "scope, key or value is missing"
+    return None
+
+
+def record_problem(table: str, doc: Any) -> str | None:
+    """Why the record `doc` of `table` cannot be used (None: it can). Current layout only."""
+    if not isinstance(doc, dict):
+        return "it is not an object"
+    if table.startswith(SESSIONS_PREFIX):
+        return _session_problem(table, doc)
+    if table == CLIENTS_TABLE:
+        return _client_problem(doc)
+    if table == SETTINGS_TABLE:
+        return _setting_problem(doc)
+    return None
+
+
+def _record_name(table: str, doc_id: str, doc: Any) -> str:
+    if table.startswith(SESSIONS_PREFIX):
+        session_id = doc.get("session_id") if isinstance(doc, dict) else None
+        what = f"session {session_id}" if isinstance(session_id, str) else f"session #{doc_id}"
+        return f"{what} in {table}"
+    return f"record #{doc_id} of {table}"
+
+
+def validate(
+    document: Document, others: Sequence[tuple[str, Document]] = ()
+) -> tuple[Document, str | None]:
+    """`document` with every record that fails validation replaced from `others` (label and
+    document of the mirror and backups, newest first) or set aside; and a sentence saying what
+    was done (None if every record passed). The input is left untouched."""
+    bad: list[tuple[str, str, str]] = []
+    for name, table in document.items():
+        if name.startswith(SESSIONS_PREFIX) or name in (CLIENTS_TABLE, SETTINGS_TABLE):
+            for doc_id, doc in table.items():
+                problem = record_problem(name, doc)
+                if problem is not None:
+                    bad.append((name, doc_id, problem))
+    if not bad:
+        return document, None
+    fixed = dict(document)
+    aside = dict(fixed.get(SET_ASIDE_TABLE, {}))
+    restored: list[str] = []
+    set_aside: list[str] = []
+    for name, doc_id, problem in bad:
+        table = dict(fixed[name])
+        doc = table[doc_id]
+        label = _record_name(name, doc_id, doc)
+        replacement = _intact_copy(name, doc_id, doc, others)
+        if replacement is not None:
+            table[doc_id] = replacement[1]
+            restored.append(f"{label} (from {replacement[0]})")
+        else:
+            del table[doc_id]
+            number = max((int(k) for k in aside), default=0) + 1
+            aside[str(number)] = {"table": name, "doc_id": doc_id, "problem": problem, "record": doc}
+            set_aside.append(f"{label}: {problem}")
+        fixed[name] = table
+    if aside:
+        fixed[SET_ASIDE_TABLE] = aside
+    parts = []
+    if restored:
+        parts.append(
+            f"{len(restored)} damaged record{'s were' if len(restored) != 1 else ' was'} "
+            f"restored from an intact copy: {'; '.join(restored)}."
+        )
+    if set_aside:
+        parts.append(
+            f"Could not read {len(set_aside)} record{'s' if len(set_aside) != 1 else ''}, so "
+            f"{'they were' if len(set_aside) != 1 else 'it was'} set aside (kept in the file, "
+            f"not shown): {'; '.join(set_aside)}. Everything else works as usual."
+        )
+    return fixed, " ".join(parts)
+
+
+def _intact_copy(
+    table: str, doc_id: str, doc: Any, others: Sequence[tuple[str, Document]]
+) -> tuple[str, dict[str, Any]] | None:
+    session_id = doc.get("session_id") if isinstance(doc, dict) else None
+    for label, other in others:
+        try:
+            candidate = migrate(other).get(table, {}).get(doc_id)
+        except StoreError:
+            continue
+        if candidate is None or record_problem(table, candidate) is not None:
+            continue
+        if isinstance(session_id, str) and candidate.get("session_id") != session_id:
+            continue
+        return label, candidate
+    return None
+
+
+def prepare(storage: Storage) -> str | None:
+    """Bring `storage` to the current schema: create a new document or run the migrations, then
+    validate every record. Returns what validation had to do, in words (None: nothing).
 
     The outgoing version stays in the backups (`AtomicJSONStorage` rotates it out only after
     several more saves), so a failed upgrade can be undone by hand.
@@ -198,10 +374,39 @@ def prepare(storage: Storage) -> None:
     document = storage.read()
     if not document:
         storage.write(new_document())
-        return
+        return None
     upgraded = migrate(document)
-    if upgraded is not document:
-        storage.write(upgraded)
+    others: Sequence[tuple[str, Document]] = ()
+    if isinstance(storage, AtomicJSONStorage):
+        others = _Lazy(storage)
+    checked, note = validate(upgraded, others)
+    if checked is not document:
+        if note is not None and isinstance(storage, AtomicJSONStorage):
+            # The outgoing file failed validation: it must not push a good backup out.
+            storage.write(checked, rotate_backups=False)
+            storage.add_note(note)
+        else:
+            storage.write(checked)
+    return note
+
+
+class _Lazy(Sequence[tuple[str, Document]]):
+    """The storage's other versions, read only if validation needs them (they cost a parse)."""
+
+    def __init__(self, storage: AtomicJSONStorage) -> None:
+        self._storage = storage
+        self._found: list[tuple[str, Document]] | None = None
+
+    def _all(self) -> list[tuple[str, Document]]:
+        if self._found is None:
+            self._found = self._storage.other_versions()
+        return self._found
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, index: int) -> tuple[str, Document]:  # type: ignore[override]
+        return self._all()[index]
 
 
 def open_storage(
@@ -209,13 +414,16 @@ def open_storage(
     *,
     passphrase: str | None = None,
     keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    lock_wait_s: float = 0.0,
 ) -> AtomicJSONStorage:
     """Open (recovering if need be) and upgrade the ratings file; `data_dir()/ratings.json`
-    unless `path` is given. `recovery_message` on the result says whether a backup was used."""
+    unless `path` is given. `recovery_message` on the result says whether a backup was used.
+    `lock.StoreBusyError` if another process has it open after `lock_wait_s` seconds."""
     storage = AtomicJSONStorage(
         default_path() if path is None else path,
         keep_backups=keep_backups,
         passphrase=passphrase,
+        lock_wait_s=lock_wait_s,
     )
     try:
         prepare(storage)

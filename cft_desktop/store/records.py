@@ -15,6 +15,7 @@ a few milliseconds (fsync); see benchmarks/bench_store.py.
 from __future__ import annotations
 
 import functools
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -383,6 +384,13 @@ def without_client(client_id: str, document: Document) -> Document:
             return not (scope == client_id or (scope == _APP_SCOPE and doc.get("value") == client_id))
         if name.startswith(db.SESSIONS_PREFIX):
             return bool(doc.get("client") != client_id)
+        if name == db.SET_ASIDE_TABLE:
+            # A damaged record cannot be trusted to name its client where it should: any
+            # mention of the client, or its table, is enough to erase it.
+            return not (
+                str(doc.get("table", "")).startswith(prefix)
+                or client_id in json.dumps(doc, ensure_ascii=False)
+            )
         return True
 
     cleaned: Document = {}
@@ -403,7 +411,7 @@ class Records:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        db.prepare(storage)
+        self._validation_note = db.prepare(storage)
         self._db = self._new_tinydb()
         self._session_index: dict[str, tuple[str, int]] | None = None
         self._ensure_default_client()
@@ -415,13 +423,17 @@ class Records:
         *,
         passphrase: str | None = None,
         keep_backups: int = DEFAULT_KEEP_BACKUPS,
+        lock_wait_s: float = 0.0,
     ) -> Records:
         """Open `data_dir()/ratings.json` (or `path`), recovering from a backup if it is damaged.
 
-        Raises `PassphraseRequiredError` / `WrongPassphraseError` (nothing changed on disk) or
-        `StoreError` with a plain message. Check `recovery_message` after opening.
+        Raises `PassphraseRequiredError` / `WrongPassphraseError` (nothing changed on disk),
+        `lock.StoreBusyError` if another process still has the store open after `lock_wait_s`
+        seconds, or `StoreError` with a plain message. Check `recovery_message` after opening.
         """
-        storage = db.open_storage(path, passphrase=passphrase, keep_backups=keep_backups)
+        storage = db.open_storage(
+            path, passphrase=passphrase, keep_backups=keep_backups, lock_wait_s=lock_wait_s
+        )
         try:
             return cls(storage)
         except BaseException:
@@ -450,10 +462,11 @@ class Records:
 
     @property
     def recovery_message(self) -> str | None:
-        """A plain message to show once if opening restored a backup, else None."""
+        """A plain message to show once if opening recovered anything or set a damaged record
+        aside, else None."""
         if isinstance(self._storage, AtomicJSONStorage):
             return self._storage.recovery_message
-        return None
+        return self._validation_note
 
     @property
     def encrypted(self) -> bool:
