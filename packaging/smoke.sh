@@ -1,11 +1,17 @@
 #!/bin/sh
 # Smoke-test the frozen bundle headless: sh packaging/smoke.sh [BUNDLE_DIR]
-# (default packaging/dist/cft-desktop, made by build.sh). Every run uses fresh temporary data, cache,
+#                                     or: sh packaging/smoke.sh --exe /usr/bin/cft-desktop
+# (default packaging/dist/cft-desktop, made by build.sh; --exe checks an installed command, e.g. from the
+# .deb, and finds its bundle folder through the symlink). Every run uses fresh temporary data, cache,
 # log and HOME folders, so it never touches a real user's files. Exit status 0 only if every check passed.
 #   list       prints the practices (at least 10 lines)
 #   validate   the bundled scripts validate (exit 0)
 #   render     ground-me renders to a 50-110 s WAV with the bundled neural voice, with the network cut off
 #              where `unshare` allows it, and writes nothing into HOME (no model download, no telemetry)
+#   mp3        the same practice exported as MP3 through the bundled libsndfile (an MPEG audio file)
+#   pdf-crypto `ratings export --format pdf` from a passphrase-locked store: the bundled cryptography
+#              (scrypt + AES-GCM) opens it and fpdf2 writes a PDF. The locked store is made by a Python
+#              that has cft_desktop (SMOKE_PYTHON, default packaging/.build-venv's); skipped without one
 #   portaudio  the bundled sounddevice/PortAudio loads and sees an ALSA device (a null one here)
 #   gui        `cft-desktop` with no arguments stays up offscreen for 5 s; no traceback in its log
 #   gui-xcb    the same on an Xvfb screen through Qt's xcb plugin, when Xvfb is installed; the window
@@ -14,9 +20,16 @@
 set -u
 
 PACKAGING_DIR=$(cd "$(dirname "$0")" && pwd)
-BUNDLE=${1:-"$PACKAGING_DIR/dist/cft-desktop"}
-BUNDLE=$(cd "$BUNDLE" && pwd)
-APP="$BUNDLE/cft-desktop"
+if [ "${1:-}" = "--exe" ]; then
+  [ -n "${2:-}" ] || { echo "smoke.sh: --exe needs the path of an installed cft-desktop" >&2; exit 2; }
+  APP=$(command -v "$2") || { echo "smoke.sh: no such command: $2" >&2; exit 2; }
+  # /usr/bin/cft-desktop -> /opt/cft-desktop/cft-desktop: the bundle is the symlink target's folder.
+  BUNDLE=$(dirname "$(readlink -f "$APP")")
+else
+  BUNDLE=${1:-"$PACKAGING_DIR/dist/cft-desktop"}
+  BUNDLE=$(cd "$BUNDLE" && pwd)
+  APP="$BUNDLE/cft-desktop"
+fi
 [ -x "$APP" ] || { echo "smoke.sh: no bundle at $BUNDLE (run build.sh first)" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cft-smoke.XXXXXX")
@@ -118,6 +131,93 @@ elif [ -n "$home_files" ]; then
   record render fail "wrote into HOME: $(echo "$home_files" | tr '\n' ' ')"
 else
   record render pass "ground-me: $duration s of audio, $clips cached clips, ${render_s} s; $offline_note; HOME untouched"
+fi
+
+# --- MP3 export through the bundled libsndfile ----------------------------------------------------------
+$OFFLINE "$APP" render ground-me --out "$WORK/ground-me.mp3" >"$WORK/mp3.out" 2>&1
+rc=$?
+# An MP3 starts with an ID3 tag or an MPEG frame sync (11 set bits).
+mp3_head=$(od -An -tx1 -N3 "$WORK/ground-me.mp3" 2>/dev/null | tr -d ' ')
+mp3_kb=$(( $(wc -c <"$WORK/ground-me.mp3" 2>/dev/null || echo 0) / 1024 ))
+case "$mp3_head" in
+  494433*|fff*|ffe*) mp3_ok=yes ;;
+  *) mp3_ok=no ;;
+esac
+if [ $rc -eq 0 ] && [ "$mp3_ok" = yes ] && [ "$mp3_kb" -ge 100 ]; then
+  record mp3 pass "ground-me.mp3: $mp3_kb KB, starts $mp3_head"
+else
+  record mp3 fail "exit $rc, $mp3_kb KB, starts '${mp3_head:-nothing}'"
+  show_output "$WORK/mp3.out"
+fi
+
+# --- PDF summary from a passphrase-locked store (cryptography + fpdf2 in the bundle) ---------------------
+SMOKE_PYTHON=${SMOKE_PYTHON:-"$PACKAGING_DIR/.build-venv/bin/python"}
+PASSPHRASE="smoke test passphrase 7"
+mkdir -p "$WORK/data-locked"
+if [ -x "$SMOKE_PYTHON" ] && "$SMOKE_PYTHON" - "$WORK/data-locked" "$PASSPHRASE" >"$WORK/fixture.out" 2>&1 <<'PYEOF'
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from cft_desktop.core.ratings import DEFAULT_ITEM_SET, Phase
+from cft_desktop.store.records import Records
+
+# Two rated sessions, then the store is locked, as a person would do in the Ratings menu.
+start = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+with Records.open(Path(sys.argv[1]) / "ratings.json") as records:
+    client = records.default_client().client_id
+    for number in range(2):
+        began = start + timedelta(days=number)
+        session = records.start_session(client, "soothing-rhythm-breathing", "1", {"bpm": 6.0},
+                                        "piper:joe", began)
+        records.save_before(session, [i.answer(60) for i in DEFAULT_ITEM_SET.for_phase(Phase.BEFORE)])
+        records.save_after(session, [i.answer("no") if i.item_id == "upset" else i.answer(40)
+                                     for i in DEFAULT_ITEM_SET.for_phase(Phase.AFTER)],
+                           began + timedelta(minutes=6), 1.0)
+    records.change_passphrase(None, sys.argv[2])
+PYEOF
+then
+  # The CLI asks for the passphrase on the terminal (getpass), so give it one: a pseudo-terminal.
+  CFT_DESKTOP_DATA_DIR="$WORK/data-locked" python3 - "$APP" "$WORK/summary.pdf" "$PASSPHRASE" \
+      >"$WORK/pdf.out" 2>&1 <<'PYEOF'
+import os
+import pty
+import sys
+import time
+
+app, out, passphrase = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(app, [app, "ratings", "export", "--format", "pdf", "--out", out])
+seen = b""
+deadline = time.time() + 60
+sent = False
+while time.time() < deadline:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+    if not sent and b"assphrase" in seen:
+        os.write(fd, passphrase.encode() + b"\n")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PYEOF
+  rc=$?
+  pdf_head=$(head -c 5 "$WORK/summary.pdf" 2>/dev/null)
+  if [ $rc -eq 0 ] && [ "$pdf_head" = "%PDF-" ] && head -c 200 "$WORK/data-locked/ratings.json" | grep -qv '"sessions"'; then
+    record pdf-crypto pass "locked store opened with its passphrase; summary.pdf $(( $(wc -c <"$WORK/summary.pdf") / 1024 )) KB"
+  else
+    record pdf-crypto fail "exit $rc, file starts '${pdf_head:-nothing}'"
+    show_output "$WORK/pdf.out"
+  fi
+else
+  echo "pdf-crypto SKIP  (no Python with cft_desktop at $SMOKE_PYTHON to make the locked store)"
+  [ -s "$WORK/fixture.out" ] && show_output "$WORK/fixture.out"
 fi
 
 # --- PortAudio (through sounddevice) loads from the bundle ---------------------------------------------
