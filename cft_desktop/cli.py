@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 SYNTHESIS_STOP_WAIT_S = 30.0  # one long phrase of the voice on a slow machine, at most
+# How long a ratings command waits for an open window (or another command) to let the store go.
+STORE_BUSY_WAIT_S = 5.0
 
 
 def _count(number: int, noun: str) -> str:
@@ -339,14 +341,24 @@ def _open_records() -> Records:
     import getpass
 
     from cft_desktop.store import db
+    from cft_desktop.store import lock as store_lock
     from cft_desktop.store.records import Records
 
-    passphrase = None
-    if db.needs_passphrase():
-        if not sys.stdin.isatty():
-            raise CftError("the ratings are locked with a passphrase; run this in a terminal to enter it")
-        passphrase = getpass.getpass("Passphrase for the ratings: ")
-    records = Records.open(passphrase=passphrase)
+    # The lock first, so nobody types a passphrase only to hear the store is busy. Waits up to
+    # STORE_BUSY_WAIT_S, then StoreBusyError says so plainly (exit 2). The store takes its own
+    # share of the lock while open; this one only bridges the passphrase prompt.
+    lease = store_lock.acquire(db.default_path(), wait_s=STORE_BUSY_WAIT_S)
+    try:
+        passphrase = None
+        if db.needs_passphrase():
+            if not sys.stdin.isatty():
+                raise CftError(
+                    "the ratings are locked with a passphrase; run this in a terminal to enter it"
+                )
+            passphrase = getpass.getpass("Passphrase for the ratings: ")
+        records = Records.open(passphrase=passphrase)
+    finally:
+        lease.release()
     if records.recovery_message:
         print(records.recovery_message, file=sys.stderr)
     return records
