@@ -160,7 +160,37 @@ def test_try_again_with_nothing_plugged_in_keeps_the_practice_paused(
     assert playback.offer is not None and playback.offer.isVisible()
     assert "No other sound output was found" in playback.offer.informativeText()
     assert [b.text() for b in playback.offer.buttons() if b.text().startswith("Play on")] == []
-    # Stopping now reports how far the practice got, as any stop does.
+    # Plugged in at last, the player's own Play carries on from the kept frame.
+    pulse.plug_in()
+    QTest.mouseClick(window.player_view.play, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: playback.state == "playing", timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+    assert playback.offer is None
+    assert playback.start_frame == kept
+    qtbot.waitUntil(lambda: playback.position_frame() > kept + SAMPLE_RATE // 2,  # type: ignore[attr-defined]
+                    timeout=TIMEOUT_MS)
+    playback.stop()
+
+
+def test_stopping_while_the_output_is_lost_reports_how_far_it_got(
+    qtbot: object, unpluggable_output: tuple[PrivatePulse, Path], make_window: MakeWindow,
+    user_dirs: UserDirs,
+) -> None:
+    pulse, _tap = unpluggable_output
+    write_script(user_dirs.scripts, "breath.md", BREATH_SCRIPT)
+    window = make_window(ratings=False)
+    finished: list[tuple[str, float]] = []
+    window.playback.finished.connect(lambda practice, heard: finished.append((practice, heard)))
+    _play(qtbot, window, "test-breath")
+    qtbot.waitUntil(lambda: window.playback.position_frame() > SAMPLE_RATE,  # type: ignore[attr-defined]
+                    timeout=TIMEOUT_MS)
+    playback = window.playback
+    with qtbot.waitSignal(playback.device_lost, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
+        pulse.unplug()
+    kept = playback.position_frame()
     assert playback.session is not None
     total = playback.session.timeline.total_frames
-    assert playback.stop() == ("test-breath", pytest.approx(kept / total))
+    offer = playback.offer
+    assert offer is not None
+    QTest.mouseClick(window.player_view.stop, Qt.MouseButton.LeftButton)
+    assert finished == [("test-breath", pytest.approx(kept / total))]
+    assert playback.state == "idle" and playback.offer is None
