@@ -250,6 +250,8 @@ class Engine:
         return max(0, start + self.block_frames - self._latency_frames)
 
     def wait_finished(self, timeout_s: float | None = None) -> bool:
+        """Wait until the session was handed over in full, the renderer failed or the device
+        went away (check `finished`, `error` and `device_lost` to tell which)."""
         return _poll(lambda: self._finished or self.error is not None or self._lost, timeout_s)
 
     # -- render worker -------------------------------------------------------------------------
