@@ -12,6 +12,8 @@
 #   pdf-crypto `ratings export --format pdf` from a passphrase-locked store: the bundled cryptography
 #              (scrypt + AES-GCM) opens it and fpdf2 writes a PDF. The locked store is made by a Python
 #              that has cft_desktop (SMOKE_PYTHON, default packaging/.build-venv's); skipped without one
+#   pdf-fonts  that PDF's client is "Zoë 山田": the bundled DejaVu Sans and the CJK fallback font are
+#              embedded (pdffonts) and the name comes back out as text (pdftotext); needs poppler-utils
 #   portaudio  the bundled sounddevice/PortAudio loads and sees an ALSA device (a null one here)
 #   gui        `cft-desktop` with no arguments stays up offscreen for 5 s; no traceback in its log
 #   gui-xcb    the same on an Xvfb screen through Qt's xcb plugin, when Xvfb is installed; the window
@@ -153,8 +155,10 @@ fi
 # --- PDF summary from a passphrase-locked store (cryptography + fpdf2 in the bundle) ---------------------
 SMOKE_PYTHON=${SMOKE_PYTHON:-"$PACKAGING_DIR/.build-venv/bin/python"}
 PASSPHRASE="smoke test passphrase 7"
+PSEUDONYM="Zoë 山田"
 mkdir -p "$WORK/data-locked"
-if [ -x "$SMOKE_PYTHON" ] && "$SMOKE_PYTHON" - "$WORK/data-locked" "$PASSPHRASE" >"$WORK/fixture.out" 2>&1 <<'PYEOF'
+if [ -x "$SMOKE_PYTHON" ] && "$SMOKE_PYTHON" - "$WORK/data-locked" "$PASSPHRASE" "$PSEUDONYM" \
+    >"$WORK/fixture.out" 2>&1 <<'PYEOF'
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -162,10 +166,12 @@ from pathlib import Path
 from cft_desktop.core.ratings import DEFAULT_ITEM_SET, Phase
 from cft_desktop.store.records import Records
 
-# Two rated sessions, then the store is locked, as a person would do in the Ratings menu.
+# Two rated sessions, then the store is locked, as a person would do in the Ratings menu. The
+# pseudonym mixes Latin with a diacritic and CJK, so the PDF needs both bundled fonts.
 start = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 with Records.open(Path(sys.argv[1]) / "ratings.json") as records:
     client = records.default_client().client_id
+    records.rename_client(client, sys.argv[3])
     for number in range(2):
         began = start + timedelta(days=number)
         session = records.start_session(client, "soothing-rhythm-breathing", "1", {"bpm": 6.0},
@@ -214,6 +220,29 @@ PYEOF
   else
     record pdf-crypto fail "exit $rc, file starts '${pdf_head:-nothing}'"
     show_output "$WORK/pdf.out"
+  fi
+  # The fonts must be in the file itself (a viewer on another machine has neither), and the text must
+  # come back out as the same letters (the fonts' Unicode maps are right).
+  if [ "$pdf_head" != "%PDF-" ]; then
+    record pdf-fonts fail "no PDF to look at"
+  elif ! command -v pdffonts >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+    echo "pdf-fonts  SKIP  (no pdffonts/pdftotext: apt-get install poppler-utils)"
+  else
+    pdffonts "$WORK/summary.pdf" >"$WORK/pdffonts.out" 2>&1
+    # Columns from the right: object number and generation, uni, sub, emb.
+    embedded=$(awk 'NR > 2 && $(NF-4) == "yes" { sub(/^[A-Z]+\+/, "", $1); print $1 }' "$WORK/pdffonts.out" \
+      | sort -u | tr '\n' ' ')
+    pdftotext -enc UTF-8 "$WORK/summary.pdf" "$WORK/summary.txt" 2>/dev/null
+    case "$embedded" in
+      *DejaVuSans*DroidSansFallback*|*DroidSansFallback*DejaVuSans*) fonts_ok=yes ;;
+      *) fonts_ok=no ;;
+    esac
+    if [ "$fonts_ok" = yes ] && grep -qF "$PSEUDONYM" "$WORK/summary.txt"; then
+      record pdf-fonts pass "embedded: ${embedded% }; '$PSEUDONYM' reads back from the PDF"
+    else
+      record pdf-fonts fail "embedded: [${embedded% }]; pseudonym in text: $(grep -cF "$PSEUDONYM" "$WORK/summary.txt")"
+      show_output "$WORK/pdffonts.out"
+    fi
   fi
 else
   echo "pdf-crypto SKIP  (no Python with cft_desktop at $SMOKE_PYTHON to make the locked store)"
