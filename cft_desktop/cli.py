@@ -264,7 +264,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
+    from cft_desktop.errors import AudioDeviceError
     from cft_desktop.sound.engine import Engine
+    from cft_desktop.sound.settings import DEVICE_LOST_MESSAGE
     from cft_desktop.voice.narrator import SynthesisAhead
 
     script = _resolve_script(args.script)
@@ -301,6 +303,11 @@ def _cmd_play(args: argparse.Namespace) -> int:
                 raise errors[0]
             if engine.error is not None:
                 raise CftError(f"playback stopped: {engine.error}")
+            if engine.device_lost:
+                # A lost output never finishes: say where the listener was, rather than wait.
+                kept = engine.kept_frame
+                raise AudioDeviceError(f"{DEVICE_LOST_MESSAGE} It stopped at {_clock(kept)} of "
+                                       f"{_clock(session.timeline.total_frames)}.")
             position = engine.position_frame()
             total = session.timeline.total_frames
             bar.show(position, total, f"{_clock(position)} / {_clock(total)}")

@@ -114,3 +114,40 @@ def test_play_without_any_sound_device_says_so_plainly(tmp_path: Path, voice_cac
     assert done.returncode == 2
     assert "No sound output was found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.realtime
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a private PulseAudio daemon")
+def test_play_says_where_it_stopped_when_the_output_is_unplugged(
+    tmp_path: Path, voice_cache_dir: Path
+) -> None:
+    import time
+
+    from tests.sound.private_pulse import private_pulse
+
+    script = tmp_path / "short-test.md"
+    script.write_text(SCRIPT, encoding="utf-8")
+    tap = tmp_path / "played.wav"
+    with private_pulse() as pulse:
+        env = _env(pulse.tap_env(tap), tmp_path, voice_cache_dir)
+        player = subprocess.Popen(
+            [sys.executable, "-m", "cft_desktop", "play", str(script), *PACING],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            # Unplugged once a second of sound has really gone out (the voice may be synthesising).
+            deadline = time.monotonic() + 120
+            while not (tap.exists() and tap.stat().st_size > 4 * 22050):
+                assert player.poll() is None, player.communicate()
+                assert time.monotonic() < deadline, "no sound came out"
+                time.sleep(0.05)
+            pulse.unplug()
+            _out, err = player.communicate(timeout=60)
+        finally:
+            if player.poll() is None:
+                player.kill()
+                player.wait()
+    assert player.returncode == 2, err
+    assert "The sound output stopped" in err and "Your place is kept." in err
+    assert "It stopped at 0:" in err and "of 0:" in err
+    assert "Traceback" not in err
