@@ -787,9 +787,9 @@ class AtomicJSONStorage(Storage):
 
     def _copy_paths(self) -> list[tuple[str, Path]]:
         return [
-            ("the ratings file", self.path),
-            (f"its second copy ({self.mirror_path.name})", self.mirror_path),
-            *((f"the backup {p.name}", p) for p in self.backup_paths()),
+            (self.path.name, self.path),
+            (self.mirror_path.name, self.mirror_path),
+            *((p.name, p) for p in self.backup_paths()),
         ]
 
     def _load_once(self, passphrase: str | None) -> None:
@@ -996,7 +996,9 @@ class AtomicJSONStorage(Storage):
         if best is not None and best.decoded is not None and not gain:
             # Nothing newer is readable anywhere: what the damaged copies held beyond `best`
             # is named as lost.
-            lost = [
+            # The live file is written before the mirror and a save returns only once both are,
+            # so beside an intact mirror a damaged live file can have held no returned save.
+            lost = [] if best.path == self.mirror_path else [
                 f"{c.label} ({c.damage})" for c in copies
                 if c.damage is not None and c.blob is not None and c.blob.strip()
                 and (c.peeked_seq is None or c.peeked_seq > best_seq)
@@ -1060,20 +1062,30 @@ class AtomicJSONStorage(Storage):
             opening = "Your ratings file was missing."
         else:
             opening = "Your ratings file was damaged (probably by a crash or power cut)."
-        if outcome.exact is not None:
-            when = _when(_mtime(outcome.exact.path) or time.time())
-            restored = f" We restored the copy from {when} ({outcome.exact.label})"
-            if outcome.exact.path == self.mirror_path:
-                restored += ", which holds your latest save, so nothing was lost"
+        exact = outcome.exact
+        if exact is not None and exact.path == self.mirror_path:
+            restored = (
+                f" We restored your latest save from its second copy ({exact.label}), so "
+                "nothing was lost"
+            )
+        elif exact is not None:
+            when = _when(_mtime(exact.path) or time.time())
+            restored = f" We restored the copy from {when} ({exact.label})"
+            if outcome.unreadable:
+                restored += "; changes saved after it could not be recovered"
         else:
             restored = " We rebuilt it from the readable parts of every copy"
         if kept:
             restored += "; the damaged file was kept at " + " and ".join(str(p) for p in kept)
-        parts = [f"{count} from {label}" for label, count in outcome.sources.items() if label]
         total = sum(outcome.sources.values())
+        labels = [label for label in outcome.sources if label]
         recovered = f"Recovered {total} session{'s' if total != 1 else ''}"
-        if parts:
-            recovered += " (" + "; ".join(parts) + ")"
+        if len(labels) == 1:
+            recovered += f" from {labels[0]}"
+        elif labels:
+            recovered += " (" + ", ".join(
+                f"{outcome.sources[label]} from {label}" for label in labels
+            ) + ")"
         n = len(outcome.unreadable)
         cannot = f"could not read {n} record{'s' if n != 1 else ''}"
         if n:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,18 +41,24 @@ def rated_session(
     after: dict[str, int | str | None] | None = None,
     *,
     script_id: str = "safe-place",
+    on_save: Callable[[str], None] = lambda step: None,
 ) -> str:
-    """Start a session and save complete before and after forms; returns the session id."""
+    """Start a session and save complete before and after forms; returns the session id.
+
+    `on_save` hears the session id, then "before", then "after", as each save returns."""
     items = store.item_set(client)
     pacing = {"bpm": 6.0, "ratio": "1:1.5", "pause_scale": 1.0}
     session_id = store.start_session(client, script_id, "1", pacing, "joe", started_at)
+    on_save(session_id)
     store.save_before(session_id, make_form(items, Phase.BEFORE, **(before or {})))
+    on_save("before")
     store.save_after(
         session_id,
         make_form(items, Phase.AFTER, **(after or {})),
         started_at + timedelta(minutes=12),
         1.0,
     )
+    on_save("after")
     return session_id
 
 
