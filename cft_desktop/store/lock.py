@@ -7,8 +7,10 @@ Windows. The operating system drops it when the holding process ends, however it
 left by a killed process never blocks anyone; the file itself stays (removing a lock file races
 with the next process opening it, so it is never removed).
 
-After byte 0 the file holds the holder's process id and start time, written only so that "busy"
-can say who holds it; nothing ever decides by it (a process id can be reused).
+After byte 0 the file holds the holder's process id, start time and role ("window" for the GUI,
+"store" otherwise), written only so that "busy" can say who holds it and a second window knows to
+ask the first to come forward; nothing ever decides *whether* the lock is held by it (a process
+id can be reused).
 
 Within one process the lock is shared: opening the same store twice in one process (the window
 holds it from start-up, then the store opens; tests reopen a file) counts leases and releases the
@@ -154,8 +156,11 @@ def acquire(
     locker: _Locker | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    role: str = "store",
 ) -> Lease:
-    """Take the store's lock, waiting up to `wait_s` seconds; `StoreBusyError` if still held."""
+    """Take the store's lock, waiting up to `wait_s` seconds; `StoreBusyError` if still held.
+
+    `role` is written beside the process id, for messages only."""
     key = _key(store_path)
     deadline = clock() + wait_s
     while True:
@@ -164,7 +169,7 @@ def acquire(
             if held is not None:
                 held.count += 1
                 return Lease(key)
-            taken = _try_take(key, locker or platform_locker())
+            taken = _try_take(key, locker or platform_locker(), role)
             if taken is not None:
                 taken.count = 1
                 _registry[key] = taken
@@ -174,7 +179,7 @@ def acquire(
         sleep(POLL_S)
 
 
-def _try_take(key: Path, locker: _Locker) -> _Held | None:
+def _try_take(key: Path, locker: _Locker, role: str) -> _Held | None:
     try:
         key.parent.mkdir(parents=True, exist_ok=True)
         # 'a+b' creates the file if need be and never truncates what another process wrote.
@@ -188,12 +193,16 @@ def _try_take(key: Path, locker: _Locker) -> _Held | None:
     except BaseException:
         handle.close()
         raise
-    _write_holder(handle)
+    _write_holder(handle, role)
     return _Held(handle, locker)
 
 
-def _write_holder(handle: IO[bytes]) -> None:
-    info = {"pid": os.getpid(), "started": datetime.now().astimezone().isoformat(timespec="seconds")}
+def _write_holder(handle: IO[bytes], role: str) -> None:
+    info = {
+        "pid": os.getpid(),
+        "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "role": role,
+    }
     # For the busy message only: a failure here must not cost anyone the lock.
     with contextlib.suppress(OSError):
         handle.truncate(_INFO_OFFSET)

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cft_desktop import paths
@@ -35,6 +35,7 @@ from cft_desktop.ui.theme import apply_theme, palette_named
 if TYPE_CHECKING:
     from cft_desktop.core.library import Library
     from cft_desktop.sound.mixer import SoundAssets
+    from cft_desktop.store.lock import Lease
     from cft_desktop.voice.narrator import Narrator
 
 LOG_FILE = "cft-desktop.log"
@@ -269,8 +270,92 @@ def run_gui(argv: Sequence[str] | None = None, narrator: Narrator | None = None)
     app.setApplicationDisplayName(WINDOW_TITLE)
     log_path = install_error_handling()
     log.info("starting; log at %s", log_path)
+    if not _claim_instance():
+        return _bring_first_forward(app)
     window = open_window(narrator)
+    _ShowRequests(window)
     log.info("window shown at %d×%d", window.width(), window.height())
     status = app.exec()
     log.info("closed with status %s", status)
     return int(status)
+
+
+# ------------------------------------------------------------------ one window at a time (issue 15)
+# The window holds the ratings store's lock (store/lock.py) for its whole life, so a second start
+# finds it busy: it asks the first window to come forward, by appending to a small request file
+# the first one watches (QFileSystemWatcher, in QtCore: no network module), says so, and ends.
+
+ALREADY_OPEN = "CFT Desktop is already open on this computer. It has been brought to the front."
+_MAX_REQUEST_BYTES = 64 * 1024
+_instance_lease: Lease | None = None  # held until the process ends; the OS drops it then
+
+
+def _claim_instance() -> bool:
+    """Take the store's lock for this window's life; False if another *window* holds it."""
+    global _instance_lease
+    from cft_desktop.store import db
+    from cft_desktop.store import lock as store_lock
+
+    try:
+        _instance_lease = store_lock.acquire(db.default_path(), role="window")
+    except store_lock.StoreBusyError:
+        holder = store_lock.holder(db.default_path()) or {}
+        # A ratings command holds it only for a moment: open as usual (the ratings controller
+        # says plainly if the store is still in use).
+        return holder.get("role") != "window"
+    except CftError as exc:  # e.g. the data folder cannot be created: the store will say so
+        log.warning("could not take the store lock: %s", exc)
+    return True
+
+
+def _bring_first_forward(app: QApplication) -> int:
+    from cft_desktop.store import db
+    from cft_desktop.store import lock as store_lock
+
+    store_lock.request_show(db.default_path())
+    log.info("another CFT Desktop window is open; asked it to come to the front")
+    print(ALREADY_OPEN, file=sys.stderr, flush=True)
+    box = show_calm_message(None, ALREADY_OPEN)
+    box.finished.connect(app.quit)
+    return int(app.exec())
+
+
+class _ShowRequests(QObject):
+    """Raises and activates `window` whenever a second start appends to the request file."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        from cft_desktop.store import db
+        from cft_desktop.store import lock as store_lock
+
+        self._window = window
+        self._path = store_lock.show_request_path(db.default_path())
+        self._watcher = QFileSystemWatcher(self)
+        try:
+            self._path.touch(exist_ok=True)  # a watcher can only watch a file that exists
+            self._size = self._path.stat().st_size
+        except OSError as exc:
+            log.warning("cannot watch %s: %s", self._path, exc)
+            return
+        self._watcher.addPath(str(self._path))
+        self._watcher.fileChanged.connect(self._on_changed)
+
+    @Slot(str)
+    def _on_changed(self, _path: str) -> None:
+        try:
+            size = self._path.stat().st_size
+        except OSError:
+            return
+        if str(self._path) not in self._watcher.files():
+            self._watcher.addPath(str(self._path))  # replaced rather than appended to
+        grew, self._size = size > self._size, size
+        if size > _MAX_REQUEST_BYTES:
+            with open(self._path, "wb"):  # keep the file small; emptying it is not a request
+                self._size = 0
+        if grew:
+            window = self._window
+            if window.isMinimized():
+                window.showNormal()
+            window.raise_()
+            window.activateWindow()
+            log.info("brought to the front at the request of a second start")
