@@ -12,6 +12,7 @@ release. Other systems ask `platformdirs`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -73,12 +74,20 @@ def _platform_folder(dirs: PlatformDirsABC, kind: str) -> Path:
                  "log": dirs.user_log_dir}[kind])
 
 
+def _private_folder(path: Path) -> Path:
+    """`path`, made if missing, readable by its owner only: ratings, scripts and the log are
+    private to the person using them."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        # Made by an older version (0755) or by hand: tightened, not left open to other users.
+        with contextlib.suppress(OSError):  # a folder someone else owns stays as it is
+            path.chmod(0o700)
+    return path
+
+
 def _dir_from_env(var: str, kind: str) -> Path:
     value = os.environ.get(var)
-    path = Path(value) if value else user_folder(kind)
-    # Owner-only when we create it: ratings and the log are private to the person using them.
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return _private_folder(Path(value) if value else user_folder(kind))
 
 
 def data_dir() -> Path:
@@ -98,6 +107,4 @@ def log_dir() -> Path:
 
 def user_scripts_dir() -> Path:
     """Scripts a therapist wrote or imported; listed beside the built-ins."""
-    path = data_dir() / "scripts"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return _private_folder(data_dir() / "scripts")

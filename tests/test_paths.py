@@ -118,12 +118,17 @@ def test_a_store_and_a_script_work_in_a_folder_with_spaces_and_non_ascii_letters
     home = tmp_path / "home" / HARD_NAME
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    real_platform = sys.platform
     if platform == "win32":
         _use_windows_folders(monkeypatch, home)
     else:
         monkeypatch.setattr(sys, "platform", platform)
     folder = paths.data_dir()
     assert HARD_NAME in str(folder)
+    # The folder is that platform's; the store's own platform parts (its file lock) are this
+    # machine's, so they run for real.
+    monkeypatch.setattr(sys, "platform", real_platform)
+    monkeypatch.setenv("CFT_DESKTOP_DATA_DIR", str(folder))
     store = Records.open()
     try:
         assert store.path is not None and store.path.parent == folder
@@ -209,3 +214,17 @@ def test_files_an_older_version_left_readable_are_tightened_on_open(tmp_path: Pa
     assert _mode(data / "settings.ini") == 0o600
     assert _mode(log / "cft-desktop.log") == 0o600
     assert (log / "cft-desktop.log").read_text(encoding="utf-8").startswith("old\n")  # kept
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_folders_an_older_version_left_open_are_made_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_overrides: None
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    old = tmp_path / "share" / "cft-desktop"
+    (old / "scripts").mkdir(parents=True)
+    old.chmod(0o755)
+    (old / "scripts").chmod(0o755)
+    assert paths.user_scripts_dir() == old / "scripts"
+    assert stat.S_IMODE(old.stat().st_mode) == 0o700
+    assert stat.S_IMODE((old / "scripts").stat().st_mode) == 0o700
