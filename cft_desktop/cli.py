@@ -54,10 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except ScriptErrors as exc:
         for error in exc.errors:
-            print(str(error), file=sys.stderr)
+            print(_printable(str(error)), file=sys.stderr)
         return EXIT_ERROR
     except CftError as exc:
-        print(f"cft-desktop: {exc}", file=sys.stderr)
+        # An error may quote a script's words or a file name: never let them drive the terminal.
+        # (Line by line: a message may list several problems, one to a line.)
+        text = "\n".join(_printable(line) for line in str(exc).split("\n"))
+        print(f"cft-desktop: {text}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -236,7 +239,8 @@ def _make_session(args: argparse.Namespace, script: Script) -> Session:
 
 def _print_warnings(session: Session) -> None:
     for warning in session.timeline.warnings:
-        print(f"{session.script.source}:{warning.line}: warning: {warning.message}", file=sys.stderr)
+        print(_printable(f"{session.script.source}:{warning.line}: warning: {warning.message}"),
+              file=sys.stderr)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:

@@ -220,3 +220,14 @@ def test_list_with_a_fifo_in_the_scripts_folder_returns(tmp_path: Path) -> None:
     assert f"x\terror\t-\t{user / 'x.md'}:1: not a regular file, so it is not read" in (
         result.stdout.splitlines()
     )
+
+
+def test_an_error_quoting_a_script_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    # `render` of a practice whose cue carries escape codes: the error is printed, escaped.
+    bad = tmp_path / "loud.md"
+    bad.write_text("---\nid: loud\ntitle: T\nkind: imagery\nminutes: 2\nsummary: S\n---\nHi.\n\n"
+                   "[\x1b[31mbel\x07]\n", encoding="utf-8")
+    result = run_cli(tmp_path, "render", str(bad), "--out", str(tmp_path / "x.wav"))
+    assert result.returncode == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert f"{bad}:10: unknown cue [\\x1b[31mbel\\x07]" in result.stderr
