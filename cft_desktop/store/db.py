@@ -38,6 +38,7 @@ Runs on the thread that owns the store (the GUI thread or the CLI's main thread)
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,21 +218,25 @@ def _is_time(value: Any) -> bool:
 
 
 def _answers_problem(answers: Any) -> str | None:
+    # `type(x) is int` on purpose: it is quick (this runs for every answer of every session at
+    # every open) and, unlike isinstance, turns True and False away.
     if answers is None:
         return None
-    if not isinstance(answers, list):
+    if type(answers) is not list:
         return "answers are not a list"
     for answer in answers:
-        if not isinstance(answer, dict) or not _is_text(answer.get("item")):
+        if type(answer) is not dict:
+            return "an answer is not an object"
+        item = answer.get("item")
+        if type(item) is not str or not item:
             return "an answer has no item"
-        version = answer.get("wording_version")
-        if isinstance(version, bool) or not isinstance(version, int):
-            return "an answer has no wording version"
+        if type(answer.get("wording_version")) is not int:
+            return f"answer {item!r} has no wording version"
         if answer.get("skipped") is True:
             continue
-        value = answer.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            return f"answer {answer.get('item')!r} has no value"
+        kind = type(answer.get("value"))
+        if kind is not int and kind is not str:
+            return f"answer {item!r} has no value"
     return None
 
 
@@ -364,6 +369,11 @@ def _intact_copy(
     return None
 
 
+# Storages whose document (by id) has passed `validate`: Records.open prepares the storage in
+# open_storage and again in Records(), and 10,000 sessions should be checked once, not twice.
+_validated: weakref.WeakKeyDictionary[Storage, int] = weakref.WeakKeyDictionary()
+
+
 def prepare(storage: Storage) -> str | None:
     """Bring `storage` to the current schema: create a new document or run the migrations, then
     validate every record. Returns what validation had to do, in words (None: nothing).
@@ -376,6 +386,8 @@ def prepare(storage: Storage) -> str | None:
         storage.write(new_document())
         return None
     upgraded = migrate(document)
+    if upgraded is document and _validated.get(storage) == id(document):
+        return None
     others: Sequence[tuple[str, Document]] = ()
     if isinstance(storage, AtomicJSONStorage):
         others = _Lazy(storage)
@@ -387,6 +399,7 @@ def prepare(storage: Storage) -> str | None:
             storage.add_note(note)
         else:
             storage.write(checked)
+    _validated[storage] = id(storage.read())
     return note
 
 
