@@ -136,3 +136,52 @@ def test_ambient_bed_ducks_under_the_voice_and_loops_without_a_seam(
     typical = np.percentile(steps, 99.9)
     for seam in range(loop, len(layer) - 1, loop):
         assert steps[seam - 1] <= typical + 1e-6
+
+
+# Issue 16 §4: the practices added after the core course.
+import re  # noqa: E402  (appended section)
+
+from cft_desktop.core.script import Bell, Pause  # noqa: E402
+
+NEW_IN_ISSUE_16 = {
+    "compassionate-self-and-critic", "multiple-selves", "compassion-break-difficult-moment",
+    "compassionate-letter", "fears-of-compassion", "compassionate-self-anger",
+    "compassionate-self-anxiety", "sleep-resting", "remembering-kindness", "tricky-brain",
+}
+EXPECTED_IDS.update(NEW_IN_ISSUE_16)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_no_spoken_sentence_runs_past_twenty_words(path: Path) -> None:
+    long = [sentence for phrase in parse_file(path).phrases()
+            for sentence in _SENTENCE_END.split(phrase.text) if len(sentence.split()) > 20]
+    assert not long, "split these:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("path", [p for p in SHIPPED if p.stem in NEW_IN_ISSUE_16], ids=lambda p: p.stem)
+def test_new_practices_make_every_breathing_part_optional(path: Path) -> None:
+    # CLINICAL.md §2: breath work is offered, never required; just before each paced block the
+    # listener hears that simply sitting quietly (or resting) is fine too.
+    items = parse_file(path).items
+    for k, item in enumerate(items):
+        if isinstance(item, Breathe):
+            before = next(i for i in reversed(items[:k]) if isinstance(i, Phrase)).text.lower()
+            assert "sit quietly" in before or "simply rest" in before, before
+
+
+def test_the_letter_practice_says_first_that_pen_and_paper_are_needed() -> None:
+    script = Library().find("compassionate-letter")
+    assert "pen" in script.summary.lower() and "pen" in script.caution.lower()
+    assert "pen" in script.phrases()[0].text.lower()
+    writing = [i.seconds for i in script.items if isinstance(i, Pause) and i.seconds >= 60]
+    assert len(writing) >= 4 and all(s <= 120 for s in writing)
+
+
+def test_the_sleep_practice_fades_out_without_waking_the_listener() -> None:
+    script = Library().find("sleep-resting")
+    assert not isinstance(script.items[-1], Bell)
+    assert isinstance(script.items[-1], Pause)
+    ending = " ".join(p.text.lower() for p in script.phrases()[-4:])
+    for waking in ("open your eyes", "raise your gaze", "the room", "come back"):
+        assert waking not in ending
