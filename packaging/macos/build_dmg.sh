@@ -7,6 +7,7 @@
 #                         Mach-O inside-out with the hardened runtime, then the .app and the .dmg
 #   MACOS_NOTARY_PROFILE  a notarytool keychain profile (xcrun notarytool store-credentials): notarise
 #                         and staple; needs MACOS_SIGN_IDENTITY too (Apple notarises signed code only)
+#   MACOS_NOTARY_KEYCHAIN the keychain holding that profile, when it is not in the search list (CI)
 # Without them the result is an unsigned .dmg, fine for testing on the build Mac but refused by
 # Gatekeeper on anyone else's.
 #
@@ -21,6 +22,7 @@ APP=${1:-"$PACKAGING_DIR/dist/CFT Desktop.app"}
 ENTITLEMENTS="$MACOS_DIR/entitlements.plist"
 SIGN_IDENTITY=${MACOS_SIGN_IDENTITY:-}
 NOTARY_PROFILE=${MACOS_NOTARY_PROFILE:-}
+NOTARY_KEYCHAIN=${MACOS_NOTARY_KEYCHAIN:-}
 
 [ "$(uname -s)" = Darwin ] || { echo "build_dmg.sh: runs on macOS only (codesign, hdiutil, xcrun)" >&2; exit 2; }
 [ -d "$APP/Contents/MacOS" ] || { echo "build_dmg.sh: no .app at $APP (run packaging/build.sh first)" >&2; exit 2; }
@@ -76,15 +78,24 @@ else
 fi
 
 # --- 2. notarise and staple the app ------------------------------------------------------------------
+notarytool() {  # notarytool SUBCOMMAND ARGS...: with our profile (and its keychain, if given)
+  sub=$1
+  shift
+  if [ -n "$NOTARY_KEYCHAIN" ]; then
+    xcrun notarytool "$sub" "$@" --keychain-profile "$NOTARY_PROFILE" --keychain "$NOTARY_KEYCHAIN"
+  else
+    xcrun notarytool "$sub" "$@" --keychain-profile "$NOTARY_PROFILE"
+  fi
+}
+
 notarise() {  # notarise FILE: submit, wait, and fail with Apple's log unless it was accepted
   # (Its exit status is not the verdict: the status field is, and a rejection still prints the id.)
-  xcrun notarytool submit "$1" --keychain-profile "$NOTARY_PROFILE" --wait --output-format json \
-    >"$WORK/notary.json" || true
+  notarytool submit "$1" --wait --output-format json >"$WORK/notary.json" || true
   status=$(plutil -extract status raw -o - "$WORK/notary.json" 2>/dev/null || echo unknown)
   id=$(plutil -extract id raw -o - "$WORK/notary.json" 2>/dev/null || echo "")
   echo "   notarisation of $(basename "$1"): $status (submission $id)"
   if [ "$status" != Accepted ]; then
-    [ -n "$id" ] && xcrun notarytool log "$id" --keychain-profile "$NOTARY_PROFILE" >&2
+    [ -n "$id" ] && notarytool log "$id" >&2
     echo "build_dmg.sh: Apple did not accept $(basename "$1")" >&2
     exit 1
   fi
