@@ -95,6 +95,10 @@ fi
 # ICU's data library is 31 MB of every locale; keep root + English (see shrink_icu.py).
 "$VBIN/python" "$PACKAGING_DIR/shrink_icu.py" "$BUNDLE" || [ $? -eq 3 ]
 
+# PyInstaller's top-level links to the Qt libraries the spec left out (libQt6Network, libQt6OpenGL)
+# point at nothing; a package full of broken links only puzzles whoever looks inside.
+find "$BUNDLE" -type l ! -exec test -e {} \; -print -delete | sed "s|^$BUNDLE/|build.sh: removed dangling link |"
+
 # The spec prunes Qt plugins and libraries by name: check that every binary kept still finds each
 # library it links to (in the bundle, as the bootloader arranges, or on this system).
 missing=$(find "$BUNDLE/_internal" -type f \( -name '*.so' -o -name '*.so.*' \) -print | while read -r lib; do
