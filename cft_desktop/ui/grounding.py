@@ -37,7 +37,7 @@ Feel your feet on the floor, and the chair holding you.
 
 [pause 3]
 
-Name to yourself a few things you can see. Their colours, their shapes.
+Out loud or in your head, name a few things you can see. Their colours, their shapes.
 
 [pause 4]
 
@@ -45,7 +45,9 @@ Now notice a few sounds, near or far.
 
 [pause 4]
 
-You are here, in this room, right now. Take your time, and move on when you are ready.
+You are here, in this room, right now. You might notice something steady nearby, such as the floor.
+
+Take your time, and move on when you are ready.
 """
 
 
