@@ -170,6 +170,15 @@ def header_seq(blob: bytes) -> int | None:
         return None
 
 
+def header_is_checked(blob: bytes) -> bool:
+    """True if the file's header carries its own checksum (format 2) and passes it: then a failed
+    key check really is another passphrase, never damage."""
+    try:
+        return _read_header(blob).format >= 2
+    except EnvelopeDamagedError:
+        return False
+
+
 def salt_of(blob: bytes) -> bytes | None:
     """The KDF salt of an encrypted file, or None if the header cannot be read."""
     try:

@@ -86,6 +86,7 @@ from cft_desktop.store import lock as store_lock
 from cft_desktop.store.crypto import (
     EnvelopeDamagedError,
     Vault,
+    header_is_checked,
     header_seq,
     is_encrypted,
     normalised,
@@ -825,7 +826,10 @@ class AtomicJSONStorage(Storage):
         self._signature = _signature(self.path)
         if mirror_seq != decoded.seq and decoded.checked:
             # A crash between the two replaces of a write (or a mirror lost or damaged): the
-            # second copy is brought up to date, which changes no data.
+            # second copy is brought up to date, which changes no data. One whose first bytes
+            # are unreadable is kept aside first, like any damaged file.
+            if mirror_seq is None and self.mirror_path.exists():
+                _replace(self.mirror_path, self._aside_path(mirror=True))
             atomic_write_bytes(self.mirror_path, blob)
 
     def _adopt(self, decoded: _Decoded) -> None:
@@ -912,17 +916,26 @@ class AtomicJSONStorage(Storage):
             except (WrongPassphraseError, PassphraseRequiredError) as exc:
                 copy.key_problem = exc
             copies.append(copy)
-        if passphrase is not None and any(c.decoded for c in copies):
-            # The passphrase opened a copy, so it is the right one: a copy it does not open has
-            # a damaged header (salt or key check), not another key.
+        if passphrase is not None and any(c.decoded and c.decoded.vault for c in copies):
+            # The passphrase unlocked a copy, so it is the right one: an old-format copy it does
+            # not open has a damaged header (salt or key check), not another key. (A format 2
+            # header checks itself, so its key check is believed.)
             for copy in copies:
-                if isinstance(copy.key_problem, WrongPassphraseError):
+                if isinstance(copy.key_problem, WrongPassphraseError) and not (
+                    copy.blob is not None and header_is_checked(copy.blob)
+                ):
                     copy.key_problem = None
                     copy.damage = _DamagedError("its encryption header is damaged")
         return copies
 
     def _recover(self, passphrase: str | None) -> None:
         copies = self._read_copies(passphrase)
+        key_problem = next((c.key_problem for c in copies[:2] if c.key_problem), None)
+        if key_problem is not None:
+            # The live file or its mirror wants another passphrase: recovering from some other
+            # copy (say a plain one left from long ago) would act on a wrong passphrase. Nothing
+            # has been moved.
+            raise key_problem
         outcome = self._choose(copies)
         if outcome is None:
             key_problem = next((c.key_problem for c in copies if c.key_problem), None)

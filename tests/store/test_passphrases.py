@@ -147,3 +147,19 @@ def test_an_old_format_file_with_a_damaged_salt_is_recovered_with_the_right_pass
         assert len(store.sessions()) == 2
     assert Vault.unlock("right one", path.read_bytes())
     assert ids
+
+
+def test_a_plain_leftover_backup_never_makes_a_wrong_passphrase_look_like_damage(
+    tmp_path: Path,
+) -> None:
+    texts, _ = old_plaintexts(tmp_path, 1)
+    folder = tmp_path / "data"
+    store = Records.open(folder / "ratings.json", passphrase="right one")
+    rated_session(store, store.default_client().client_id)
+    store.close()
+    # What a crash while removing a passphrase used to leave: plain text beside encrypted files.
+    (folder / "ratings.json.bak5").write_bytes(texts[0])
+    before = folder_snapshot(folder)
+    with pytest.raises(WrongPassphraseError):
+        Records.open(folder / "ratings.json", passphrase="wrong one")
+    assert folder_snapshot(folder) == before
