@@ -8,16 +8,21 @@
 # the megabytes go either way.
 # Uses its own venv (packaging/.build-venv) so PyInstaller never lands in the app's .venv. The project is
 # installed into it from a copy staged under packaging/build/src, so the build writes nothing outside
-# packaging/. Needs python3 (3.11+) with venv, and the system libraries the app itself needs at run
-# time (see dev.sh: libportaudio2 at least, so that the bundle carries a PortAudio fallback).
-# Not part of CI: it downloads ~400 MB of wheels on a first run and takes a minute or two.
+# packaging/. Needs Python 3.11+ with venv (PYTHON; default python3, else python, as on Windows), and
+# the system libraries the app itself needs at run time (see dev.sh: libportaudio2 at least, so that
+# the bundle carries a PortAudio fallback). Not run by ci.yml (a first run downloads ~400 MB of
+# wheels); .github/workflows/release.yml runs it on each system.
 set -eu
 
 PACKAGING_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$PACKAGING_DIR")
 cd "$PACKAGING_DIR"
 
-PYTHON=${PYTHON:-python3}
+# Windows' Python installs no python3 command (or only the Store's stand-in, which does not run a
+# script), so take python3 only when it actually runs.
+if [ -z "${PYTHON:-}" ]; then
+  if python3 -c 'import sys' >/dev/null 2>&1; then PYTHON=python3; else PYTHON=python; fi
+fi
 VENV="$PACKAGING_DIR/.build-venv"
 MAX_BUNDLE_MB=${MAX_BUNDLE_MB:-250}
 case "$(uname -s)" in
