@@ -256,14 +256,18 @@ _KEY_OBJECT = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*\{')
 _TABLE_AHEAD = re.compile(r'\s*(?:"\d+"\s*:\s*\{|\})')
 
 
-def _salvage(payload: bytes) -> tuple[dict[str, Any] | None, dict[str, Fragment], Document]:
+_Salvage = tuple[dict[str, Any] | None, dict[str, Fragment], Document, int | None]
+
+
+def _salvage(payload: bytes) -> _Salvage:
     """Everything readable in a damaged text: its integrity member (if it parsed), the tables
-    that parsed whole (with their digests), and every further document that still decodes."""
+    that parsed whole (with their digests), every further document that still decodes, and
+    where the text stopped parsing (None if it parsed to the end)."""
     parsed = _parse(payload, lenient=True)
     whole = dict(parsed.fragments)
     loose: Document = {}
     if parsed.stopped_at is None:
-        return parsed.integrity, whole, loose
+        return parsed.integrity, whole, loose, None
     text = payload.decode("utf-8", errors="replace")
     decoder = json.JSONDecoder()
     table = parsed.table_at_stop
@@ -295,7 +299,7 @@ def _salvage(payload: bytes) -> tuple[dict[str, Any] | None, dict[str, Fragment]
     for name in list(loose):
         if name in whole:  # already whole; the loose copy came from a stray match
             del loose[name]
-    return parsed.integrity, whole, loose
+    return parsed.integrity, whole, loose, parsed.stopped_at
 
 
 def _dump_table(table: object) -> bytes:
@@ -1004,7 +1008,7 @@ class AtomicJSONStorage(Storage):
         salvaged = [(c, *_salvage(c.damage.payload)) for c in newer if c.damage and c.damage.payload]
         known = best.decoded if best is not None else None
         gain = any(
-            _adds_something(known, whole, loose) for _, _, whole, loose in salvaged
+            _adds_something(known, whole, loose) for _, _, whole, loose, _ in salvaged
         )
         if best is not None and best.decoded is not None and not gain:
             # Nothing newer is readable anywhere: what the damaged copies held beyond `best`
@@ -1026,14 +1030,17 @@ class AtomicJSONStorage(Storage):
         # a newer damaged copy still holds. A table that matches its recorded digest anywhere is
         # taken exactly from that copy.
         base: Document = dict(best.decoded.document) if best and best.decoded else {}
-        source_of: dict[str, str] = dict.fromkeys(base, best.label if best else "")
+        # Which copy each document of the result came from, for the report.
+        origin: dict[str, dict[str, str]] = {
+            name: dict.fromkeys(table, best.label if best else "") for name, table in base.items()
+        }
         by_digest: dict[str, tuple[str, object]] = {}
         for copy in intact:
             assert copy.decoded is not None
             for table, _, digest in copy.decoded.fragments.values():
                 by_digest.setdefault(digest, (copy.label, table))
         unreadable: list[str] = []
-        for copy, integrity, whole, loose in sorted(
+        for copy, integrity, whole, loose, stopped_at in sorted(
             salvaged, key=lambda item: item[0].peeked_seq or 0
         ):
             for table, _, digest in whole.values():
@@ -1045,28 +1052,33 @@ class AtomicJSONStorage(Storage):
                 exact = (
                     by_digest.get(claimed_digest) if isinstance(claimed_digest, str) else None
                 )
-                if exact is not None:
-                    base[name] = exact[1]  # type: ignore[assignment]
-                    source_of[name] = exact[0]
-                    continue
-                if name in whole:
-                    base[name] = whole[name][0]  # type: ignore[assignment]
-                    source_of[name] = copy.label
-                    continue
-                merged = dict(base.get(name, {}))
-                merged.update(loose.get(name, {}))
-                base[name] = merged
-                source_of[name] = copy.label
-                if isinstance(claimed_digest, str):
-                    unreadable.append(f"part of table {name!r} in {copy.label}")
-            for name in set(wanted) - set(whole) - set(loose):
-                if name not in base:
+                if exact is not None and isinstance(exact[1], dict):
+                    base[name] = exact[1]
+                    origin[name] = dict.fromkeys(exact[1], exact[0])
+                elif name in whole and isinstance(whole[name][0], dict):
+                    table = whole[name][0]
+                    assert isinstance(table, dict)
+                    base[name] = table
+                    origin[name] = dict.fromkeys(table, copy.label)
+                elif name in loose:
+                    base[name] = {**base.get(name, {}), **loose[name]}
+                    origin[name] = {**origin.get(name, {}), **dict.fromkeys(loose[name], copy.label)}
+                    if isinstance(claimed_digest, str):
+                        unreadable.append(f"the rest of table {name!r} in {copy.label}")
+                elif name in base:
+                    unreadable.append(
+                        f"table {name!r} as last saved in {copy.label} (an older copy was used)"
+                    )
+                else:
                     unreadable.append(f"table {name!r} in {copy.label}")
+            if stopped_at is not None and not wanted:
+                # No integrity member to say what was lost: name where the reading stopped.
+                unreadable.append(f"whatever followed position {stopped_at} of {copy.label}")
         sources: dict[str, int] = {}
-        for name, table in base.items():
+        for name, docs in origin.items():
             if name.startswith(_SESSION_TABLE_PREFIX):
-                label = source_of.get(name, "")
-                sources[label] = sources.get(label, 0) + len(table)
+                for label in docs.values():
+                    sources[label] = sources.get(label, 0) + 1
         vault = next((c.decoded.vault for c in intact if c.decoded), None) or self._vault
         return _Outcome(base, None, vault, highest + 1, sources, unreadable)
 
