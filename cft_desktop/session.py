@@ -4,8 +4,9 @@ Owns the state shared by the listeners of the timeline (sound, pacer, captions):
 spoken phrase has, the current `Timeline`, and how a pacing change or a newly synthesised phrase
 re-times what has not been rendered yet. Qt-free; the GUI, the CLI and the tests all use it.
 
-Threads: `change_pacing` and `set_mix` come from the GUI (or CLI) thread, `accept_clip` from the
-narrator worker, `render_head_frame` is written by the render worker. A lock serialises re-timing;
+Threads: `change_pacing` and writes to `mix` come from the GUI (or CLI) thread, `accept_clip` from the
+narrator worker; the render worker calls `render` and `ready_through` and writes
+`render_head_frame` (a session is the engine's `sound.engine.Renderable`). A lock serialises re-timing;
 the mixer receives each new timeline as one reference swap, and the render worker only reads.
 """
 
@@ -62,6 +63,10 @@ class Session:
     @property
     def timeline(self) -> tl.Timeline:
         return self.mixer.timeline
+
+    @property
+    def total_frames(self) -> int:
+        return self.mixer.timeline.total_frames
 
     @property
     def pacing(self) -> Pacing:
@@ -132,6 +137,10 @@ class Session:
             self._clip_rates[index] = length_scale
             self._republish(refresh=True)
             return True
+
+    def render(self, start_frame: int, out: FloatArray) -> None:
+        """Render worker: the mix of the frames from `start_frame` on, into `out`."""
+        self.mixer.render(start_frame, out)
 
     def ready_through(self, end_frame: int) -> bool:
         """True when every phrase starting before `end_frame` has its clip (renderer may go on)."""

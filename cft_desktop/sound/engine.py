@@ -21,6 +21,9 @@ asked to stop; seen with ALSA over PulseAudio when the sink goes) or simply stop
 (WASAPI and Core Audio in PortAudio 19.6). The worker then freezes the position at the frame the
 listener had reached, marks the engine `device_lost` and calls `on_device_lost`; a new engine
 started at `kept_frame` carries on from there.
+
+What it plays is any `Renderable` (in practice `cft_desktop.session.Session`): the engine needs only
+the four members named there, so sound/ does not depend on the session that is built from it.
 """
 
 from __future__ import annotations
@@ -28,13 +31,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from cft_desktop.errors import AudioDeviceError
-from cft_desktop.session import Session
-from cft_desktop.sound.clips import SAMPLE_RATE
+from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray
 from cft_desktop.sound.devices import OutputChoice, current_default_output
 from cft_desktop.sound.settings import NO_DEVICE_MESSAGE as NO_DEVICE_MESSAGE
 
@@ -56,6 +58,28 @@ STALL_S = 1.5
 # sound the allowance is STARTUP_STALL_S.
 STALL_ARMED_AFTER_S = 3.0
 STARTUP_STALL_S = 6.0
+
+
+class Renderable(Protocol):
+    """What the engine plays: a timeline it can render block by block, ahead of the playhead.
+
+    `render` and `ready_through` are called on the render worker; `total_frames` on the worker
+    and the caller's thread. The worker writes `render_head_frame` (the first frame not yet
+    rendered) so that late changes (a new pacing, a clip that arrives) start after it.
+    """
+
+    render_head_frame: int
+
+    @property
+    def total_frames(self) -> int: ...
+
+    def ready_through(self, end_frame: int) -> bool:
+        """True when everything starting before `end_frame` can be rendered as it will sound."""
+        ...
+
+    def render(self, start_frame: int, out: FloatArray) -> None:
+        """Fill `out` with the frames from `start_frame` on."""
+        ...
 
 
 def _import_sounddevice() -> Any:
@@ -86,7 +110,7 @@ def output_devices() -> list[tuple[int, str]]:
 class Engine:
     def __init__(
         self,
-        session: Session,
+        source: Renderable,
         device: int | str | None = None,
         block_frames: int = BLOCK_FRAMES,
         ring_blocks: int = RING_BLOCKS,
@@ -94,7 +118,7 @@ class Engine:
     ) -> None:
         """`device` names a PortAudio device outright; otherwise `output` (or, when that is None
         too, the platform's default output at `start`) says which device and host API to use."""
-        self.session = session
+        self.source = source
         self.device = device
         self.output = output
         self.block_frames = block_frames
@@ -163,7 +187,7 @@ class Engine:
         """Open the output stream and start playing from `start_frame`."""
         sd = _import_sounddevice()
         self._render_frame = start_frame
-        self.session.render_head_frame = start_frame
+        self.source.render_head_frame = start_frame
         self._anchor = (start_frame, 0.0)
         self._frozen_position = start_frame
         self._kept_frame = start_frame
@@ -210,7 +234,7 @@ class Engine:
 
     def seek(self, frame: int) -> None:
         """Jump to `frame` (clamped to the session); fades out, refills, fades back in."""
-        total = self.session.timeline.total_frames
+        total = self.source.total_frames
         self._seek_to = max(0, min(frame, total))
 
     def stop(self, fade: bool = True, timeout_s: float = 2.0) -> None:
@@ -257,7 +281,7 @@ class Engine:
     # -- render worker -------------------------------------------------------------------------
 
     def _render_loop(self) -> None:
-        session = self.session
+        source = self.source
         block = self.block_frames
         slack_s = block / SAMPLE_RATE / 4
         seen_callbacks = -1
@@ -286,17 +310,17 @@ class Engine:
                     time.sleep(slack_s)
                     continue
                 start = self._render_frame
-                total = session.timeline.total_frames
-                if not session.ready_through(start + block + SAMPLE_RATE):
+                total = source.total_frames
+                if not source.ready_through(start + block + SAMPLE_RATE):
                     time.sleep(slack_s)
                     continue
                 slot = self._written % self._ring_blocks
-                session.mixer.render(start, self._ring[slot])
+                source.render(start, self._ring[slot])
                 if start + block >= total:
                     self._ring[slot, max(0, total - start):] = 0.0
                 self._slot_start[slot] = start
                 self._render_frame = start + block
-                session.render_head_frame = self._render_frame
+                source.render_head_frame = self._render_frame
                 if start + block >= total:
                     self._end_written = self._written
                 self._written += 1
@@ -313,7 +337,7 @@ class Engine:
         # a fraction of a second, but never skips a word the listener missed.
         paused = self._state == _SILENT
         kept = self._frozen_position if paused else max(0, start - self._latency_frames)
-        self._kept_frame = min(kept, self.session.timeline.total_frames)
+        self._kept_frame = min(kept, self.source.total_frames)
         self._want_playing = False
         self._lost = True
         callback = self.on_device_lost
@@ -337,7 +361,7 @@ class Engine:
         self._finished = False
         assert target is not None
         self._render_frame = target
-        self.session.render_head_frame = target
+        self.source.render_head_frame = target
         self._anchor = (target, self._anchor[1])
         self._frozen_position = target
         self._seek_to = None
