@@ -63,7 +63,7 @@ case "$command" in
   test)
     install_system $APP_PACKAGES $TEST_PACKAGES
     setup_venv test
-    .venv/bin/ruff check cft_desktop tests benchmarks
+    .venv/bin/ruff check cft_desktop tests benchmarks packaging
     .venv/bin/mypy
     shift
     exec .venv/bin/python -m pytest "$@"

@@ -64,7 +64,8 @@ def _data_blob(lib: Path, symbol: str) -> bytes:
     phentsize, phnum = struct.unpack_from("<HH", blob, 0x36)
     # Map the symbol's address to a file offset through the loadable segment holding it.
     for index in range(phnum):
-        p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from("<IIQQQQ", blob, phoff + index * phentsize)
+        p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", blob, phoff + index * phentsize)
         if p_type == 1 and p_vaddr <= address < p_vaddr + p_filesz:
             start = address - p_vaddr + p_offset
             return blob[start:start + size]

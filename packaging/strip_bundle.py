@@ -31,7 +31,7 @@ def loadable(path: Path) -> bool:
     (phoff,) = struct.unpack_from("<Q", blob, 0x20)
     phentsize, phnum = struct.unpack_from("<HH", blob, 0x36)
     for index in range(phnum):
-        p_type, _, p_offset, p_vaddr, _, p_filesz, _, p_align = struct.unpack_from(
+        p_type, _, p_offset, p_vaddr, _, p_filesz, _, _p_align = struct.unpack_from(
             "<IIQQQQQQ", blob, phoff + index * phentsize)
         if p_type == 1 and (p_offset % PAGE != p_vaddr % PAGE or p_offset + p_filesz > len(blob)):
             return False
