@@ -43,12 +43,12 @@ log = logging.getLogger("cft_desktop")
 
 
 def default_narrator() -> Narrator:
-    """The neural voice (loaded lazily, on the narrator worker) with the on-disk clip cache."""
-    from cft_desktop.voice.cache import ClipCache
-    from cft_desktop.voice.narrator import Narrator
-    from cft_desktop.voice.piper import PiperVoiceBackend
+    """The neural voice (loaded lazily, on the narrator worker) with the on-disk clip cache: the
+    same narrator as the command line's (`cft_desktop.play.narration`)."""
+    # Here, not at the top: it pulls in numpy and pydub, which load after the first frame.
+    from cft_desktop.play.narration import default_narrator as make
 
-    return Narrator(PiperVoiceBackend(), ClipCache(paths.cache_dir() / "narration"))
+    return make()
 
 
 def _load_assets() -> SoundAssets:

@@ -1,19 +1,15 @@
-"""Playback control for the window: one practice's Session, its Engine and its narration worker.
+"""Playback for the window: the Qt face of the Qt-free `cft_desktop.play.player.Player`.
 
-Owns the life of a playing practice on the GUI thread: building the `Session`, taking cached
-narration, synthesising the rest ahead on a worker (`SynthesisAhead`), starting the `Engine` once the
-first phrases are ready, polling the engine's audio clock every ~16 ms for the listeners, live
-pacing and mix changes, phrase steps, stop and completion, and checking for a sound output.
-When the output device goes away mid-practice (headphones unplugged) the practice pauses where the
-listener was, a calm notice says so and offers the output PortAudio now finds ("Play on …"), and
-playing on starts a new engine from the kept frame: the session and its prepared phrases stay.
+Owns what only a window has: the ~16 ms repaint timer that reads the engine's audio clock for the
+listeners (pacer, captions), steadying the small backward steps of that clock, the Qt signals the
+rest of the window connects to, and the calm notice after a lost output ("Play on …", "Try
+again", "Not now"). The play lifecycle itself (session, cached and ahead-synthesised narration,
+pre-roll, engine, pacing, mix, phrase steps, lost outputs, the end) is the player's.
 
-Threads: everything here runs on the GUI thread except the callbacks given to `SynthesisAhead`,
-the device checks and the engine's device-lost callback, which run on worker threads. Those never
-touch a widget or this object's state: they call the thread-safe `Session.accept_clip` and post a
-`_WorkerNews` event to this QObject (`QCoreApplication.postEvent` is thread-safe), so Qt delivers
-it on the GUI thread, queued exactly like a cross-thread signal. A generation number on every
-message lets stale news from a cancelled worker be dropped (device-lost news carries its engine).
+Threads: everything here runs on the GUI thread. The player's workers hand their news to
+`_GuiDispatcher.post`, which posts it as a `_Call` event to this QObject
+(`QCoreApplication.postEvent` is thread-safe), so Qt runs it on the GUI thread, queued exactly like
+a cross-thread signal; the player then calls `_Events` here, on the GUI thread too.
 
 Why events and listeners rather than signals on the busy paths: PySide6-Essentials 6.12.0 drops a
 reference to `None` on every void Qt call and to `True` on every Python-side `Signal.emit()`, which
@@ -25,10 +21,7 @@ either way; the rarer state signals stay signals.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
@@ -38,38 +31,26 @@ from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
 from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.lazy import Lazy
-from cft_desktop.sound.settings import (
-    DEVICE_LOST_MESSAGE,
-    NO_DEVICE_MESSAGE,
-    SAMPLE_RATE,
-    MixSettings,
-)
+from cft_desktop.play.player import Player, PlayerEvents
+from cft_desktop.sound.settings import DEVICE_LOST_MESSAGE, NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
 from cft_desktop.ui.messages import WINDOW_TITLE
-from cft_desktop.ui.states import IDLE, PAUSED, PLAYING, PREPARING
+from cft_desktop.ui.states import IDLE, PAUSED, PLAYING
 
-# The sound side (numpy, pydub, PortAudio, the voice) is imported where it is first used, after
-# the window is shown: importing it up front more than doubled the time to the first window.
 if TYPE_CHECKING:
     from cft_desktop.session import Session
-    from cft_desktop.sound.clips import FloatArray
     from cft_desktop.sound.devices import OutputChoice
     from cft_desktop.sound.engine import Engine
     from cft_desktop.sound.mixer import SoundAssets
-    from cft_desktop.voice.narrator import ClipRequest, Narrator, SynthesisAhead
+    from cft_desktop.voice.narrator import Narrator
 
 log = logging.getLogger(__name__)
 
 # The timer only asks for a repaint; the position always comes from the engine's clock.
 FRAME_INTERVAL_MS = 16
-# Start the sound once the phrases of the first few seconds are ready ("the first phrase or two");
-# the voice runs ~14x faster than real time, so it stays ahead from there.
-PREROLL_FRAMES = 6 * SAMPLE_RATE
 # The engine's position is re-anchored on each block's DAC time, so it can step back a few
 # milliseconds at a block boundary. A backward step smaller than this is clock jitter, and the
 # listeners keep the last frame instead of moving the pacer back; a seek is far larger.
 JITTER_FRAMES = SAMPLE_RATE // 10
-# After the last block is handed to the sound card it still has to come out of the speaker.
-FINISH_DELAY_MS = 700
 
 
 def plain_device_message(error: BaseException) -> str:
@@ -78,16 +59,84 @@ def plain_device_message(error: BaseException) -> str:
     return text.split(" (Details:")[0] if text.startswith(NO_DEVICE_MESSAGE) else text
 
 
-class _WorkerNews(QEvent):
-    """News from a worker thread, posted to the Playback object and handled on the GUI thread."""
+class _Call(QEvent):
+    """A function from a worker thread, posted to the Playback object and run on the GUI thread."""
 
     TYPE = QEvent.Type(QEvent.registerEventType())
 
-    def __init__(self, kind: str, generation: int, payload: tuple[object, ...]) -> None:
-        super().__init__(_WorkerNews.TYPE)
-        self.kind = kind  # "clip", "progress", "failed", "devices", "lost" or "next-output"
-        self.generation = generation
-        self.payload = payload
+    def __init__(self, call: Callable[[], None]) -> None:
+        super().__init__(_Call.TYPE)
+        self.call = call
+
+
+class _GuiDispatcher:
+    """The player's `Dispatcher` for the window: posted events and single-shot timers."""
+
+    def __init__(self, target: QObject) -> None:
+        self._target = target
+
+    def post(self, call: Callable[[], None]) -> None:
+        """Any thread (Qt takes ownership of the event)."""
+        QCoreApplication.postEvent(self._target, _Call(call))
+
+    def call_later(self, delay_s: float, call: Callable[[], None]) -> None:
+        QTimer.singleShot(round(delay_s * 1000), call)
+
+
+class _Events(PlayerEvents):
+    """The player's news, turned into this window's signals and notices (GUI thread)."""
+
+    def __init__(self, playback: Playback) -> None:
+        self._playback = playback
+
+    def on_state(self, state: str) -> None:
+        self._playback._on_player_state(state)
+
+    def on_prepared(self, done: int, total: int) -> None:
+        self._playback._tell_preparation(done, total)
+
+    def on_engine_started(self, carrying_on: bool) -> None:
+        self._playback._on_player_engine_started(carrying_on)
+
+    def on_finished(self, practice_id: str) -> None:
+        self._playback.finished.emit(practice_id, 1.0)
+
+    def on_cannot_start(self, message: str, error: BaseException) -> None:
+        self._playback.failed.emit(message)
+
+    def on_narration_failed(self, error: Exception) -> None:
+        message = (
+            f"{error} Your ratings and scripts are not affected; the details are in the log "
+            "file." if isinstance(error, CftError) else
+            "The narration could not be prepared. The details are in the log file."
+        )
+        self._playback.failed.emit(message)
+
+    def on_engine_failed(self, error: BaseException) -> None:
+        log.error("playback stopped", exc_info=error)
+        self._playback.stop()
+        self._playback.failed.emit(
+            "The practice stopped unexpectedly. You can start it again; the details are in "
+            "the log file."
+        )
+
+    def on_no_device(self, error: AudioDeviceError) -> None:
+        self._playback.device_missing.emit(plain_device_message(error))
+
+    def on_device_lost(self, kept_frame: int) -> None:
+        self._playback._tell_position(kept_frame)
+        self._playback.player.look_for_next_output(play_when_found=False)
+
+    def on_next_output(self, output: OutputChoice | None) -> None:
+        self._playback._show_offer(output)
+
+    def on_outputs_checked(self, found: bool, message: str) -> None:
+        playback = self._playback
+        if found:
+            playback.device_found.emit()
+        else:
+            playback.device_missing.emit(plain_device_message(AudioDeviceError(message)))
+        playback.device_checked.emit(found)
 
 
 PositionListener = Callable[[int], None]
@@ -117,24 +166,8 @@ class Playback(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._narrator = narrator if isinstance(narrator, Lazy) else Lazy.ready(narrator, "narrator")
-        self._assets = assets if isinstance(assets, Lazy) else Lazy.ready(assets, "sound")
-        self._session: Session | None = None
-        self._engine: Engine | None = None
-        self._ahead: SynthesisAhead | None = None
-        self._retired: list[SynthesisAhead] = []
-        self._generation = 0
-        self._state = IDLE
-        self._autostart = False
-        self._finishing = False
-        self._from_line = 0
-        self.start_frame = 0  # where the engine last started ("play from here" may start later)
+        self.player = Player(narrator, assets, _GuiDispatcher(self), _Events(self))
         self._shown_frame = -1
-        self._probe: threading.Thread | None = None
-        # After the output device was lost: where to carry on, and on which output (None: the
-        # default when the engine starts).
-        self._resume_frame: int | None = None
-        self._next_output: OutputChoice | None = None
         self.offer: QMessageBox | None = None
         self._position_listeners: list[PositionListener] = []
         self._preparation_listeners: list[PreparationListener] = []
@@ -159,56 +192,51 @@ class Playback(QObject):
         for listener in self._preparation_listeners:
             listener(done, total)
 
-    def _post(self, kind: str, generation: int, *payload: object) -> None:
-        """Any thread: queue news for the GUI thread (Qt takes ownership of the event)."""
-        QCoreApplication.postEvent(self, _WorkerNews(kind, generation, payload))
-
     # -- read-only state ------------------------------------------------------------------------
 
     @property
     def state(self) -> str:
-        return self._state
+        return self.player.state
 
     def preload(self) -> None:
         """Start loading the sound side and the narrator in the background (after start-up)."""
-        self._assets.start()
-        self._narrator.start()
+        self.player.preload()
 
     @property
     def narrator(self) -> Narrator:
-        return self._narrator.get()
+        return self.player.narrator
 
     @property
     def assets(self) -> SoundAssets:
-        return self._assets.get()
+        return self.player.assets
 
     @property
     def session(self) -> Session | None:
-        return self._session
+        return self.player.session
 
     @property
     def engine(self) -> Engine | None:
-        return self._engine
+        return self.player.engine
 
     @property
     def practice_id(self) -> str:
-        return self._session.script.id if self._session is not None else ""
+        return self.player.practice_id
+
+    @property
+    def start_frame(self) -> int:
+        """Where the engine last started ("play from here" may start later)."""
+        return self.player.start_frame
 
     @property
     def device_lost_pending(self) -> bool:
         """A practice paused because its output went away, waiting to carry on."""
-        return self._resume_frame is not None
+        return self.player.device_lost_pending
 
     def position_frame(self) -> int:
-        if self._engine is not None:
-            return self._engine.position_frame()
-        return self._resume_frame if self._resume_frame is not None else 0
+        return self.player.position_frame()
 
     def fraction_heard(self) -> float:
-        if self._session is None or (self._engine is None and self._resume_frame is None):
-            return 0.0
-        total = self._session.timeline.total_frames
-        return min(1.0, max(0.0, self.position_frame() / total)) if total > 0 else 0.0
+        return self.player.fraction_heard()
 
     # -- control --------------------------------------------------------------------------------
 
@@ -218,155 +246,63 @@ class Playback(QObject):
         With `from_line`, play from the phrase or cue on that script line (the editor's "play from
         here"): the phrases before it are prepared too, so its start frame is exact.
         """
-        from cft_desktop.session import Session
-
-        self.discard()
-        self._from_line = from_line
-        try:
-            narrator = self.narrator
-        except Exception as exc:  # the voice package is missing or broken
-            log.error("the narrator could not be set up", exc_info=exc)
-            self.failed.emit(
-                "The narrating voice could not be loaded, so nothing can play. Reinstalling CFT "
-                "Desktop puts it back; your ratings and scripts are not affected."
-            )
-            return
-        try:
-            assets = self.assets
-        except Exception as exc:  # a missing or damaged installation file: nothing can play
-            log.error("the sound files could not be loaded", exc_info=exc)
-            name = getattr(exc, "filename", None)
-            which = f" ({Path(name).name})" if name else ""
-            self.failed.emit(
-                f"CFT Desktop's own sound files could not be read{which}, so nothing can play. "
-                "Reinstalling CFT Desktop puts them back; your ratings and scripts are not affected."
-            )
-            return
-        # A copy: the mixer reads its settings on the render thread; we write them field by field.
-        session = Session(script, pacing, narrator, assets, replace(mix))
-        # Cached clips are taken here, on the GUI thread (under a millisecond a phrase), so a
-        # practice heard before starts at once, with no "Preparing" bar flashing up.
-        session.load_cached()
-        self._session = session
-        self._autostart = True
-        self._finishing = False
-        self._set_state(PREPARING)
-        missing = session.missing()
-        if missing:
-            self._synthesise(missing, pacing.speech_length_scale)
-        self._maybe_start_engine()
+        self.player.start(script, pacing, mix, from_line)
 
     def pause(self) -> None:
-        if self._state == PLAYING and self._engine is not None:
-            self._engine.pause()
-            self._timer.stop()
-            self._set_state(PAUSED)
-            self._tell_position(self._engine.position_frame())
-        elif self._state == PREPARING:
-            self._autostart = False
-            self._set_state(PAUSED)
+        was_playing = self.player.state == PLAYING and self.player.engine is not None
+        self.player.pause()
+        engine = self.player.engine
+        if was_playing and engine is not None:
+            self._tell_position(engine.position_frame())
 
     def resume(self) -> None:
-        if self._state != PAUSED:
-            return
-        if self._engine is not None:
-            self._engine.resume()
-            self._set_state(PLAYING)
-            self._timer.start()
-        else:
-            self._autostart = True
-            self._set_state(PREPARING)
-            self._maybe_start_engine()
+        self.player.resume()
 
     def stop(self, emit_finished: bool = True) -> tuple[str, float] | None:
         """Fade out and end the practice. Returns (practice id, fraction heard) if it had begun."""
-        if self._session is None:
-            return None
-        practice = self._session.script.id
-        begun = self._engine is not None or self._resume_frame is not None
-        heard = self.fraction_heard() if begun else None
-        self.discard()
-        if heard is None:
-            return None
-        if emit_finished:
-            self.finished.emit(practice, heard)
-        return practice, heard
+        result = self.player.stop()
+        if result is not None and emit_finished:
+            self.finished.emit(*result)
+        return result
 
     def discard(self) -> None:
         """End whatever is loaded without reporting it (a new practice replaces it)."""
-        self._timer.stop()
-        self._cancel_synthesis()
-        engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.stop(fade=True)
-        self._session = None
-        self._autostart = False
-        self._finishing = False
-        self._resume_frame = None
-        self._next_output = None
+        self.player.discard()
         self._close_offer()
-        if self._state != IDLE:
-            self._set_state(IDLE)
 
     def step_phrase(self, forward: bool) -> None:
-        engine, session = self._engine, self._session
-        if session is None or self._state not in (PLAYING, PAUSED):
-            return
-        if engine is None and self._resume_frame is None:
-            return
-        frame = self.position_frame()
-        target = session.phrase_start_after(frame) if forward else session.phrase_start_before(frame)
+        target = self.player.step_phrase(forward)
         if target is None:
             return
-        if engine is None:
-            self._resume_frame = target  # waiting for an output: carry on from there
-        else:
-            engine.seek(target)
         self._shown_frame = -1
-        if self._state == PAUSED:
+        if self.player.state == PAUSED:
             # Paused: the clock stands still, so show the new place now.
             self._tell_position(target)
 
     def change_pacing(self, pacing: Pacing) -> None:
         """Apply from the next breath or phrase boundary; a new speech rate re-synthesises."""
-        session = self._session
-        if session is None:
-            return
-        old_rate = session.pacing.speech_length_scale
-        session.change_pacing(pacing)
-        if pacing.speech_length_scale != old_rate:
-            self._synthesise(session.missing(), pacing.speech_length_scale)
-        if self._state == PAUSED and self._engine is not None:
-            self._tell_position(self._engine.position_frame())
+        self.player.set_pacing(pacing)
+        engine = self.player.engine
+        if self.player.state == PAUSED and engine is not None:
+            self._tell_position(engine.position_frame())
 
     def change_mix(self, mix: MixSettings) -> None:
         """Plain attribute writes; the mixer picks them up at its next block and ramps the gain."""
-        session = self._session
-        if session is None:
-            return
-        settings = session.mixer.settings
-        settings.voice_gain_db = mix.voice_gain_db
-        settings.cue_gain_db = mix.cue_gain_db
-        settings.inhale_cue = mix.inhale_cue
-        settings.exhale_cue = mix.exhale_cue
-        settings.bell = mix.bell
-        settings.ambient_gain_db = mix.ambient_gain_db
-        settings.ambient = mix.ambient
+        self.player.set_mix(mix)
 
     def play_on(self, output: OutputChoice | None) -> None:
         """After a lost output: carry on from the kept frame on `output` (None: the default)."""
-        if self._resume_frame is None:
+        if not self.player.device_lost_pending:
             return
-        self._next_output = output
         self._close_offer()
-        self.resume()
+        self.player.continue_on(output)
 
     def try_again(self) -> None:
         """After a lost output: look for outputs afresh and carry on with the default found."""
-        if self._resume_frame is None:
+        if not self.player.device_lost_pending:
             return
         self._close_offer()
-        self._look_for_next_output(play_when_found=True)
+        self.player.look_for_next_output(play_when_found=True)
 
     def check_sound_output(self, reinitialise: bool = False) -> None:
         """Look for an output device on a worker thread; answers with device_found/missing.
@@ -374,42 +310,15 @@ class Playback(QObject):
         `reinitialise` makes PortAudio list devices afresh (one plugged in since start); only
         while no stream is open, because re-initialising closes every stream.
         """
-        if self._probe is not None and self._probe.is_alive():
-            return
-        reinitialise = reinitialise and self._engine is None
-        post = self._post
-
-        def probe() -> None:  # worker thread: no widgets, only posted news
-            try:
-                if reinitialise:
-                    import sounddevice
-
-                    sounddevice._terminate()
-                    sounddevice._initialize()
-                from cft_desktop.sound.engine import output_devices
-
-                found = output_devices()
-                post("devices", 0, bool(found), "" if found else NO_DEVICE_MESSAGE)
-            except AudioDeviceError as exc:
-                post("devices", 0, False, str(exc))
-            except Exception:
-                log.exception("checking for sound output failed")
-                post("devices", 0, False, NO_DEVICE_MESSAGE)
-
-        self._probe = threading.Thread(target=probe, name="device-check", daemon=True)
-        self._probe.start()
+        self.player.check_sound_output(reinitialise)
 
     def wait_for_device_check(self, timeout_s: float = 10.0) -> None:
-        if self._probe is not None:
-            self._probe.join(timeout_s)
+        self.player.wait_for_device_check(timeout_s)
 
     def shutdown(self) -> None:
         """Window closing: silence, stop workers, wait briefly for them."""
-        self.discard()
-        self.wait_for_device_check(5.0)
-        for ahead in self._retired:
-            ahead.join(2.0)
-        self._retired.clear()
+        self._close_offer()
+        self.player.shutdown()
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -419,150 +328,22 @@ class Playback(QObject):
         self._shown_frame = frame
         return frame
 
-    def _set_state(self, state: str) -> None:
-        self._state = state
+    def _on_player_state(self, state: str) -> None:
+        # The clock is read only while the sound plays; paused, the listeners were told the place.
+        if state == PLAYING:
+            self._timer.start()
+        else:
+            self._timer.stop()
+        if state == IDLE:
+            self._close_offer()
         self.state_changed.emit(state)
 
-    def _synthesise(self, requests: list[ClipRequest], rate: float) -> None:
-        self._cancel_synthesis()
-        session = self._session
-        if session is None or not requests:
-            self._tell_preparation(0, 0)
-            return
-        self._generation += 1
-        generation = self._generation
-        post = self._post
-
-        # These three run on the narrator worker thread.
-        def on_ready(index: int, clip: FloatArray) -> None:
-            session.accept_clip(index, clip, rate)
-            post("clip", generation, index)
-
-        def on_progress(done: int, total: int) -> None:
-            post("progress", generation, done, total)
-
-        def on_error(exc: Exception) -> None:
-            log.error("narration could not be prepared", exc_info=exc)
-            message = (
-                f"{exc} Your ratings and scripts are not affected; the details are in the log "
-                "file." if isinstance(exc, CftError) else
-                "The narration could not be prepared. The details are in the log file."
-            )
-            post("failed", generation, message)
-
-        from cft_desktop.voice.narrator import SynthesisAhead
-
-        self._ahead = SynthesisAhead(session.narrator, requests, rate, on_ready, on_progress,
-                                     on_error)
-        self._tell_preparation(0, len(requests))
-        self._ahead.start()
-
-    def _cancel_synthesis(self) -> None:
-        # Dropping the generation makes anything already queued from the old worker stale.
-        self._generation += 1
-        if self._ahead is not None:
-            self._ahead.cancel()
-            self._retired = [a for a in self._retired if not a.done.is_set()]
-            self._retired.append(self._ahead)
-            self._ahead = None
-            self._tell_preparation(0, 0)
-
-    def _maybe_start_engine(self) -> None:
-        session = self._session
-        if session is None or self._engine is not None or not self._autostart:
-            return
-        from cft_desktop.core.user_scripts import start_frame_for_line
-        from cft_desktop.sound.engine import Engine
-
-        carrying_on = self._resume_frame is not None
-        if self._resume_frame is not None:
-            start_frame = self._resume_frame
-        else:
-            start_frame = start_frame_for_line(session.script, session.timeline, self._from_line)
-        if not session.ready_through(start_frame + PREROLL_FRAMES):
-            return
-        if self._probe is not None:
-            # PortAudio calls must not overlap; the check takes a few milliseconds.
-            self._probe.join(2.0)
-        engine = Engine(session, output=self._next_output)
-        post = self._post
-        engine.on_device_lost = lambda: post("lost", 0, engine)  # on the render worker
-        try:
-            engine.start(start_frame)
-        except AudioDeviceError as exc:
-            log.warning("no sound output: %s", exc)
-            engine.stop(fade=False)
-            if carrying_on:
-                # The practice stays paused at its place; the offer says what was found.
-                self._autostart = False
-                self._set_state(PAUSED)
-                self._next_output = None
-                self._show_offer(None)
-                return
-            self.discard()
-            self.device_missing.emit(plain_device_message(exc))
-            return
-        self._engine = engine
-        self._resume_frame = None
+    def _on_player_engine_started(self, carrying_on: bool) -> None:
         self._close_offer()
-        self.start_frame = start_frame
         self._shown_frame = -1
-        self._set_state(PLAYING)
-        self._timer.start()
         self.device_found.emit()
         if not carrying_on:  # the same practice going on is not a new start
-            self.started.emit(session.script.id)
-
-    def _on_engine_lost(self, engine: Engine) -> None:
-        """The engine's output went away: pause at its kept frame and look for another output."""
-        if engine is not self._engine:
-            return  # already handled, or an engine stopped meanwhile
-        if engine.finished:
-            self._complete(engine)  # all of it was handed over; only the last echo was lost
-            return
-        kept = engine.kept_frame
-        log.warning("the sound output went away (%s) at frame %d; paused there",
-                    engine.lost_reason, kept)
-        self._timer.stop()
-        self._engine = None
-        self._resume_frame = kept
-        self._next_output = None
-        self._autostart = False
-        self._finishing = False
-        self._set_state(PAUSED)
-        self._tell_position(kept)
-        self._look_for_next_output(play_when_found=False, dead=engine)
-
-    def _look_for_next_output(self, play_when_found: bool, dead: Engine | None = None) -> None:
-        """Re-read PortAudio's devices on a worker (an unplugged device stays listed until then;
-        one just plugged in is missing) and answer with "next-output" news.
-
-        `dead` is the engine whose device went; it is closed there first, off the GUI thread,
-        because closing a stream on a vanished device may wait on the driver."""
-        if self._probe is not None and self._probe.is_alive():
-            self._probe.join(2.0)
-        post = self._post
-
-        def probe() -> None:  # worker thread: no widgets, only posted news
-            choice: OutputChoice | None = None
-            try:
-                if dead is not None:
-                    dead.stop(fade=False)  # its stream has ended or stalled: nothing to fade
-                import sounddevice
-
-                from cft_desktop.sound.devices import current_default_output
-
-                # No stream of ours is open now (the lost one was just closed), so
-                # re-initialising closes nothing that is playing.
-                sounddevice._terminate()
-                sounddevice._initialize()
-                choice = current_default_output(sounddevice)
-            except Exception:
-                log.exception("looking for another sound output failed")
-            post("next-output", 0, choice, play_when_found)
-
-        self._probe = threading.Thread(target=probe, name="device-check", daemon=True)
-        self._probe.start()
+            self.started.emit(self.player.practice_id)
 
     def _close_offer(self) -> None:
         offer, self.offer = self.offer, None
@@ -608,88 +389,19 @@ class Playback(QObject):
         if self.offer is box:
             self.offer = None
 
-    def _complete(self, engine: Engine) -> None:
-        if engine is not self._engine or self._session is None:
-            return  # stopped or replaced meanwhile
-        practice = self._session.script.id
-        self.discard()
-        self.finished.emit(practice, 1.0)
-
     # -- slots ----------------------------------------------------------------------------------
 
     @Slot()
     def _on_timer_timeout(self) -> None:
-        engine = self._engine
-        if engine is None:
-            self._timer.stop()
+        position = self.player.poll()
+        if position is None:  # lost, failed or ended meanwhile: the clock has nothing to tell
+            if self.player.engine is None:
+                self._timer.stop()
             return
-        if engine.device_lost:
-            self._on_engine_lost(engine)
-            return
-        if engine.error is not None:
-            log.error("playback stopped", exc_info=engine.error)
-            self.stop()
-            self.failed.emit(
-                "The practice stopped unexpectedly. You can start it again; the details are in "
-                "the log file."
-            )
-            return
-        self._tell_position(self._steady(engine.position_frame()))
-        if engine.finished and not self._finishing:
-            self._finishing = True
-            QTimer.singleShot(FINISH_DELAY_MS, lambda: self._complete(engine))
+        self._tell_position(self._steady(position))
 
     def event(self, event: QEvent) -> bool:
-        if isinstance(event, _WorkerNews):
-            handler = {
-                "clip": self._on_worker_clip_ready,
-                "progress": self._on_worker_progress,
-                "failed": self._on_worker_failed,
-                "devices": self._on_worker_devices_checked,
-                "lost": self._on_worker_device_lost,
-                "next-output": self._on_worker_next_output,
-            }[event.kind]
-            handler(event.generation, *event.payload)
+        if isinstance(event, _Call):
+            event.call()
             return True
         return super().event(event)
-
-    def _on_worker_clip_ready(self, generation: int, index: int) -> None:
-        if generation == self._generation:
-            self._maybe_start_engine()
-
-    def _on_worker_progress(self, generation: int, done: int, total: int) -> None:
-        if generation != self._generation:
-            return
-        self._tell_preparation(done, total)
-        if done >= total:
-            self._ahead = None
-
-    def _on_worker_failed(self, generation: int, message: str) -> None:
-        if generation != self._generation:
-            return
-        self._ahead = None
-        self._tell_preparation(0, 0)
-        if self._engine is None:
-            self.discard()
-        self.failed.emit(message)
-
-    def _on_worker_device_lost(self, _generation: int, engine: Engine) -> None:
-        self._on_engine_lost(engine)
-
-    def _on_worker_next_output(
-        self, _generation: int, output: OutputChoice | None, play_when_found: bool
-    ) -> None:
-        if self._resume_frame is None or self._engine is not None:
-            return  # carried on, stopped or replaced meanwhile
-        if play_when_found and output is not None:
-            self.play_on(output)
-            return
-        self._next_output = output
-        self._show_offer(output)
-
-    def _on_worker_devices_checked(self, _generation: int, found: bool, message: str) -> None:
-        if found:
-            self.device_found.emit()
-        else:
-            self.device_missing.emit(plain_device_message(AudioDeviceError(message)))
-        self.device_checked.emit(found)
