@@ -11,7 +11,6 @@ import argparse
 import json
 import signal
 import sys
-import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from cft_desktop.core.library import Library
     from cft_desktop.core.script import Script
     from cft_desktop.session import Session
+    from cft_desktop.sound.mixer import MixSettings, SoundAssets
     from cft_desktop.store.records import Records
 
 EXIT_ERROR = 2
@@ -215,26 +215,29 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_ERROR if problems else 0
 
 
-def _make_session(args: argparse.Namespace, script: Script) -> Session:
-    from cft_desktop.session import Session
-    from cft_desktop.sound.mixer import MixSettings, SoundAssets
-    from cft_desktop.voice.cache import ClipCache
-    from cft_desktop.voice.narrator import Narrator
-    from cft_desktop.voice.piper import PiperVoiceBackend
+def _mix_from(args: argparse.Namespace, assets: SoundAssets) -> MixSettings:
+    from cft_desktop.sound.mixer import MixSettings
 
-    pacing = _pacing_from(args)
-    assets = SoundAssets.load()
     if args.ambient and args.ambient not in assets.beds:
         known = ", ".join(sorted(assets.beds)) or "none installed"
         raise CftError(f"no background sound called '{args.ambient}' (choose from: {known})")
-    mix = MixSettings(
+    return MixSettings(
         inhale_cue=not args.no_cues,
         exhale_cue=not args.no_cues,
         ambient=args.ambient,
         ambient_gain_db=args.ambient_volume,
     )
-    narrator = Narrator(PiperVoiceBackend(), ClipCache(paths.cache_dir() / "narration"))
-    return Session(script, pacing, narrator, assets, mix)
+
+
+def _make_session(args: argparse.Namespace, script: Script) -> Session:
+    from cft_desktop.play.narration import default_narrator
+    from cft_desktop.session import Session
+    from cft_desktop.sound.mixer import SoundAssets
+
+    pacing = _pacing_from(args)
+    assets = SoundAssets.load()
+    mix = _mix_from(args, assets)
+    return Session(script, pacing, default_narrator(), assets, mix)
 
 
 def _print_warnings(session: Session) -> None:
@@ -268,31 +271,57 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
+    import logging
+
     from cft_desktop.errors import AudioDeviceError
-    from cft_desktop.sound.engine import Engine
+    from cft_desktop.play.dispatch import OwnerQueue
+    from cft_desktop.play.narration import default_narrator
+    from cft_desktop.play.player import Player, PlayerEvents
+    from cft_desktop.sound.mixer import SoundAssets
     from cft_desktop.sound.settings import DEVICE_LOST_MESSAGE
-    from cft_desktop.voice.narrator import SynthesisAhead
+
+    class _PlayNews(PlayerEvents):
+        """What the player said, kept for the command's loop (which runs on the same thread)."""
+
+        def __init__(self) -> None:
+            self.finished = False
+            self.problem: BaseException | None = None
+            self.lost_at_frame: int | None = None
+
+        def on_finished(self, practice_id: str) -> None:
+            self.finished = True
+
+        def on_narration_failed(self, error: Exception) -> None:
+            self.problem = self.problem or error
+
+        def on_engine_failed(self, error: BaseException) -> None:
+            self.problem = self.problem or CftError(f"playback stopped: {error}")
+
+        def on_no_device(self, error: AudioDeviceError) -> None:
+            self.problem = self.problem or error
+
+        def on_device_lost(self, kept_frame: int) -> None:
+            self.lost_at_frame = kept_frame
 
     script = _resolve_script(args.script)
-    session = _make_session(args, script)
+    pacing = _pacing_from(args)
+    assets = SoundAssets.load()
+    mix = _mix_from(args, assets)
     device: int | str | None = args.device
     if isinstance(device, str) and device.isdigit():
         device = int(device)
+    # The player's log lines are meant for the window's log file; here the command says what
+    # happened in its own words, and Python would otherwise print them as stray warnings.
+    logging.getLogger("cft_desktop.play").addHandler(logging.NullHandler())
     bar = ProgressBar(sys.stderr)
-    # Cached and new phrases alike are prepared on the narrator worker, in the order they are
-    # heard, so the first sound does not wait for the whole script; the render worker never passes
-    # a phrase whose clip has not arrived.
-    rate = session.pacing.speech_length_scale
-    errors: list[Exception] = []
-    ahead = SynthesisAhead(
-        session.narrator,
-        session.missing(),
-        rate,
-        on_ready=lambda index, clip: session.accept_clip(index, clip, rate),
-        on_error=errors.append,
-    )
-    ahead.start()
-    engine = Engine(session, device=device)
+    owner = OwnerQueue()
+    news = _PlayNews()
+    # No pre-roll: the sound starts at once and the render worker waits for each phrase's clip.
+    # The narrator prepares cached and new phrases alike in the order they are heard, so the first
+    # sound does not wait for the whole script. The last block is let out of the speaker for
+    # 0.3 s before the stream closes.
+    player = Player(default_narrator(), assets, owner, news, device=device, preroll_frames=0,
+                    finish_delay_s=0.3)
     interrupted = False
 
     def _on_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -300,35 +329,34 @@ def _cmd_play(args: argparse.Namespace) -> int:
         interrupted = True
 
     previous = signal.signal(signal.SIGINT, _on_interrupt)
+    session = None
     try:
-        engine.start()
-        while not engine.finished and not interrupted:
-            if errors:
-                raise errors[0]
-            if engine.error is not None:
-                raise CftError(f"playback stopped: {engine.error}")
-            if engine.device_lost:
+        player.start(script, pacing, mix)
+        session = player.session
+        while not news.finished and not interrupted:
+            if news.problem is not None:
+                raise news.problem
+            if news.lost_at_frame is not None and session is not None:
                 # A lost output never finishes: say where the listener was, rather than wait.
-                kept = engine.kept_frame
-                raise AudioDeviceError(f"{DEVICE_LOST_MESSAGE} It stopped at {_clock(kept)} of "
-                                       f"{_clock(session.timeline.total_frames)}.")
-            position = engine.position_frame()
-            total = session.timeline.total_frames
-            bar.show(position, total, f"{_clock(position)} / {_clock(total)}")
-            time.sleep(0.1)
-        if not interrupted:
-            # The last block is queued; let it reach the speaker before closing the stream.
-            time.sleep(0.3)
+                raise AudioDeviceError(f"{DEVICE_LOST_MESSAGE} It stopped at "
+                                       f"{_clock(news.lost_at_frame)} of "
+                                       f"{_clock(session.total_frames)}.")
+            position = player.poll()
+            if position is not None and session is not None:
+                total = session.total_frames
+                bar.show(position, total, f"{_clock(position)} / {_clock(total)}")
+            owner.run_pending(0.1)
     finally:
         signal.signal(signal.SIGINT, previous)
-        ahead.cancel()
-        engine.stop(fade=True)
+        # Cancels the narrator and fades the sound out (Ctrl+C included).
+        player.discard()
         # The voice stops after the phrase in hand. Leaving while it is still inside onnxruntime
         # aborts the process at exit ("terminate called without an active exception"), e.g. when
         # there is no sound device and this returns at once.
-        ahead.join(SYNTHESIS_STOP_WAIT_S)
+        player.join_workers(SYNTHESIS_STOP_WAIT_S)
         bar.done()
-    _print_warnings(session)
+    if session is not None:
+        _print_warnings(session)
     if interrupted:
         print("Stopped.", file=sys.stderr)
         return EXIT_INTERRUPTED
