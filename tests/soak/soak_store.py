@@ -90,9 +90,12 @@ def damage_one_file(work: Path, rng: random.Random, passphrase: str | None) -> N
     family = f"a file damaged ({'encrypted' if passphrase else 'plain'})"
     ids = fi._build(work, passphrase)
     for _ in range(rng.randint(3, 10)):
-        target = rng.choice(fi.data_files(work))
+        # The store's own copies (not the damaged ones already kept aside).
+        copies = [p for p in fi.data_files(work) if ".corrupt-" not in p.name]
+        target = rng.choice(copies)
         how = rng.choice(list(fi.DAMAGE))
-        damaged = fi.DAMAGE[how](target.read_bytes(), rng)
+        blob = target.read_bytes()
+        damaged = fi.DAMAGE[how](blob, rng) if len(blob) > 64 else None
         if damaged is None:
             target.unlink()
         else:
