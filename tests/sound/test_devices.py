@@ -131,7 +131,7 @@ def _engine(output: OutputChoice | None) -> Any:
     from cft_desktop.sound.engine import Engine
 
     # The stream settings and a failed open never reach the session.
-    return Engine(session=None, output=output)  # type: ignore[arg-type]
+    return Engine(source=None, output=output)  # type: ignore[arg-type]
 
 
 def test_engine_asks_wasapi_to_convert_the_sample_rate() -> None:
