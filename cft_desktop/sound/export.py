@@ -12,11 +12,12 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from cft_desktop.errors import CftError
-from cft_desktop.session import Session
 from cft_desktop.sound.clips import SAMPLE_RATE
 
 EXPORT_BLOCK_FRAMES = 65536
@@ -40,8 +41,19 @@ def format_for(path: Path) -> tuple[str, str]:
         ) from None
 
 
+class Mixdown(Protocol):
+    """What is saved: a whole practice that renders any block of itself (a prepared Session).
+
+    Named here, not imported from session.py, so sound/ never depends on what assembles it."""
+
+    @property
+    def total_frames(self) -> int: ...
+
+    def render(self, start_frame: int, out: npt.NDArray[np.float32]) -> None: ...
+
+
 def export_session(
-    session: Session,
+    session: Mixdown,
     out_path: Path,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
@@ -51,7 +63,7 @@ def export_session(
     file_format, subtype = format_for(out_path)
     out_path = out_path.resolve()
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    total = session.timeline.total_frames
+    total = session.total_frames
     block = np.zeros(EXPORT_BLOCK_FRAMES, dtype=np.float32)
     handle, temp_name = tempfile.mkstemp(dir=out_path.parent, suffix=out_path.suffix + ".part")
     os.close(handle)
@@ -64,7 +76,7 @@ def export_session(
             while frame < total:
                 count = min(EXPORT_BLOCK_FRAMES, total - frame)
                 view = block[:count]
-                session.mixer.render(frame, view)
+                session.render(frame, view)
                 sink.write(view)
                 frame += count
                 if on_progress is not None:

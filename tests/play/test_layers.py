@@ -15,9 +15,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "cft_desktop"
 
-# The export writer still takes a Session rather than the engine's Renderable; until its owner
-# follows, it is the one known exception to "sound/ does not import the session".
-SOUND_MAY_IMPORT_SESSION = {"cft_desktop.sound.export"}
+# No module of sound/ may import the session (the export writer takes its own Mixdown protocol).
+SOUND_MAY_IMPORT_SESSION: set[str] = set()
 
 
 def _module_name(path: Path) -> str:
