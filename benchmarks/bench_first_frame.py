@@ -1,7 +1,8 @@
 """Benchmark 2: time from `play` to the first sound handed to PortAudio, on a real-time sink.
 
-"Play" is what `cli._cmd_play` does after parsing the script and loading the sound assets (a GUI
-has both already): `Session` + `SynthesisAhead.start` (cached clips too) + `Engine.start`, with the
+"Play" is the work `play.Player` does once the script is parsed and the sound assets are loaded (a
+GUI has both already), timed piece by piece: `Session` + `SynthesisAhead.start` (cached clips too)
++ `Engine.start`, with the
 real `PiperVoiceBackend` and a `ClipCache` in a temp dir. The clock stops in the PortAudio
 callback (wrapped for the benchmark) the first time `outdata` holds a non-zero sample.
 

@@ -2,7 +2,8 @@
 
 Owns argument parsing and the one boundary where errors become words: every `CftError` is printed as
 its message (``file:line: message`` for scripts) with exit status 2, never a traceback. Runs on the
-main thread; `play` also starts the narrator and render workers through the engine.
+main thread; `play` drives the Qt-free player (`cft_desktop.play`), whose workers narrate and
+render while this thread polls its news.
 """
 
 from __future__ import annotations
