@@ -772,20 +772,22 @@ class Records:
 
         def change(document: Document) -> Document:
             updated = dict(document)
-            copied: set[str] = set()
+            # The next free id of each table copied so far: taking the max over a table's keys
+            # once per table, not once per document, keeps a big import linear (a month of
+            # 32,000 rows took 37 s when every insert rescanned its table).
+            next_ids: dict[str, int] = {}
 
-            def table(name: str) -> dict[str, Any]:
-                if name not in copied:
+            def insert(name: str, doc: dict[str, Any]) -> None:
+                if name not in next_ids:
                     updated[name] = dict(updated.get(name, {}))
-                    copied.add(name)
-                return updated[name]
+                    next_ids[name] = _next_id(updated[name])
+                updated[name][str(next_ids[name])] = doc
+                next_ids[name] += 1
 
             for client in new_clients:
-                clients = table(db.CLIENTS_TABLE)
-                clients[str(_next_id(clients))] = _client_to_json(client)
+                insert(db.CLIENTS_TABLE, _client_to_json(client))
             for doc in docs:
-                target = table(db.session_table(doc["client"], doc["started_at"]))
-                target[str(_next_id(target))] = doc
+                insert(db.session_table(doc["client"], doc["started_at"]), doc)
             return updated
 
         self._commit(change)
