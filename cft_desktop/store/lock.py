@@ -142,7 +142,10 @@ class Lease:
 
 
 _registry: dict[Path, _Held] = {}
-_registry_lock = threading.Lock()
+# Re-entrant because a store that was never closed releases its lease from a garbage-collector
+# finalizer, and the collector can run inside `acquire` itself (any allocation may trigger it): with a
+# plain Lock that thread waited on itself for ever (seen in CI: the store tests hung at random).
+_registry_lock = threading.RLock()
 
 
 def _key(store_path: Path) -> Path:

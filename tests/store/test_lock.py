@@ -191,3 +191,34 @@ def test_flock_refusal_is_busy(tmp_path: Path) -> None:
     locker = lock.platform_locker("linux", fake_fcntl)
     with pytest.raises(StoreBusyError):
         lock.acquire(tmp_path / "ratings.json", locker=locker)
+
+
+def test_a_lease_released_from_inside_acquire_does_not_deadlock(tmp_path: Path) -> None:
+    """The garbage collector may run a forgotten store's finalizer (which releases its lease) in the
+    middle of `acquire`, on the same thread; that release must not wait on `acquire` for ever."""
+    import threading
+
+    first = lock.acquire(tmp_path / "first.json")
+    platform = lock.platform_locker()
+
+    class ReleasingLocker:
+        def try_lock(self, handle: Any) -> bool:
+            first.release()  # what the finalizer does, at the worst moment
+            return platform.try_lock(handle)
+
+        def unlock(self, handle: Any) -> None:
+            platform.unlock(handle)
+
+    taken: list[lock.Lease] = []
+    worker = threading.Thread(
+        target=lambda: taken.append(
+            lock.acquire(tmp_path / "second.json", locker=ReleasingLocker())
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(30)  # a safety net for a hang, not a timing check
+    assert taken, "acquire waited on itself: the lease released inside it deadlocked"
+    assert lock._key(tmp_path / "first.json") not in lock._registry
+    taken[0].release()
+    assert lock._key(tmp_path / "second.json") not in lock._registry
