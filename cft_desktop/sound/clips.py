@@ -24,13 +24,12 @@ with warnings.catch_warnings():
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
 
+from cft_desktop.sound.loudness import match_loudness
 from cft_desktop.sound.settings import SAMPLE_RATE as SAMPLE_RATE
 
 VOICE_TARGET_DBFS = -21.0
-"""Loudness (RMS, dBFS) every phrase is matched to; cues and beds are set relative to it."""
-
-VOICE_PEAK_CEILING_DBFS = -1.0
-"""A phrase with sharp peaks is matched a little quieter rather than clipped."""
+"""About the RMS level (dBFS) of a phrase at the loudness target (`sound.loudness`), which is
+what phrases are matched to; cues and beds are set relative to it."""
 
 SILENCE_THRESHOLD_DBFS = -50.0
 FADE_MS = 8
@@ -66,10 +65,8 @@ def prepare_phrase(segment: AudioSegment) -> FloatArray:
     end_ms = min(len(segment), len(segment) - tail_ms + TRIM_KEEP_MS)
     if end_ms > start_ms:
         segment = segment[start_ms:end_ms]
-    if segment.rms > 0:
-        gain_db = min(VOICE_TARGET_DBFS - segment.dBFS, VOICE_PEAK_CEILING_DBFS - segment.max_dBFS)
-        segment = segment.apply_gain(gain_db)
-    samples = to_float32(segment)
+    # Matched by BS.1770 loudness, as recorded takes are, so the two voices sit together.
+    samples = match_loudness(to_float32(segment), SAMPLE_RATE)
     # Fades in numpy: pydub fades short spans one frame at a time (~40 % of preparing a clip).
     fade = min(len(samples) // 2, round(FADE_MS / 1000 * SAMPLE_RATE))
     if fade > 0:
