@@ -38,8 +38,14 @@ class Pacing:
     speech_length_scale: float = DEFAULT_SPEECH_LENGTH_SCALE
     ramp_from_bpm: float | None = None
     ramp_breaths: int = 6
+    # False: "No breath work". Each paced block becomes quiet time of the same length (no breath
+    # lines, no tones), and a script's [without breath work] parts are heard instead of its
+    # [with breath work] ones. The breath rate still sets the length, so a practice lasts as long.
+    breath_work: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.breath_work, bool):
+            raise PacingError(f"breath work must be true or false, not {self.breath_work!r}")
         _check_range("breaths per minute", self.bpm, BPM_RANGE)
         if not (self.inhale_parts > 0 and self.exhale_parts > 0):
             raise PacingError(
