@@ -406,7 +406,7 @@ class MainWindow(QMainWindow):
         interrupted = self.playback.stop(emit_finished=False)
         practice, heard = interrupted if interrupted is not None else ("", 0.0)
         self.grounding_started.emit(practice, heard)
-        from cft_desktop.ui.grounding import grounding_script
+        from cft_desktop.core.grounding import grounding_script
 
         self.start_practice(grounding_script(self.library))
 

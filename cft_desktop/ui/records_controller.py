@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from cft_desktop import paths
+from cft_desktop.core.grounding import GROUND_ME_ID
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import Pattern
 from cft_desktop.core.ratings import (
@@ -75,7 +76,6 @@ from cft_desktop.errors import CftError, CsvImportError, StoreError, WrongPassph
 from cft_desktop.store import db
 from cft_desktop.store.records import Client, Mode, Records
 from cft_desktop.ui.consent import ConsentDialog, consent_needed, ratings_allowed
-from cft_desktop.ui.grounding import GROUND_ME_ID
 from cft_desktop.ui.main_window import MainWindow, show_calm_message
 from cft_desktop.ui.ratings_common import named
 from cft_desktop.ui.states import IDLE
