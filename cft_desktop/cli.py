@@ -125,6 +125,9 @@ def _add_pacing_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ramp-breaths", type=int, default=6,
                        help="over this many breaths (default 6)")
     group.add_argument("--no-cues", action="store_true", help="no breath cue tones")
+    group.add_argument("--no-breath-work", action="store_true",
+                       help="quiet time instead of paced breathing: no breath lines, no tones; "
+                            "a script's breath-free parts are used")
     group.add_argument("--ambient", default=None, help="background sound: rain, drone or waves")
     group.add_argument("--ambient-volume", type=float, default=0.0,
                        help="background level in dB (0 = as made, negative = quieter)")
@@ -142,6 +145,7 @@ def _pacing_from(args: argparse.Namespace) -> Pacing:
         speech_length_scale=args.speech_rate,
         ramp_from_bpm=args.ramp_from,
         ramp_breaths=args.ramp_breaths,
+        breath_work=not args.no_breath_work,
     )
 
 

@@ -88,11 +88,12 @@ class Session:
     def missing(self, length_scale: float | None = None) -> list[ClipRequest]:
         """Phrases with no clip at `length_scale` yet, in the order they are heard."""
         rate = self._pacing.speech_length_scale if length_scale is None else length_scale
-        return [
-            ClipRequest(p.index, p.text)
-            for p in self.spoken
-            if self._clip_rates.get(p.index) != rate
-        ]
+        todo = [p for p in self.spoken if self._clip_rates.get(p.index) != rate]
+        # What the timeline speaks comes first; the rest (breath lines with no breath work, the
+        # other part of a [with/without breath work] pair) after, in case the choice is changed.
+        in_timeline = {e.spoken for e in self.timeline.phrase_events()}
+        todo.sort(key=lambda p: p.index not in in_timeline)
+        return [ClipRequest(p.index, p.text) for p in todo]
 
     # -- narration ----------------------------------------------------------------------------
 

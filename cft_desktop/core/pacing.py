@@ -38,8 +38,14 @@ class Pacing:
     speech_length_scale: float = DEFAULT_SPEECH_LENGTH_SCALE
     ramp_from_bpm: float | None = None
     ramp_breaths: int = 6
+    # False: "No breath work". Each paced block becomes quiet time of the same length (no breath
+    # lines, no tones), and a script's [without breath work] parts are heard instead of its
+    # [with breath work] ones. The breath rate still sets the length, so a practice lasts as long.
+    breath_work: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.breath_work, bool):
+            raise PacingError(f"breath work must be true or false, not {self.breath_work!r}")
         _check_range("breaths per minute", self.bpm, BPM_RANGE)
         if not (self.inhale_parts > 0 and self.exhale_parts > 0):
             raise PacingError(
@@ -88,13 +94,20 @@ class Pacing:
         inhale_s = breathing_s * self.inhale_share
         exhale_s = breathing_s - inhale_s
         if min(inhale_s, exhale_s) < MIN_PHASE_S - 1e-9:
-            most_hold_s = cycle_s - MIN_PHASE_S / min(self.inhale_share, 1 - self.inhale_share)
+            most_hold_s = self.max_total_hold_s(bpm, self.inhale_share)
             raise PacingError(
                 f"at {_fmt(bpm)} breaths per minute the holds leave less than "
                 f"{_fmt(MIN_PHASE_S)} s to breathe in or out; the holds may add up to at most "
-                f"{max(0.0, math.floor(most_hold_s * 10) / 10):.1f} s"
+                f"{math.floor(most_hold_s * 10) / 10:.1f} s"
             )
         return inhale_s, self.hold_in_s, exhale_s, self.hold_out_s
+
+    @staticmethod
+    def max_total_hold_s(bpm: float, inhale_share: float) -> float:
+        """The largest hold-in + hold-out at `bpm` that still leaves `MIN_PHASE_S` for the shorter
+        breath; a static method because the side panel asks before its `Pacing` exists."""
+        cycle_s = 60.0 / bpm
+        return max(0.0, cycle_s - MIN_PHASE_S / min(inhale_share, 1.0 - inhale_share))
 
     def with_changes(self, **changes: Any) -> Pacing:
         """A copy with some values changed (validated again)."""

@@ -615,6 +615,15 @@ DEFAULT_CRISIS_ENTRIES: tuple[CrisisResource, ...] = (
         last_verified=_VERIFIED_ON,
     ),
     CrisisResource(
+        # Canada's own line (issue 16 §5): the same three digits as the US one, a separate service.
+        resource_id="ca-988",
+        region="Canada",
+        name="9-8-8: Suicide Crisis Helpline",
+        contact="Call or text 988",
+        details="Free, 24 hours a day, every day, in English and French.",
+        last_verified=_VERIFIED_ON,
+    ),
+    CrisisResource(
         resource_id="uk-ie-samaritans",
         region="UK and Republic of Ireland",
         name="Samaritans",

@@ -19,6 +19,12 @@ these cue lines stand alone:
 ``[bell]``               a gentle bell
 ``[in] text``/``[out] text``  on the lines directly after a ``[breathe …]`` cue: spoken at the start of
                          successive inhales / exhales of that block
+``[with breath work]``   what follows (up to ``[end]``) is heard only by someone who paces the breath
+``[without breath work]``  what follows (up to ``[end]``) is heard instead by someone who chose "No
+                         breath work": a breath-free opening (the sounds around you, the chair). It
+                         may directly follow a ``[with breath work]`` part, closing it. No
+                         ``[breathe …]`` inside it.
+``[end]``                closes either part
 ``<!-- … -->``           a comment (may span lines)
 """
 
@@ -50,6 +56,7 @@ _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 
 _CUE_LINE = re.compile(r"^\[(?P<body>[^\]]*)\](?P<rest>.*)$")
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
+_CONDITION = re.compile(r"with(?:out)?\s+breath\s+work", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class Phrase:
 
     text: str
     line: int
+    # None: always heard; True/False: only with / only without breath work (a [with …] part).
+    breath_work: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -66,11 +75,13 @@ class Pause:
 
     seconds: float
     line: int
+    breath_work: bool | None = None
 
 
 @dataclass(frozen=True)
 class Bell:
     line: int
+    breath_work: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,12 @@ class Breathe:
     duration_s: float | None = None
     inhale_lines: tuple[BreathLine, ...] = ()
     exhale_lines: tuple[BreathLine, ...] = ()
+    breath_work: bool | None = None
+
+
+def heard(item: Item, breath_work: bool) -> bool:
+    """Whether `item` is part of the practice for someone with (or without) breath work."""
+    return item.breath_work is None or item.breath_work == breath_work
 
 
 Item = Phrase | Pause | Bell | Breathe
@@ -307,11 +324,14 @@ def _parse_body(
     exhale_lines: list[BreathLine] = []
     in_comment_since: int | None = None
     comment_text: list[str] = []
+    # The [with breath work] / [without breath work] part being read, and the line that opened it.
+    condition: bool | None = None
+    condition_line = 0
 
     def flush_paragraph() -> None:
         nonlocal paragraph
         if paragraph:
-            items.append(Phrase(" ".join(paragraph), paragraph_line))
+            items.append(Phrase(" ".join(paragraph), paragraph_line, condition))
             paragraph = []
 
     def close_breathe() -> None:
@@ -338,6 +358,7 @@ def _parse_body(
                 duration_s=block.duration_s,
                 inhale_lines=tuple(inhale_lines),
                 exhale_lines=tuple(exhale_lines),
+                breath_work=condition,
             )
         )
         open_breathe, inhale_lines, exhale_lines = None, [], []
@@ -431,18 +452,46 @@ def _parse_body(
                     ScriptError(path, number, f"[{body}]: a pause must be 0–600 seconds")
                 )
                 continue
-            items.append(Pause(seconds, number))
+            items.append(Pause(seconds, number, condition))
         elif word == "bell":
             if body.lower() != "bell":
                 errors.append(ScriptError(path, number, f"[{body}]: [bell] takes no number"))
                 continue
-            items.append(Bell(number))
+            items.append(Bell(number, condition))
         elif word == "breathe":
+            if condition is False:
+                errors.append(ScriptError(
+                    path, number,
+                    f"[{body}] inside [without breath work] (line {condition_line}): that part is "
+                    "for someone who does not pace the breath; use [pause N] for quiet time",
+                ))
+                broken_breathe_open = True
+                continue
             block = _parse_breathe(body, number, path, errors)
             if block is not None:
                 open_breathe = block
             else:
                 broken_breathe_open = True
+        elif _CONDITION.fullmatch(body):
+            wanted = not body.lower().startswith("without")
+            opens_after_with = not wanted and condition is True
+            if condition is not None and not opens_after_with:
+                errors.append(ScriptError(
+                    path, number,
+                    f"[{body}] inside the part opened on line {condition_line}: close that one "
+                    "with [end] first",
+                ))
+                continue
+            condition, condition_line = wanted, number
+        elif body.lower() == "end":
+            if condition is None:
+                errors.append(ScriptError(
+                    path, number,
+                    "[end] with nothing to close: it ends a [with breath work] or "
+                    "[without breath work] part",
+                ))
+                continue
+            condition = None
         else:
             errors.append(ScriptError(path, number, f"unknown cue [{body}]"))
 
@@ -450,6 +499,11 @@ def _parse_body(
         errors.append(ScriptError(path, in_comment_since, "comment is not closed: add '-->'"))
     flush_paragraph()
     close_breathe()
+    if condition is not None:
+        opened = "[with breath work]" if condition else "[without breath work]"
+        errors.append(
+            ScriptError(path, condition_line, f"{opened} is not closed: add an [end] line after it")
+        )
     return items, comments
 
 

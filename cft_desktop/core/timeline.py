@@ -5,6 +5,10 @@ position, which is how pacing changes and newly synthesised phrases take effect 
 sound, the breathing pacer and the captions all read the same `Timeline`; nothing else decides when
 anything happens.
 
+With no breath work (`Pacing.breath_work` False) a paced block keeps its cycles and their frames but
+each cycle is one "quiet" event: no inhale, hold or exhale, no breath lines; items marked for the
+other case are left out.
+
 Pure and deterministic: the same inputs give the same frames. Breath k of a block starts at
 round(sum of the first k cycle lengths in frames) from the block's start, computed with `math.fsum`
 so that with a constant rate it is exactly round(k × cycle_frames): no drift over a session. Built
@@ -21,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cft_desktop.core.pacing import Pacing
-from cft_desktop.core.script import Bell, Breathe, Pause, Phrase, Script
+from cft_desktop.core.script import Bell, Breathe, Pause, Phrase, Script, heard
 
-EventKind = Literal["phrase", "pause", "inhale", "exhale", "hold", "bell"]
+EventKind = Literal["phrase", "pause", "inhale", "exhale", "hold", "bell", "quiet"]
 BREATH_KINDS = ("inhale", "hold", "exhale")
 # Silence after every phrase before the pause scale; gives the words room to land.
 PHRASE_GAP_S = 1.0
@@ -99,6 +103,7 @@ class Timeline:
     _breath_starts: tuple[int, ...] = field(default=(), repr=False, compare=False)
     _phrase_events: tuple[Event, ...] = field(default=(), repr=False, compare=False)
     _phrase_starts: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    _quiet_spans: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def pacing(self) -> Pacing:
@@ -116,6 +121,17 @@ class Timeline:
             event = self._breath_events[index]
             if event.start_frame <= frame < event.end_frame:
                 return event
+        return None
+
+    def quiet_span_at(self, frame: int) -> tuple[int, int] | None:
+        """(start_frame, end_frame) of the breath-free block sounding at `frame`, or None.
+
+        What a still pacer shows time passing against; the block's cycles are merged into one."""
+        index = bisect.bisect_right(self._quiet_spans, (frame, math.inf)) - 1
+        if index >= 0:
+            start, end = self._quiet_spans[index]
+            if start <= frame < end:
+                return start, end
         return None
 
     def phrase_at(self, frame: int) -> Event | None:
@@ -291,6 +307,14 @@ def _assemble(
     events.sort(key=lambda e: (e.start_frame, _KIND_ORDER[e.kind]))
     breath_events = tuple(e for e in events if e.kind in BREATH_KINDS)
     phrase_events = tuple(e for e in events if e.kind == "phrase")
+    quiet_spans: list[tuple[int, int]] = []
+    for event in events:
+        # A block's cycles meet end to start (give or take the frame its rounding may leave).
+        if event.kind == "quiet":
+            if quiet_spans and event.start_frame - quiet_spans[-1][1] <= 1:
+                quiet_spans[-1] = (quiet_spans[-1][0], event.end_frame)
+            else:
+                quiet_spans.append((event.start_frame, event.end_frame))
     total = max([end_frame, *(e.end_frame for e in events)]) if events else end_frame
     return Timeline(
         sample_rate=sample_rate,
@@ -304,10 +328,13 @@ def _assemble(
         _breath_starts=tuple(e.start_frame for e in breath_events),
         _phrase_events=phrase_events,
         _phrase_starts=tuple(e.start_frame for e in phrase_events),
+        _quiet_spans=tuple(quiet_spans),
     )
 
 
-_KIND_ORDER = {"inhale": 0, "hold": 1, "exhale": 2, "bell": 3, "pause": 4, "phrase": 5}
+_KIND_ORDER = {
+    "inhale": 0, "hold": 1, "exhale": 2, "quiet": 2, "bell": 3, "pause": 4, "phrase": 5,
+}
 
 
 def _lay_out(
@@ -329,6 +356,8 @@ def _lay_out(
     for item_index in range(start.item, len(script.items)):
         item = script.items[item_index]
         resuming = item_index == start.item
+        if not heard(item, pacing.breath_work):
+            continue
         if isinstance(item, Phrase):
             boundaries.append(ResumePoint(item_index, 0, breath, frame))
             length = clip_frames(spoken[item_index][0])
@@ -421,6 +450,11 @@ def _lay_out_breaths(
         edges_s = [0.0, inhale_s, inhale_s + hold_in_s, inhale_s + hold_in_s + exhale_s,
                    60.0 / bpm]
         edges = [frame + round(cycle_start_exact + e * sample_rate) for e in edges_s]
+        if not pacing.breath_work:
+            events.append(Event("quiet", edges[0], edges[4], breath=breath))
+            cycle_lengths.append(60.0 / bpm * sample_rate)
+            breath += 1
+            continue
         kinds: tuple[EventKind, ...] = ("inhale", "hold", "exhale", "hold")
         for phase, kind in enumerate(kinds):
             if edges[phase + 1] > edges[phase]:

@@ -25,12 +25,13 @@ from typing import Literal
 
 import yaml
 
+from cft_desktop import atomic
+from cft_desktop.core.frames import SAMPLE_RATE, estimate_frames
 from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import ID_PATTERN, Breathe, Script, parse_bytes, parse_text, read_script_bytes
 from cft_desktop.core.timeline import Timeline
 from cft_desktop.errors import ScriptError, ScriptErrors
-from cft_desktop.store.storage import atomic_write_bytes
 
 DRAFTS_FOLDER = ".drafts"
 COPY_TITLE_SUFFIX = " (my version)"
@@ -229,7 +230,7 @@ def _key_line(text: str, key: str) -> int:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` as UTF-8 to `path` atomically (a crash leaves the old file or the new one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic.write_bytes(path, text.encode("utf-8"))
 
 
 def save(text: str, library: Library, own_path: Path | None) -> Path:
@@ -333,7 +334,7 @@ def install_import(found: ImportCheck, library: Library, mode: ImportMode = "new
         if found.clash is not None:
             raise ValueError("the id is taken: choose keep-both or replace")
         target = target_path(user_dir, found.script.id)
-        atomic_write_bytes(target, found.data)
+        atomic.write_bytes(target, found.data)
         return target
     if mode == "keep-both":
         new_id = unique_id(found.script.id, taken_ids(library) | {found.script.id})
@@ -349,7 +350,7 @@ def install_import(found: ImportCheck, library: Library, mode: ImportMode = "new
         target = clash.path if isinstance(clash, Entry) else clash
         if target.resolve().parent != user_dir.resolve():
             raise ValueError(f"refusing to replace {target}: not a user script")
-        atomic_write_bytes(target, found.data)
+        atomic.write_bytes(target, found.data)
         return target
     raise ValueError(f"unknown import mode {mode!r}")
 
@@ -360,8 +361,6 @@ def install_import(found: ImportCheck, library: Library, mode: ImportMode = "new
 def estimate_timeline(script: Script, pacing: Pacing, bell_frames: int) -> Timeline:
     """The script laid out at `pacing` with every phrase's length estimated from its words."""
     from cft_desktop.core import timeline as tl
-    from cft_desktop.sound.clips import SAMPLE_RATE
-    from cft_desktop.voice.narrator import estimate_frames
 
     texts = [p.text for p in script.phrases()]
     scale = pacing.speech_length_scale

@@ -13,7 +13,6 @@ and loop without a seam (pain point 3). Output: mono, 16-bit PCM, 22050 Hz, the 
 from __future__ import annotations
 
 import argparse
-import os
 import wave
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from cft_desktop import atomic
 from cft_desktop.paths import audio_dir
 
 FloatArray = NDArray[np.float64]
@@ -355,14 +355,13 @@ def write_wav(path: Path, samples: Float32Array) -> None:
     """Write mono 16-bit PCM at the session rate; atomic, so a crash never leaves half a file."""
     scaled = np.round(samples.astype(np.float64) * 32767.0)
     pcm = np.clip(scaled, -32768.0, 32767.0).astype("<i2")
-    tmp = path.with_name(path.name + ".tmp")
     # The stdlib writer emits only RIFF/fmt/data chunks, no dates or tool tags: reproducible.
-    with wave.open(str(tmp), "wb") as out:
+    # Bundled assets are shared files, not private ones: the ordinary mode, not owner-only.
+    with atomic.replacing(path, private=False) as tmp, wave.open(str(tmp), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE_HZ)
         out.writeframes(pcm.tobytes())
-    os.replace(tmp, path)
 
 
 def generate_all(out_dir: Path) -> list[Path]:

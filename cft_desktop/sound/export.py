@@ -3,13 +3,12 @@
 Owns the file formats of take-home sessions. Writes block by block through libsndfile (bundled with
 `soundfile`, so no ffmpeg is needed) — one huge write call to OGG crashes libsndfile
 (ARCHITECTURE.md §5) and blocks keep memory flat. The file appears under its name only when
-complete (temp file + os.replace). Runs on the CLI's main thread or a GUI worker thread.
+complete and on disk (`cft_desktop.atomic`: temp file, fsync, replace). Runs on the CLI's main
+thread or a GUI worker thread.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +16,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from cft_desktop import atomic
 from cft_desktop.errors import CftError
 from cft_desktop.sound.clips import SAMPLE_RATE
 
@@ -65,24 +65,17 @@ def export_session(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     total = session.total_frames
     block = np.zeros(EXPORT_BLOCK_FRAMES, dtype=np.float32)
-    handle, temp_name = tempfile.mkstemp(dir=out_path.parent, suffix=out_path.suffix + ".part")
-    os.close(handle)
-    try:
-        with soundfile.SoundFile(
-            temp_name, "w", samplerate=SAMPLE_RATE, channels=1, format=file_format,
-            subtype=subtype,
-        ) as sink:
-            frame = 0
-            while frame < total:
-                count = min(EXPORT_BLOCK_FRAMES, total - frame)
-                view = block[:count]
-                session.render(frame, view)
-                sink.write(view)
-                frame += count
-                if on_progress is not None:
-                    on_progress(frame, total)
-        os.replace(temp_name, out_path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic.replacing(out_path, suffix=out_path.suffix + ".part") as temp_path, soundfile.SoundFile(
+        temp_path, "w", samplerate=SAMPLE_RATE, channels=1, format=file_format,
+        subtype=subtype,
+    ) as sink:
+        frame = 0
+        while frame < total:
+            count = min(EXPORT_BLOCK_FRAMES, total - frame)
+            view = block[:count]
+            session.render(frame, view)
+            sink.write(view)
+            frame += count
+            if on_progress is not None:
+                on_progress(frame, total)
     return total

@@ -1,10 +1,10 @@
 """What a listener can choose about the sound, and the sound's format, without loading numpy.
 
-Owns the session's sample rate, the names of the ambient beds, `MixSettings` and the plain
-messages for no sound output and for an output that went away mid-practice. The window imports
-this at start-up, so it must stay free of numpy, pydub and PortAudio: those load on a worker after
-the window is shown (`cft_desktop.lazy`). Any thread; the values are constants and `MixSettings` is
-a plain dataclass copied between threads.
+Re-exports the session's sample rate (`core.frames`); owns the names of the ambient beds,
+`MixSettings` and the plain messages for no sound output and for an output that went away
+mid-practice. The window imports this at start-up, so it must stay free of numpy, pydub and
+PortAudio: those load on a worker after the window is shown (`cft_desktop.lazy`). Any thread; the
+values are constants and `MixSettings` is a plain dataclass copied between threads.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_RATE = 22050
-"""The session's sample rate: the neural voice's own, so narration is never resampled."""
+# Defined in the core (positions are frames at this rate everywhere); kept here for sound/'s users.
+from cft_desktop.core.frames import SAMPLE_RATE as SAMPLE_RATE
 
 AMBIENT_BEDS = ("rain", "drone", "waves")
 """Every bed the generator makes (sound/assets_gen.py); a bed whose file is missing is not offered."""

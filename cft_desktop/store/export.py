@@ -41,6 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cft_desktop import atomic
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.ratings import (
     DEFAULT_ITEM_SET,
@@ -67,7 +68,6 @@ from cft_desktop.store.records import (
     _check_label,  # the label rule saving applies (records.py keeps its limit private)
     check_fraction,
 )
-from cft_desktop.store.storage import atomic_write_bytes
 
 # fpdf (with fontTools) takes ~0.4 s to import: only a PDF export pays for it, not start-up.
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ def export_csv(records: Records, out_path: Path, client: str | None = None) -> i
     for session in sessions:
         writer.writerow(_row(session, names.get(session.client_id, session.client_id)))
     try:
-        atomic_write_bytes(Path(out_path), buffer.getvalue().encode("utf-8-sig"))
+        atomic.write_bytes(Path(out_path), buffer.getvalue().encode("utf-8-sig"))
     except OSError as exc:
         raise StoreError(f"Could not write {out_path}: {exc.strerror or exc}") from exc
     return len(sessions)
@@ -589,7 +589,7 @@ def export_pdf(
     pdf = _render(summary, generated_at or datetime.now().astimezone())
     pdf.set_compression(compress)
     try:
-        atomic_write_bytes(Path(out_path), bytes(pdf.output()))
+        atomic.write_bytes(Path(out_path), bytes(pdf.output()))
     except OSError as exc:
         raise StoreError(f"Could not write {out_path}: {exc.strerror or exc}") from exc
     return summary

@@ -4,7 +4,7 @@ Owns the bytes of ``ratings.json`` and everything beside it in its folder:
 
 * ``ratings.json`` — the live document, replaced whole on every write, never edited in place:
   write a temp file in the same folder, flush, fsync, ``os.replace`` it onto the target, fsync
-  the folder. A crash at any moment leaves either the old or the new file, never a mix.
+  the folder (`cft_desktop.atomic`). A crash at any moment leaves either the old or the new file, never a mix.
 * ``ratings.json.mirror`` — a second, separate copy of the very same version, written the same
   way right after the live file, so that damage to any one file loses no save: a write returns
   only once both are on disk.
@@ -63,14 +63,13 @@ thread). The lock keeps other processes out while it is open.
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import glob
 import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -81,6 +80,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from cft_desktop import atomic
 from cft_desktop.errors import PassphraseRequiredError, StoreError, WrongPassphraseError
 from cft_desktop.store import lock as store_lock
 from cft_desktop.store.crypto import (
@@ -362,71 +362,6 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable. Windows has no directory handles to fsync; NTFS journals
-    # the rename.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):  # some file systems (e.g. some FUSE mounts) refuse
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _replace(src: Path, dst: Path) -> None:
-    # On Windows a virus scanner or indexer briefly holding the target makes os.replace fail
-    # with PermissionError; a short retry is the usual cure.
-    attempts = 20 if os.name == "nt" else 1
-    for attempt in range(attempts):
-        try:
-            os.replace(src, dst)
-            return
-        except PermissionError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.05)
-
-
-def _write_temp(target: Path, blob: bytes | Sequence[bytes]) -> Path:
-    """Write `blob` (or its pieces) to a new temp file beside `target`, durably; return its path."""
-    fd, name = _mkstemp(target)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if isinstance(blob, bytes):
-                handle.write(blob)
-            else:
-                handle.writelines(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def _mkstemp(target: Path) -> tuple[int, str]:
-    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-
-
-def atomic_write_bytes(target: Path, blob: bytes, *, keep_mtime_of: float | None = None) -> None:
-    """Replace `target` with `blob` atomically and durably (temp, fsync, replace, fsync folder).
-
-    Also used by the exports, so a half-written CSV or PDF never appears under its real name.
-    """
-    tmp = _write_temp(target, blob)
-    try:
-        if keep_mtime_of is not None:
-            os.utime(tmp, (keep_mtime_of, keep_mtime_of))
-        _replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-
-
 def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).astimezone().strftime("%d %B %Y at %H:%M")
 
@@ -550,22 +485,22 @@ class AtomicJSONStorage(Storage):
         """The live file, then the mirror: both temp files are written and fsynced before either
         replaces its target, so a crash leaves each either old or new, and the call returns only
         once both hold the new version."""
-        live_tmp = _write_temp(self.path, blob)
+        live_tmp = atomic.write_temp(self.path, blob)
         try:
-            mirror_tmp = _write_temp(self.mirror_path, blob)
+            mirror_tmp = atomic.write_temp(self.mirror_path, blob)
         except BaseException:
             live_tmp.unlink(missing_ok=True)
             raise
         try:
             if rotate_backups:
                 self._rotate_backups()
-            _replace(live_tmp, self.path)
-            _replace(mirror_tmp, self.mirror_path)
+            atomic.replace(live_tmp, self.path)
+            atomic.replace(mirror_tmp, self.mirror_path)
         except BaseException:
             live_tmp.unlink(missing_ok=True)
             mirror_tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(self.path.parent)
+        atomic.fsync_dir(self.path.parent)
 
     def close(self) -> None:
         """Forget the document and the key (the auto-lock calls this) and let other processes in;
@@ -609,10 +544,10 @@ class AtomicJSONStorage(Storage):
         return [path for _, path in self._numbered_backups()]
 
     def damaged_copies(self) -> list[Path]:
-        return sorted(self.path.parent.glob(f"{glob_escape(self.path.name)}.corrupt-*"))
+        return sorted(self.path.parent.glob(f"{glob.escape(self.path.name)}.corrupt-*"))
 
     def _temp_files(self) -> list[Path]:
-        return sorted(self.path.parent.glob(f".{glob_escape(self.path.name)}*.tmp"))
+        return sorted(self.path.parent.glob(f".{glob.escape(self.path.name)}*.tmp"))
 
     def other_versions(self) -> list[tuple[str, Document]]:
         """The readable documents of the mirror and the backups, newest first (label, document),
@@ -652,7 +587,7 @@ class AtomicJSONStorage(Storage):
         def stage_copy(target: Path, payload: bytes, seq: int) -> None:
             blob = new_vault.seal(payload, seq) if new_vault else payload
             staged = stage / target.name
-            atomic_write_bytes(staged, blob, keep_mtime_of=_mtime(target))
+            atomic.write_bytes(staged, blob, keep_mtime_of=_mtime(target))
             replace.append((staged.name, target.name))
 
         seq = self._seq + 1
@@ -673,7 +608,7 @@ class AtomicJSONStorage(Storage):
         if document is None and self.mirror_path.exists():
             delete.append(self.mirror_path.name)
         # The commit point.
-        atomic_write_bytes(stage / _PLAN, json.dumps({"replace": replace, "delete": delete}).encode())
+        atomic.write_bytes(stage / _PLAN, json.dumps({"replace": replace, "delete": delete}).encode())
         self._apply_rekey(stage)
         self._vault = new_vault
         self._unlock_cache.clear()
@@ -691,12 +626,12 @@ class AtomicJSONStorage(Storage):
         for staged, target in plan["replace"]:
             source = stage / staged
             if source.exists():  # absent: already moved by an earlier, interrupted attempt
-                _replace(source, self.path.with_name(target))
+                atomic.replace(source, self.path.with_name(target))
         for name in plan["delete"]:
             self.path.with_name(name).unlink(missing_ok=True)
-        _fsync_dir(self.path.parent)
+        atomic.fsync_dir(self.path.parent)
         shutil.rmtree(stage)
-        _fsync_dir(self.path.parent)
+        atomic.fsync_dir(self.path.parent)
 
     def _finish_interrupted_rekey(self) -> None:
         stage = self._rekey_dir()
@@ -744,7 +679,7 @@ class AtomicJSONStorage(Storage):
                 continue
             payload = dump_document(transform(decoded.document), decoded.seq)
             blob = decoded.vault.seal(payload, decoded.seq) if decoded.vault else payload
-            atomic_write_bytes(backup, blob, keep_mtime_of=backup.stat().st_mtime)
+            atomic.write_bytes(backup, blob, keep_mtime_of=backup.stat().st_mtime)
             rewritten += 1
         return rewritten, removed
 
@@ -759,7 +694,7 @@ class AtomicJSONStorage(Storage):
                 path.unlink()
                 removed.append(path)
         if removed:
-            _fsync_dir(self.path.parent)
+            atomic.fsync_dir(self.path.parent)
         return removed
 
     # ---------------------------------------------------------------- loading and recovery
@@ -833,8 +768,8 @@ class AtomicJSONStorage(Storage):
             # second copy is brought up to date, which changes no data. One whose first bytes
             # are unreadable is kept aside first, like any damaged file.
             if mirror_seq is None and self.mirror_path.exists():
-                _replace(self.mirror_path, self._aside_path(mirror=True))
-            atomic_write_bytes(self.mirror_path, blob)
+                atomic.replace(self.mirror_path, self._aside_path(mirror=True))
+            atomic.write_bytes(self.mirror_path, blob)
 
     def _adopt(self, decoded: _Decoded) -> None:
         if decoded.vault is not None:
@@ -957,7 +892,7 @@ class AtomicJSONStorage(Storage):
             for copy in copies[:2]:
                 if copy.blob is not None and copy.decoded is None:
                     aside = self._aside_path(copy.path.name != self.path.name)
-                    _replace(copy.path, aside)
+                    atomic.replace(copy.path, aside)
                     kept.append(aside)
             if outcome.exact is not None and outcome.exact.blob is not None:
                 # Byte for byte, and as copies, not links, so later writes never touch the copy
@@ -966,7 +901,7 @@ class AtomicJSONStorage(Storage):
                 mtime = _mtime(source.path)
                 for target in (self.path, self.mirror_path):
                     if target != source.path:
-                        atomic_write_bytes(target, blob, keep_mtime_of=mtime)
+                        atomic.write_bytes(target, blob, keep_mtime_of=mtime)
                 assert source.decoded is not None
                 self._adopt(source.decoded)
                 self._seq = max(outcome.seq, self._seq)
@@ -1143,7 +1078,7 @@ class AtomicJSONStorage(Storage):
     def _numbered_backups(self) -> list[tuple[int, Path]]:
         pattern = re.compile(re.escape(self.path.name) + r"\.bak(\d+)$")
         found: list[tuple[int, Path]] = []
-        for path in self.path.parent.glob(f"{glob_escape(self.path.name)}.bak*"):
+        for path in self.path.parent.glob(f"{glob.escape(self.path.name)}.bak*"):
             match = pattern.match(path.name)
             if match:
                 found.append((int(match.group(1)), path))
@@ -1161,7 +1096,7 @@ class AtomicJSONStorage(Storage):
         for number in range(self.keep_backups - 1, 0, -1):
             source = self._backup(number)
             if source.exists():
-                _replace(source, self._backup(number + 1))
+                atomic.replace(source, self._backup(number + 1))
         newest = self._backup(1)
         try:
             # The outgoing file is never written again (writes replace it), so a hard link is
@@ -1183,7 +1118,7 @@ class AtomicJSONStorage(Storage):
         try:
             self._decode(self.path.read_bytes(), None)
         except (_DamagedError, StoreError):
-            _replace(self.path, self._aside_path())
+            atomic.replace(self.path, self._aside_path())
             return False
         return True
 
@@ -1207,8 +1142,3 @@ def _mtime(path: Path) -> float | None:
         return path.stat().st_mtime
     except OSError:
         return None
-
-
-def glob_escape(name: str) -> str:
-    """`name` with glob metacharacters escaped (a data folder may contain brackets)."""
-    return re.sub(r"([*?\[])", r"[\1]", name)

@@ -153,8 +153,8 @@ class MainWindow(QMainWindow):
         self._closed = False
         self.built = False
         self._when_built: list[Callable[[], None]] = []
-        # Set by the ratings controller: asked before Play starts a practice; True = it will start it.
-        self.before_practice: Callable[[Script], bool] | None = None
+        # Asked before Play starts a practice; True = it will start it itself (`set_before_practice`).
+        self._before_practice: Callable[[Script], bool] | None = None
         self.setWindowTitle(WINDOW_TITLE)
         # The frame opens at its remembered size, so filling it later moves nothing.
         geometry = settings.geometry()
@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
             self.playback.stop()  # a different practice was chosen while paused
         if entry is None or entry.script is None:
             return
-        if self.before_practice is not None and self.before_practice(entry.script):
+        if self._before_practice is not None and self._before_practice(entry.script):
             return  # e.g. the before-rating form opens first and starts the practice itself
         self.start_practice(entry.script)
 
@@ -406,9 +406,14 @@ class MainWindow(QMainWindow):
         interrupted = self.playback.stop(emit_finished=False)
         practice, heard = interrupted if interrupted is not None else ("", 0.0)
         self.grounding_started.emit(practice, heard)
-        from cft_desktop.ui.grounding import grounding_script
+        from cft_desktop.core.grounding import grounding_script
 
         self.start_practice(grounding_script(self.library))
+
+    def set_before_practice(self, gate: Callable[[Script], bool] | None) -> None:
+        """What Play asks first (the ratings' consent and before form); True means the gate
+        starts the practice itself, later. None: Play starts at once."""
+        self._before_practice = gate
 
     def start_practice(self, script: Script, from_line: int = 0) -> None:
         from cft_desktop.core.library import Entry

@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
 from cft_desktop.core.pacing import (
     BPM_RANGE,
     HOLD_RANGE_S,
-    MIN_PHASE_S,
     PAUSE_SCALE_RANGE,
     RAMP_BREATHS_RANGE,
     SPEECH_LENGTH_SCALE_RANGE,
@@ -141,12 +140,6 @@ class _SpaceGoesToWindow(QObject):
             and event.key() == Qt.Key.Key_Space
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         )
-
-
-def max_total_hold_s(bpm: float, inhale_share: float) -> float:
-    """The largest hold-in + hold-out that still leaves `MIN_PHASE_S` for the shorter breath."""
-    cycle_s = 60.0 / bpm
-    return max(0.0, cycle_s - MIN_PHASE_S / min(inhale_share, 1.0 - inhale_share))
 
 
 def _ramp_start_for(bpm: float) -> float:
@@ -573,7 +566,7 @@ class PacingPanel(QWidget):
     def _limit_holds(self) -> None:
         """Shrink the holds (out first) so the breath keeps at least a second each way."""
         inhale, exhale = self._ratio_parts()
-        total = _floor_step(max_total_hold_s(self._fastest_bpm(), inhale / (inhale + exhale)),
+        total = _floor_step(Pacing.max_total_hold_s(self._fastest_bpm(), inhale / (inhale + exhale)),
                             HOLD_STEP_S)
         hold_in, hold_out = self.hold_in.value(), self.hold_out.value()
         if hold_in + hold_out > total:

@@ -5,8 +5,9 @@ Owns the ratings file while the window is open (`Records`) and every flow around
 * **Opening**: at start, open the file; if it is locked, ask for the passphrase (a wrong one is
   said plainly and asked again, the file untouched); show a recovery message once; if the store
   cannot be used, say so calmly, keep a visible note, and let practices play without ratings.
-* **A practice**: the window asks `before_practice(script)` before starting one from Play. Here,
-  first-run consent (once per profile), then the before form; its Continue starts the practice.
+* **A practice**: the window asks `before_practice(script)` (given to it by `install`) before
+  starting one from Play. Here, first-run consent (once per profile), then the before form;
+  its Continue starts the practice.
   When the sound starts (`practice_started`) the session is recorded (client, script id and
   version, pacing, voice, start time) with the before answers. When it ends (`practice_finished`,
   also when stopped early) the after form follows, or, if Ground me interrupted it
@@ -57,6 +58,7 @@ from PySide6.QtWidgets import (
 )
 
 from cft_desktop import paths
+from cft_desktop.core.grounding import GROUND_ME_ID
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import Pattern
 from cft_desktop.core.ratings import (
@@ -75,7 +77,6 @@ from cft_desktop.errors import CftError, CsvImportError, StoreError, WrongPassph
 from cft_desktop.store import db
 from cft_desktop.store.records import Client, Mode, Records
 from cft_desktop.ui.consent import ConsentDialog, consent_needed, ratings_allowed
-from cft_desktop.ui.grounding import GROUND_ME_ID
 from cft_desktop.ui.main_window import MainWindow, show_calm_message
 from cft_desktop.ui.ratings_common import named
 from cft_desktop.ui.states import IDLE
@@ -198,7 +199,6 @@ class RecordsController(QObject):
         self.idle_timer.timeout.connect(self.on_idle_timeout)
         self._build_menus()
         self._build_status()
-        window.before_practice = self.before_practice
         window.practice_started.connect(self._on_practice_started)
         window.practice_finished.connect(self._on_practice_finished)
         window.grounding_started.connect(self._on_grounding_started)
@@ -209,6 +209,9 @@ class RecordsController(QObject):
     def install(cls, window: MainWindow, path: Path | None = None) -> RecordsController:
         """Create the controller for `window` and open the ratings (dialogs follow once shown)."""
         controller = cls(window, path)
+        # Handed over by the window's own method, never written onto it: the window decides
+        # where its Play asks, and there is one gate at a time.
+        window.set_before_practice(controller.before_practice)
         controller.open_store()
         return controller
 

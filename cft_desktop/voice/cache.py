@@ -2,16 +2,16 @@
 
 Owns the key: sha256 of (engine, voice, speaking rate, text), so a phrase is synthesised once per
 voice and rate and an edited phrase never plays a stale clip. Files are 16-bit mono WAV written
-atomically (temp file + os.replace), so a crash never leaves half a clip. Runs on the narrator worker
-thread and the CLI's main thread; two threads writing the same key is harmless (same content).
+atomically and durably (`cft_desktop.atomic`), so a crash never leaves half a clip. Runs on the
+narrator worker thread and the CLI's main thread; two threads writing the same key is harmless (same content).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
+
+from cft_desktop import atomic
 
 
 def clip_key(engine: str, voice: str, length_scale: float, text: str) -> str:
@@ -38,12 +38,5 @@ class ClipCache:
     def put(self, key: str, data: bytes) -> Path:
         target = self.path_for(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        atomic.write_bytes(target, data)
         return target

@@ -8,13 +8,13 @@ through callbacks *on that thread* (the GUI re-posts them as queued signals).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+# The estimate lives in the core (the editor's length estimate needs it without the voice).
+from cft_desktop.core.frames import estimate_frames as estimate_frames
 from cft_desktop.sound.clips import (
-    SAMPLE_RATE,
     FloatArray,
     prepare_phrase,
     read_wav_int16,
@@ -23,19 +23,6 @@ from cft_desktop.sound.clips import (
 )
 from cft_desktop.voice.cache import ClipCache, clip_key
 from cft_desktop.voice.piper import VoiceBackend
-
-# A phrase not yet synthesised is laid out with this estimate until its clip arrives; the renderer
-# never reaches it before then (the voice runs ~14x faster than real time). Measured: the bundled
-# voice speaks about 3.5 words per second at length_scale 1.0.
-ESTIMATED_WORDS_PER_S = 3.5
-ESTIMATED_SENTENCE_GAP_S = 0.6
-
-
-def estimate_frames(text: str, length_scale: float) -> int:
-    words = max(1, len(text.split()))
-    sentences = max(1, len(re.findall(r"[.!?]+(?:\s|$)", text)))
-    seconds = words / ESTIMATED_WORDS_PER_S * length_scale + (sentences - 1) * ESTIMATED_SENTENCE_GAP_S
-    return round(seconds * SAMPLE_RATE)
 
 
 @dataclass(frozen=True)

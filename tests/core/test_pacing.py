@@ -112,6 +112,17 @@ def test_holds_exactly_at_the_limit_are_allowed() -> None:
     assert pacing.phases_s(12.0)[0] == pytest.approx(1.0)
 
 
+def test_max_total_hold_is_the_limit_the_pacing_itself_enforces() -> None:
+    # 12 bpm, 2:3: the inhale needs 1 s of a 5 s cycle, so 2.5 s of holds; one step more is refused.
+    most = Pacing.max_total_hold_s(12.0, 0.4)
+    assert most == pytest.approx(2.5)
+    Pacing(bpm=12.0, hold_in_s=most / 2, hold_out_s=most / 2)
+    with pytest.raises(PacingError):
+        Pacing(bpm=12.0, hold_in_s=most / 2, hold_out_s=most / 2 + 0.5)
+    # A cycle too short for even the breaths leaves no room for holds at all.
+    assert Pacing.max_total_hold_s(60.0, 0.2) == 0.0
+
+
 def test_holds_checked_at_the_ramp_start_too() -> None:
     # Fine at 6 bpm (10 s cycle) but not at the ramp's 12 bpm start.
     Pacing(bpm=6.0, hold_in_s=2.0, hold_out_s=2.0)

@@ -117,4 +117,6 @@ def test_a_pattern_holds_every_breathing_value_of_a_pacing_and_nothing_of_the_vo
 
     assert [f.name for f in fields(Pattern)] == ["name", *BREATHING_FIELDS]
     voice = {"pause_scale", "speech_length_scale"}
-    assert {f.name for f in fields(Pacing)} == set(BREATHING_FIELDS) | voice
+    # Whether to pace the breath at all is the client's own choice; a pattern never changes it.
+    choice = {"breath_work"}
+    assert {f.name for f in fields(Pacing)} == set(BREATHING_FIELDS) | voice | choice

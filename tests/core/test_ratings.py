@@ -312,6 +312,10 @@ def test_a_therapist_can_change_or_turn_off_each_trigger() -> None:
 def test_default_crisis_resources_hold_the_verified_numbers() -> None:
     entries = {e.resource_id: e for e in DEFAULT_CRISIS_RESOURCES.entries}
     assert "988" in entries["us-988"].contact and "text" in entries["us-988"].contact.lower()
+    canada = entries["ca-988"]
+    assert canada.region == "Canada" and "988" in canada.contact
+    assert "call" in canada.contact.lower() and "text" in canada.contact.lower()
+    assert "Suicide Crisis Helpline" in canada.name and "24 hours" in canada.details
     samaritans = entries["uk-ie-samaritans"]
     assert "116 123" in samaritans.contact
     assert "Republic of Ireland" in samaritans.region

@@ -3,6 +3,7 @@ through real PortAudio on the real-time PulseAudio sink, with a stand-in voice."
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,10 +44,15 @@ class ShortVoice:
     engine = "test-short"
     voice = "tone"
 
-    def __init__(self, broken: bool = False) -> None:
+    def __init__(self, broken: bool = False, gate: threading.Event | None = None) -> None:
         self.broken = broken
+        # Held shut, no phrase is ready until the test opens it: this voice is otherwise so quick
+        # that the pre-roll can be ready before `start` returns.
+        self.gate = gate
 
     def synthesize(self, text: str, length_scale: float) -> tuple[npt.NDArray[np.int16], int]:
+        if self.gate is not None:
+            self.gate.wait(30)
         if self.broken:
             raise RuntimeError("the voice broke")
         t = np.arange(SAMPLE_RATE // 2) / SAMPLE_RATE
@@ -81,8 +87,14 @@ class Heard(PlayerEvents):
         self.no_device.append(error)
 
 
-def _player(tmp_path: Path, owner: OwnerQueue, heard: Heard, broken: bool = False) -> Player:
-    narrator = Narrator(ShortVoice(broken), ClipCache(tmp_path / "cache"))
+def _player(
+    tmp_path: Path,
+    owner: OwnerQueue,
+    heard: Heard,
+    broken: bool = False,
+    gate: threading.Event | None = None,
+) -> Player:
+    narrator = Narrator(ShortVoice(broken, gate), ClipCache(tmp_path / "cache"))
     return Player(narrator, SoundAssets.load(), owner, heard, finish_delay_s=0.1)
 
 
@@ -127,10 +139,12 @@ def test_pause_before_the_sound_holds_it_and_resume_lets_it_start(
 ) -> None:
     owner = OwnerQueue()
     heard = Heard()
+    gate = threading.Event()
     with portaudio_env(realtime_sink.tap_env(tmp_path / "played.wav")):
-        player = _player(tmp_path, owner, heard)
+        player = _player(tmp_path, owner, heard, gate=gate)
         player.start(parse_text(SCRIPT), Pacing(), MixSettings())
         player.pause()
+        gate.set()
         session = player.session
         assert session is not None
         _run_until(owner, player, lambda: session.ready_through(session.total_frames), 30)

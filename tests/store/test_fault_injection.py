@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 from store_helpers import T0, data_files, mirror_of, rated_session
 
+from cft_desktop import atomic as atomic_module
 from cft_desktop.errors import StoreError, WrongPassphraseError
 from cft_desktop.store import storage as storage_module
 from cft_desktop.store.crypto import MAGIC, Vault
@@ -79,8 +80,8 @@ def crash_at(monkeypatch: pytest.MonkeyPatch, step: int | None) -> Iterator[list
         return step_then_call
 
     with monkeypatch.context() as patch:
-        for name in ("_write_temp", "_replace", "_fsync_dir"):
-            patch.setattr(storage_module, name, wrap(name, getattr(storage_module, name)))
+        for name in ("write_temp", "replace", "fsync_dir"):
+            patch.setattr(atomic_module, name, wrap(name, getattr(atomic_module, name)))
         patch.setattr(storage_module.os, "link", wrap("link", os.link))
         patch.setattr(storage_module.shutil, "rmtree", wrap("rmtree", shutil.rmtree))
         patch.setattr(Path, "unlink", wrap("unlink", Path.unlink))
