@@ -31,9 +31,14 @@ PASSPHRASE = "green tea at dawn"
 
 
 def _folder(path: Path) -> dict[str, bytes]:
-    """The ratings file and every copy beside it, with their bytes."""
+    """The ratings file and every copy beside it, with their bytes.
+
+    The lock file is left out: it names whoever holds the store and when
+    they took it, so opening the window rewrites it by design.  It holds
+    no ratings."""
     return {p.name: p.read_bytes() for p in sorted(path.iterdir())
-            if p.is_file() and p.name.startswith(db.FILE_NAME)}
+            if p.is_file() and p.name.startswith(db.FILE_NAME)
+            and not p.name.endswith(".lock")}
 
 
 def _store_with_backups() -> Path:
