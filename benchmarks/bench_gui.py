@@ -129,7 +129,7 @@ from cft_desktop.core import timeline as tl
 from cft_desktop.core.library import Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.sound.clips import SAMPLE_RATE
-from cft_desktop.ui.pacer import PacerWidget
+from cft_desktop.ui.player.pacer import PacerWidget
 frames_per_mode = int(sys.argv[1])
 script = next(s for s in Library().scripts() if s.id == "soothing-rhythm-breathing")
 timeline = tl.build(script, Pacing(), lambda i: 3 * SAMPLE_RATE, SAMPLE_RATE, 4 * SAMPLE_RATE)

@@ -41,9 +41,9 @@ def child(minutes: float) -> None:
 
     from cft_desktop.core.script import parse_text
     from cft_desktop.sound.mixer import SoundAssets
-    from cft_desktop.ui.pacer import PacerWidget
-    from cft_desktop.ui.playback import Playback
-    from cft_desktop.ui.player_view import IDLE, PLAYING
+    from cft_desktop.ui.player.pacer import PacerWidget
+    from cft_desktop.ui.player.playback import Playback
+    from cft_desktop.ui.player.player_view import IDLE, PLAYING
 
     app = QApplication([])
     script = c.synthetic_script()

@@ -163,8 +163,8 @@ def child_draw(kind: str, path: Path) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication, QLabel
 
     from cft_desktop.core.library import Library
-    from cft_desktop.ui.history import HistoryDialog
-    from cft_desktop.ui.theme import LIGHT, apply_theme
+    from cft_desktop.ui.common.theme import LIGHT, apply_theme
+    from cft_desktop.ui.records.views.history import HistoryDialog
 
     app = QApplication([])
     apply_theme(app, LIGHT, large_text=False)

@@ -66,8 +66,9 @@ window = build_window(check_sound=False)
 window.show()
 app.processEvents()
 heavy = ("numpy", "pydub", "sounddevice", "piper", "onnxruntime", "fpdf", "cryptography",
-         "cft_desktop.ui.editor", "cft_desktop.sound.mixer", "cft_desktop.ui.history",
-         "cft_desktop.ui.ratings_dialog", "cft_desktop.store.export")
+         "cft_desktop.ui.editor.editor", "cft_desktop.sound.mixer",
+         "cft_desktop.ui.records.views.history", "cft_desktop.ui.records.views.ratings_dialog",
+         "cft_desktop.store.export")
 print(",".join(sorted(name for name in heavy if name in sys.modules)) or "none")
 """
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CFT_DESKTOP_DATA_DIR=str(tmp_path / "data"),

@@ -158,7 +158,7 @@ import logging, os, sys
 os.umask(int(sys.argv[1], 8))
 from cft_desktop import paths
 from cft_desktop.ui.app import install_error_handling
-from cft_desktop.ui.settings import Settings
+from cft_desktop.ui.common.settings import Settings
 paths.user_scripts_dir()
 settings = Settings()
 settings.set_last_practice("safe-place")

@@ -1,7 +1,7 @@
 """How news from worker threads reaches the thread that owns a player.
 
 Owns the `Dispatcher` contract and `OwnerQueue`, its plain implementation for an owner that polls
-(the command line, tests). The window's implementation posts Qt events instead (ui/playback.py).
+(the command line, tests). The window's implementation posts Qt events instead (ui/player/playback.py).
 
 Threads: `post` may be called from any thread; `call_later` and `run_pending` only on the owner's
 thread, which is where every function handed to either runs.

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The states a player reports, as plain strings (the same ones as cft_desktop.ui.states).
+# The states a player reports, as plain strings (the same ones as cft_desktop.ui.common.states).
 IDLE = "idle"
 PREPARING = "preparing"
 PLAYING = "playing"

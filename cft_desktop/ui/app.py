@@ -27,10 +27,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from cft_desktop import paths
 from cft_desktop.errors import CftError
 from cft_desktop.lazy import Lazy
-from cft_desktop.ui.conventions import settle_menu_roles
-from cft_desktop.ui.main_window import WINDOW_TITLE, MainWindow, show_calm_message
-from cft_desktop.ui.settings import Settings, make_owner_only
-from cft_desktop.ui.theme import apply_theme, palette_named
+from cft_desktop.ui.common.conventions import settle_menu_roles
+from cft_desktop.ui.common.settings import Settings, make_owner_only
+from cft_desktop.ui.common.theme import apply_theme, palette_named
+from cft_desktop.ui.window.main_window import WINDOW_TITLE, MainWindow, show_calm_message
 
 if TYPE_CHECKING:
     from cft_desktop.core.library import Library
@@ -104,7 +104,7 @@ def build_window(
 
 
 def _install_records(window: MainWindow) -> None:
-    from cft_desktop.ui.records_controller import RecordsController
+    from cft_desktop.ui.records.controller import RecordsController
 
     RecordsController.install(window)
 

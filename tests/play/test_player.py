@@ -20,7 +20,7 @@ from cft_desktop.play.dispatch import OwnerQueue
 from cft_desktop.play.player import Player, PlayerEvents
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.sound.mixer import MixSettings, SoundAssets
-from cft_desktop.ui import states
+from cft_desktop.ui.common import states
 from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
 from tests.conftest import RealtimeSink, portaudio_env

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.ui.app import build_window
-from cft_desktop.ui.main_window import MainWindow
+from cft_desktop.ui.window.main_window import MainWindow
 from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
 

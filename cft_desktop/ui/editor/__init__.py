@@ -1,0 +1,1 @@
+"""The therapist's script editor window and its highlighting. GUI thread only."""

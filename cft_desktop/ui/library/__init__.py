@@ -1,0 +1,1 @@
+"""The practice library as a list to choose from. GUI thread only."""

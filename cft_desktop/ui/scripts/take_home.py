@@ -1,0 +1,442 @@
+"""Take-home audio: the chosen practice saved as a sound file, paced and mixed as the side panel says.
+
+Owns the window's "Save as audio…" flow: asking for a file name (`TakeHome.ask_path`, which tests
+replace), rendering the session, the progress dialog with its Cancel button, and the calm message at
+the end (where the file is and how long it is, or what went wrong and what to do next). The action
+itself lives in the Scripts menu (`ui.scripts.actions`), which calls `save_current`.
+
+Threads: this object, the dialog and the messages live on the GUI thread. The render runs on a
+thread of its own named "take-home" (`_Job.run`): it gets the same narrator and sound assets that
+playback uses (their `Lazy` holders, so the narration cache and the clips already in memory are
+shared: a practice already played renders in seconds), builds its own `Session`, prepares every
+phrase (`Session.prepare_all`) and writes the file (`sound.export.export_session`). It never touches
+a widget: it reports through `_News` signals, queued to the GUI thread. Cancel sets an event the
+worker checks after every phrase and every block; it then raises `_Cancelled` inside the export,
+whose clean-up removes the temporary file, so a cancelled save leaves nothing behind.
+
+Sharing the narrator with playback's synthesis worker is safe: its in-memory table is locked, the
+piper voice allows one synthesis at a time under its own lock, and two writes of one cache entry hold
+the same bytes (voice/narrator.py, voice/piper.py, voice/cache.py). The sound side is imported on the
+worker, so building the menu at start-up costs nothing.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+
+from cft_desktop.core.library import Entry
+from cft_desktop.core.pacing import Pacing
+from cft_desktop.core.script import Script
+from cft_desktop.errors import CftError
+from cft_desktop.sound.settings import SAMPLE_RATE, MixSettings
+from cft_desktop.ui.common.messages import show_calm_message
+
+if TYPE_CHECKING:
+    from cft_desktop.sound.mixer import SoundAssets
+    from cft_desktop.ui.window.main_window import MainWindow
+    from cft_desktop.voice.narrator import Narrator
+
+log = logging.getLogger(__name__)
+
+# The order offered in the file chooser; MP3 first because every phone plays it (iPhones do not
+# play OGG from the Files app). Each name must be a key of `sound.export.FORMATS`, which a test checks.
+FILE_KINDS: tuple[tuple[str, str], ...] = (
+    (".mp3", "MP3 audio, for phones"),
+    (".ogg", "Ogg Vorbis audio"),
+    (".flac", "FLAC audio, lossless"),
+    (".wav", "WAV audio, uncompressed"),
+)
+DEFAULT_SUFFIX = ".mp3"
+# Show the progress dialog only for a save slower than this (USERS.md: a bar on anything slower
+# than a second), so a short cached practice does not flash a dialog.
+SHOW_PROGRESS_AFTER_MS = 500
+# Closing the window waits this long for the worker to stop (one phrase of the voice at most).
+CLOSE_WAIT_S = 10.0
+
+
+def file_filters() -> str:
+    return ";;".join(f"{label} (*{suffix})" for suffix, label in FILE_KINDS)
+
+
+def suffix_of_filter(selected: str) -> str:
+    for suffix, label in FILE_KINDS:
+        if selected.startswith(label):
+            return suffix
+    return DEFAULT_SUFFIX
+
+
+def duration_text(frames: int) -> str:
+    minutes, seconds = divmod(round(frames / SAMPLE_RATE), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
+class _Cancelled(Exception):
+    """Raised on the worker from a progress callback once Cancel was pressed."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    path: Path
+    frames: int
+    seconds_taken: float
+
+
+@dataclass(frozen=True)
+class Failed:
+    text: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    pass
+
+
+Outcome = Saved | Failed | Cancelled
+
+
+def plain_os_error(error: OSError, target: Path) -> Failed:
+    """What an operating-system refusal means for the person, and what they can do about it."""
+    folder = target.parent
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return Failed(f"{target.name} was not saved: there is not enough free space in {folder}.",
+                      "Free some space there, or choose another place, such as a USB stick, "
+                      "and save again.")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return Failed(f"{target.name} was not saved: this computer does not allow saving in "
+                      f"{folder}.",
+                      "Choose another folder, such as your Music or Documents folder, and save "
+                      "again.")
+    if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EEXIST):
+        return Failed(f"{target.name} was not saved: the folder {folder} cannot be used.",
+                      "Choose another folder and save again.")
+    reason = error.strerror or str(error)
+    return Failed(f"{target.name} was not saved: {reason}.",
+                  "Choose another folder and save again. If it happens again, the details are in "
+                  "the log file.")
+
+
+class _News(QObject):
+    """The worker's reports; emitted on the worker, delivered queued on the GUI thread."""
+
+    preparing = Signal(int, int)  # phrases done, phrases to prepare
+    saving = Signal(int)  # percent written
+    ended = Signal(object)  # an Outcome
+
+
+class _Job:
+    """One save: what to render, where, and the flag Cancel sets. `run` is the worker thread."""
+
+    def __init__(
+        self,
+        script: Script,
+        pacing: Pacing,
+        mix: MixSettings,
+        target: Path,
+        narrator_of: Callable[[], Narrator],
+        assets_of: Callable[[], SoundAssets],
+        news: _News,
+    ) -> None:
+        self.script = script
+        self.pacing = pacing
+        # A copy: the mixer reads its settings block by block and must not see a later change.
+        self.mix = replace(mix)
+        self.target = target
+        self._narrator_of = narrator_of
+        self._assets_of = assets_of
+        self.news = news
+        self.cancel = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="take-home", daemon=True)
+
+    def _check(self) -> None:
+        if self.cancel.is_set():
+            raise _Cancelled
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            outcome: Outcome = self._render(started)
+        except _Cancelled:
+            outcome = Cancelled()
+        except Exception as exc:  # the worker must always report; never a traceback on screen
+            log.exception("saving %s as audio failed", self.target)
+            outcome = Failed(f"{self.target.name} could not be saved.",
+                             "Nothing was left half-written. You can try again; the details are "
+                             f"in the log file ({type(exc).__name__}).")
+        self.news.ended.emit(outcome)
+
+    def _render(self, started: float) -> Outcome:
+        from cft_desktop.session import Session
+        from cft_desktop.sound.export import export_session
+
+        try:
+            narrator = self._narrator_of()
+        except Exception:
+            log.exception("the narrator could not be set up")
+            return Failed("The narrating voice could not be loaded, so nothing can be saved.",
+                          "Reinstalling CFT Desktop puts it back; your ratings and scripts are "
+                          "not affected.")
+        try:
+            assets = self._assets_of()
+        except Exception:
+            log.exception("the sound files could not be loaded")
+            return Failed("CFT Desktop's own sound files could not be read, so nothing can be "
+                          "saved.",
+                          "Reinstalling CFT Desktop puts them back; your ratings and scripts are "
+                          "not affected.")
+        self._check()
+        session = Session(self.script, self.pacing, narrator, assets, self.mix)
+        session.load_cached()
+        self._check()
+
+        def on_prepared(done: int, total: int) -> None:
+            self.news.preparing.emit(done, total)
+            self._check()
+
+        last_percent = -1
+
+        def on_saved(done: int, total: int) -> None:
+            nonlocal last_percent
+            # At most one queued message per percent, however small the blocks.
+            percent = done * 100 // total if total else 100
+            if percent != last_percent:
+                last_percent = percent
+                self.news.saving.emit(percent)
+            self._check()
+
+        try:
+            session.prepare_all(on_prepared)
+        except CftError as exc:
+            return Failed(f"{self.target.name} was not saved: the narration could not be "
+                          "prepared.", _sentence(str(exc)))
+        except OSError as exc:
+            # The narration cache, not the chosen folder: say so, or they would pick another folder.
+            log.warning("preparing the narration of %s failed: %s", self.script.id, exc)
+            return Failed(f"{self.target.name} was not saved: the narration could not be "
+                          "prepared.", "Check that this computer has some free space, then save "
+                          f"again. The details are in the log file ({exc.strerror or exc}).")
+        self._check()
+        self.news.saving.emit(0)
+        try:
+            frames = export_session(session, self.target, on_saved)
+        except CftError as exc:
+            return Failed(f"{self.target.name} was not saved.", _sentence(str(exc)))
+        except OSError as exc:
+            log.warning("saving %s failed: %s", self.target, exc)
+            return plain_os_error(exc, self.target)
+        except (RuntimeError, AssertionError) as exc:
+            # libsndfile reports a full disk or a lost drive as its own error (or a short write
+            # that soundfile asserts on), not as an OSError.
+            log.warning("saving %s failed: %s", self.target, exc)
+            return _sound_file_failure(self.target, exc, session.timeline.total_frames)
+        return Saved(self.target, frames, time.monotonic() - started)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+# Upper bounds of the bytes one frame takes in each format (mono, 22 050 Hz), for telling a full
+# disk from another failure after the fact: libsndfile says only "System error", and the partial
+# file is already removed, so the free space alone would look ample again.
+BYTES_PER_FRAME = {".wav": 4.0, ".flac": 2.0, ".ogg": 0.5, ".mp3": 0.5}
+
+
+def _sound_file_failure(target: Path, exc: BaseException, frames: int) -> Failed:
+    import shutil
+
+    try:
+        free = shutil.disk_usage(target.parent).free
+    except OSError:
+        free = -1
+    needed = frames * BYTES_PER_FRAME.get(target.suffix.lower(), 4.0) + 1024 * 1024
+    if 0 <= free < needed:
+        return plain_os_error(OSError(errno.ENOSPC, "no space left"), target)
+    return Failed(f"{target.name} could not be written.",
+                  "Choose another folder (for example on this computer rather than a network or "
+                  f"USB drive) and save again. The details are in the log file. ({exc})")
+
+
+class TakeHome(QObject):
+    """The "Save as audio…" flow of one main window (at most one save at a time)."""
+
+    finished = Signal(object)  # the Outcome, once the worker has stopped
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("take-home")
+        self.window = window
+        self.progress: QProgressDialog | None = None
+        self.last_message: QMessageBox | None = None
+        self.last_outcome: Outcome | None = None
+        self._job: _Job | None = None
+        self._folder = Path.home()
+        # Replaced by tests (and could be by a packaging with its own file chooser): given the
+        # suggested path, returns the chosen one or None.
+        self.ask_path: Callable[[Path], Path | None] = self._ask_path
+        window.installEventFilter(self)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    # -- starting -------------------------------------------------------------------------------
+
+    @Slot()
+    def save_current(self) -> bool:
+        """Ask for a file and start saving the chosen practice; False if nothing was started."""
+        if self._job is not None:
+            self._bring_forward()
+            return False
+        entry = self.window.library_view.current_entry()
+        if entry is None or entry.script is None:
+            return False
+        chosen = self.ask_path(self._folder / f"{entry.script.id}{DEFAULT_SUFFIX}")
+        if chosen is None:
+            return False
+        return self.start(entry, chosen)
+
+    def _ask_path(self, suggested: Path) -> Path | None:
+        name, selected = QFileDialog.getSaveFileName(
+            self.window, "Save the practice as audio", str(suggested), file_filters())
+        if not name:
+            return None
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_name(path.name + suffix_of_filter(selected))
+        return path
+
+    def start(self, entry: Entry, target: Path) -> bool:
+        """Save `entry` at the panel's current pacing and mix into `target`, on a worker."""
+        from cft_desktop.sound.export import FORMATS
+
+        script = entry.script
+        if script is None or self._job is not None:
+            return False
+        if target.suffix.lower() not in FORMATS:
+            kinds = ", ".join(suffix for suffix, _label in FILE_KINDS)
+            self._message(f"{target.name} was not saved: CFT Desktop can save {kinds} files.",
+                          f"Choose a name ending in {DEFAULT_SUFFIX} (it plays on every phone) and "
+                          "save again.")
+            return False
+        self._folder = target.parent
+        panel, playback = self.window.pacing_panel, self.window.playback
+        news = _News(self)
+        # Queued explicitly: the worker emits, this object (GUI thread) receives.
+        news.preparing.connect(self._on_preparing, Qt.ConnectionType.QueuedConnection)
+        news.saving.connect(self._on_saving, Qt.ConnectionType.QueuedConnection)
+        news.ended.connect(self._on_ended, Qt.ConnectionType.QueuedConnection)
+        job = _Job(script, panel.pacing(), panel.mix(), target,
+                   lambda: playback.narrator, lambda: playback.assets, news)
+        self._job = job
+        self._open_progress(target)
+        job.thread.start()
+        return True
+
+    # -- progress -------------------------------------------------------------------------------
+
+    def _open_progress(self, target: Path) -> None:
+        dialog = QProgressDialog("Getting ready…", "Cancel", 0, 100, self.window)
+        dialog.setWindowTitle(f"Saving {target.name}")
+        dialog.setAccessibleName("Saving the practice as audio")
+        # Not modal: the practice can still be played (or paused) while the file is written.
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
+        dialog.setMinimumWidth(360)
+        dialog.canceled.connect(self.cancel)
+        dialog.setValue(0)
+        self.progress = dialog
+
+    def _bring_forward(self) -> None:
+        if self.progress is not None and self.progress.isVisible():
+            self.progress.raise_()
+            self.progress.activateWindow()
+        else:
+            self.window.statusBar().showMessage(
+                "The last save is still stopping; try again in a moment.", 5000)
+
+    @Slot()
+    def cancel(self) -> None:
+        """Stop the save: the worker stops at its next phrase or block and removes its file."""
+        if self._job is not None:
+            self._job.cancel.set()
+        self._close_progress()
+
+    def wait(self, timeout_s: float = CLOSE_WAIT_S) -> bool:
+        """Block until the worker has stopped (closing, tests); True if none is running."""
+        job = self._job
+        if job is None:
+            return True
+        job.thread.join(timeout_s)
+        return not job.thread.is_alive()
+
+    def _close_progress(self) -> None:
+        dialog, self.progress = self.progress, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self.cancel)
+            dialog.close()
+            dialog.deleteLater()
+
+    @Slot(int, int)
+    def _on_preparing(self, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        self.progress.setLabelText(f"Preparing narration {done} of {total}")
+        self.progress.setMaximum(max(1, total))
+        self.progress.setValue(done)
+
+    @Slot(int)
+    def _on_saving(self, percent: int) -> None:
+        if self.progress is None or self._job is None:
+            return
+        self.progress.setLabelText(f"Saving {self._job.target.name}… {percent}%")
+        self.progress.setMaximum(100)
+        self.progress.setValue(percent)
+
+    @Slot(object)
+    def _on_ended(self, outcome: Outcome) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.thread.join(1.0)  # it emitted as its last act
+            job.news.deleteLater()
+        self._close_progress()
+        self.last_outcome = outcome
+        bar = self.window.statusBar()
+        if isinstance(outcome, Saved):
+            text = f"Saved {outcome.path.name} ({duration_text(outcome.frames)})."
+            log.info("saved %s in %.1f s", outcome.path, outcome.seconds_taken)
+            bar.showMessage(text, 10_000)
+            self._message(text, f"It is in {outcome.path.parent}. Copy it to the phone, for "
+                                "example with a USB cable, and play it in any music app.")
+        elif isinstance(outcome, Failed):
+            self._message(outcome.text, outcome.detail)
+        else:
+            bar.showMessage("Stopped. Nothing was saved.", 5000)
+        self.finished.emit(outcome)
+
+    def _message(self, text: str, detail: str = "") -> None:
+        self.last_message = show_calm_message(self.window, text, detail)
+
+    # -- closing --------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close and self._job is not None:
+            # The worker must not outlive the window whose narrator it uses; its file is removed.
+            self.cancel()
+            if not self.wait():
+                log.warning("the take-home worker did not stop within %.0f s", CLOSE_WAIT_S)
+        return super().eventFilter(watched, event)
