@@ -51,7 +51,7 @@ License: GPL-3.0-or-later (text: /usr/share/common-licenses/GPL-3)
 
 The program folder /opt/cft-desktop carries Python, Qt, the piper voice and other components. Their
 licence texts are in /opt/cft-desktop/_internal/licenses/, one folder per component; the PDF fonts'
-licences sit beside the fonts in /opt/cft-desktop/_internal/cft_desktop/store/fonts/.
+licences sit beside the fonts in /opt/cft-desktop/_internal/cft_desktop/store/export/fonts/.
 EOF
 # dpkg-deb wants sane permissions (no group/other write) whatever the build machine's umask.
 chmod -R u+rwX,go+rX,go-w "$ROOTFS"

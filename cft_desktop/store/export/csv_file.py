@@ -1,30 +1,10 @@
-"""Exports of the ratings (CSV for spreadsheets and moving data, a one-page PDF for clinical
-notes) and CSV import. Only on explicit request from the person using the app.
+"""The ratings as CSV: export (for spreadsheets and moving data) and the strict import of such a file.
 
-The CSV has exactly these columns, one row per session::
+Owns the CSV's cells: formula protection, how numbers, answers and times are written and read
+back, and the checks an imported row must pass (the rules saving applies) before anything is
+stored. The columns themselves are in `common`; the package docstring describes the file.
 
-    session_id, client, script_id, script_version, started_at, ended_at, completed,
-    bpm, ratio, pause_scale, voice,
-    distress_before, distress_after, relaxed_before, relaxed_after, soothed_before, soothed_after,
-    self_criticism_before, self_criticism_after, energised_before, energised_after,
-    self_kindness_before, self_kindness_after, ease, upset, note
-
-``client`` is the pseudonym; ``completed`` the fraction of the practice that played (0–1);
-``bpm``, ``ratio``, ``pause_scale`` come from the session's pacing. A skipped or unasked item is
-an empty cell. The file is UTF-8 with a byte-order mark so spreadsheet programs read accents
-correctly; a text cell starting with ``= + - @`` (or ``'``) gets a leading ``'`` so no
-spreadsheet runs it as a formula, and import removes that ``'`` again.
-
-What the columns cannot carry, an import fills in: answers get the wording version in force for
-the receiving profile; an empty cell is stored as "not answered" (skipped and not asked look the
-same in a CSV); pacing keeps only the three exported keys. Everything the CSV does carry survives
-export → import → export unchanged.
-
-The PDF embeds the fonts shipped in ``fonts/`` beside this module (DejaVu Sans, and Droid Sans
-Fallback for CJK letters when a page needs them), so a pseudonym in any script prints as written.
-
-Runs on the thread that owns the store (the GUI thread or the CLI's main thread); a 10,000-row
-export takes well under a second.
+Runs on the thread that owns the store (the GUI thread or the CLI's main thread).
 """
 
 from __future__ import annotations
@@ -35,32 +15,25 @@ import functools
 import io
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cft_desktop import atomic
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.ratings import (
     DEFAULT_ITEM_SET,
-    ENGAGEMENT_NOTE,
-    RULE_OF_THUMB_NOTE,
     SCALE_MAX,
     SCALE_MIN,
-    UPSET_CHOICES,
     Answer,
-    ChangeSize,
-    ItemChange,
     ItemKind,
     ItemSet,
     Phase,
-    item_change,
     problem_with_text,
     problem_with_value,
 )
 from cft_desktop.errors import CsvImportError, PacingError, StoreError
+from cft_desktop.store.export.common import AFTER_ONLY_ITEMS, COLUMNS, PAIRED_ITEMS, write_export
 from cft_desktop.store.records import (
     Client,
     Records,
@@ -69,37 +42,6 @@ from cft_desktop.store.records import (
     check_fraction,
 )
 
-# fpdf (with fontTools) takes ~0.4 s to import: only a PDF export pays for it, not start-up.
-if TYPE_CHECKING:
-    from fpdf import FPDF
-
-PAIRED_ITEMS: tuple[str, ...] = (
-    "distress",
-    "relaxed",
-    "soothed",
-    "self_criticism",
-    "energised",
-    "self_kindness",
-)
-AFTER_ONLY_ITEMS: tuple[str, ...] = ("ease", "upset", "note")
-SESSION_COLUMNS: tuple[str, ...] = (
-    "session_id",
-    "client",
-    "script_id",
-    "script_version",
-    "started_at",
-    "ended_at",
-    "completed",
-    "bpm",
-    "ratio",
-    "pause_scale",
-    "voice",
-)
-COLUMNS: tuple[str, ...] = (
-    SESSION_COLUMNS
-    + tuple(f"{item}_{phase}" for item in PAIRED_ITEMS for phase in ("before", "after"))
-    + AFTER_ONLY_ITEMS
-)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -163,10 +105,7 @@ def export_csv(records: Records, out_path: Path, client: str | None = None) -> i
     writer.writerow(COLUMNS)
     for session in sessions:
         writer.writerow(_row(session, names.get(session.client_id, session.client_id)))
-    try:
-        atomic.write_bytes(Path(out_path), buffer.getvalue().encode("utf-8-sig"))
-    except OSError as exc:
-        raise StoreError(f"Could not write {out_path}: {exc.strerror or exc}") from exc
+    write_export(out_path, buffer.getvalue().encode("utf-8-sig"))
     return len(sessions)
 
 
@@ -470,241 +409,3 @@ def import_csv(records: Records, path: Path, client: str | None = None) -> Impor
     if sessions:
         records.add_sessions(sessions, created)
     return ImportResult(len(sessions), duplicates, tuple(c.pseudonym for c in created))
-
-
-# ------------------------------------------------------------------------------ PDF summary
-
-
-@dataclass(frozen=True)
-class ItemSummary:
-    item_id: str
-    label: str
-    pairs: int  # sessions with this item answered both before and after
-    change: ItemChange | None  # mean before → mean after over those sessions
-
-
-@dataclass(frozen=True)
-class Summary:
-    pseudonym: str
-    sessions: int
-    first: datetime | None
-    last: datetime | None
-    items: tuple[ItemSummary, ...]
-    mean_ease: float | None
-    ease_answers: int
-    upset_counts: tuple[tuple[str, int], ...]
-
-
-def summarise(
-    pseudonym: str, sessions: Sequence[SessionRecord], items: ItemSet = DEFAULT_ITEM_SET
-) -> Summary:
-    """Per-item means before and after (over sessions rated both times) and their change."""
-    rows: list[ItemSummary] = []
-    for item_id in PAIRED_ITEMS:
-        item = items.item(item_id)
-        pairs = [
-            (b, a)
-            for s in sessions
-            if isinstance(b := s.value(Phase.BEFORE, item_id), int)
-            and isinstance(a := s.value(Phase.AFTER, item_id), int)
-        ]
-        change = None
-        if pairs:
-            mean_before = sum(b for b, _ in pairs) / len(pairs)
-            mean_after = sum(a for _, a in pairs) / len(pairs)
-            change = item_change(item, mean_before, mean_after)
-        rows.append(ItemSummary(item_id, item.label, len(pairs), change))
-    ease = [v for s in sessions if isinstance(v := s.value(Phase.AFTER, "ease"), int)]
-    upset = [s.value(Phase.AFTER, "upset") for s in sessions]
-    starts = [s.started_at for s in sessions]
-    return Summary(
-        pseudonym=pseudonym,
-        sessions=len(sessions),
-        first=min(starts) if starts else None,
-        last=max(starts) if starts else None,
-        items=tuple(rows),
-        mean_ease=sum(ease) / len(ease) if ease else None,
-        ease_answers=len(ease),
-        upset_counts=tuple((choice, upset.count(choice)) for choice in UPSET_CHOICES),
-    )
-
-
-# The PDF's fonts ship inside the package (fonts/ beside this file, with their licences), so any
-# pseudonym prints the same on Linux, Windows, macOS and in the frozen bundle. DejaVu Sans covers
-# Latin, Greek, Cyrillic and more; Droid Sans Fallback adds CJK glyph by glyph. The built-in
-# Helvetica knew Latin-1 only: "Zoë 山田" printed as "Zoë ??".
-FONTS_DIR = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVu"
-FALLBACK_FONT = "DroidSansFallback"
-_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-_FALLBACK_FILE = "DroidSansFallbackFull.ttf"
-
-
-def _add_fonts(pdf: FPDF, texts: Sequence[str]) -> None:
-    """Embed DejaVu Sans (only the glyphs used), and the CJK fallback only when `texts` needs it:
-    reading its 4 MB costs a third of a second."""
-    for style, name in _FONT_FILES.items():
-        pdf.add_font(FONT, style, str(FONTS_DIR / name))
-    # fpdf keys fonts as family (lower case) + style; a font without a cmap counts as covering
-    # nothing, so the fallback is loaded rather than a name printed as boxes.
-    covered = [getattr(pdf.fonts[f"{FONT.lower()}{style}"], "cmap", {}) for style in _FONT_FILES]
-    needed = {ord(char) for text in texts for char in text if not char.isspace()}
-    if any(code not in cmap for cmap in covered for code in needed):
-        pdf.add_font(FALLBACK_FONT, "", str(FONTS_DIR / _FALLBACK_FILE))
-        # It has no bold: a bold line borrows its regular glyphs rather than printing boxes.
-        pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.1f}"
-
-
-def _label(change: ItemChange) -> str:
-    if change.size is ChangeSize.SMALL:
-        return f"under 10 points ({change.direction.value})"
-    return f"{change.size.value}, {change.direction.value}"
-
-
-def _lines_of_text(pdf: FPDF, text: str, width: float, height: float) -> None:
-    pdf.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
-
-
-def export_pdf(
-    records: Records,
-    out_path: Path,
-    client: str | None = None,
-    *,
-    compress: bool = True,
-    generated_at: datetime | None = None,
-) -> Summary:
-    """A one-page summary for clinical notes of `client` (the active profile if None).
-
-    Returns the numbers it printed. ``compress=False`` leaves the page text readable in the
-    file (tests use it to check what was printed).
-    """
-    owner = records.active_client() if client is None else records.client(client)
-    summary = summarise(
-        owner.pseudonym, records.sessions(owner.client_id), records.item_set(owner.client_id)
-    )
-    pdf = _render(summary, generated_at or datetime.now().astimezone())
-    pdf.set_compression(compress)
-    try:
-        atomic.write_bytes(Path(out_path), bytes(pdf.output()))
-    except OSError as exc:
-        raise StoreError(f"Could not write {out_path}: {exc.strerror or exc}") from exc
-    return summary
-
-
-def _render(summary: Summary, generated_at: datetime) -> FPDF:
-    from fpdf import FPDF
-
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(18, 16, 18)
-    pdf.add_page()
-    pdf.set_title("Practice ratings summary")
-    pdf.set_creator("CFT Desktop")
-    _add_fonts(pdf, [summary.pseudonym, *(row.label for row in summary.items)])
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    pdf.set_font(FONT, "B", 16)
-    pdf.cell(width, 9, "Practice ratings summary", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 10)
-    if summary.first is not None and summary.last is not None:
-        span = f"{summary.first:%d %b %Y} to {summary.last:%d %b %Y}"
-    else:
-        span = "no sessions yet"
-    _lines_of_text(pdf, f"Client (pseudonym): {summary.pseudonym}", width, 5.5)
-    _lines_of_text(pdf, f"Sessions: {summary.sessions}    Dates: {span}", width, 5.5)
-    _lines_of_text(pdf, f"Generated {generated_at:%d %b %Y %H:%M} by CFT Desktop", width, 5.5)
-    pdf.ln(3)
-
-    columns = (("Item", 38.0), ("Before", 22.0), ("After", 22.0), ("Change", 22.0))
-    label_width = width - sum(w for _, w in columns) - 16
-    pdf.set_font(FONT, "B", 10)
-    for title, w in columns:
-        pdf.cell(w, 6.5, title, border="B")
-    pdf.cell(label_width, 6.5, "Rule-of-thumb label", border="B")
-    pdf.cell(16, 6.5, "Pairs", border="B", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 10)
-    for row in summary.items:
-        pdf.cell(columns[0][1], 6.5, row.label)
-        if row.change is None:
-            pdf.cell(width - columns[0][1] - 16, 6.5, "no paired ratings")
-        else:
-            pdf.cell(columns[1][1], 6.5, f"{row.change.before:.1f}")
-            pdf.cell(columns[2][1], 6.5, f"{row.change.after:.1f}")
-            pdf.cell(columns[3][1], 6.5, _signed(row.change.delta))
-            # Worsening is printed exactly as prominently as improvement.
-            pdf.cell(label_width, 6.5, _label(row.change))
-        pdf.cell(16, 6.5, str(row.pairs), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    ease = "not rated" if summary.mean_ease is None else f"{summary.mean_ease:.1f}"
-    _lines_of_text(
-        pdf,
-        f"Ease of getting a sense of the practice (after, mean): {ease} "
-        f"({summary.ease_answers} answer{'' if summary.ease_answers == 1 else 's'})",
-        width,
-        5.5,
-    )
-    upset = ", ".join(f"{choice}: {count}" for choice, count in summary.upset_counts)
-    _lines_of_text(pdf, f"Did anything upsetting come up? {upset}", width, 5.5)
-    pdf.ln(3)
-    _chart(pdf, summary, width)
-    pdf.ln(4)
-    pdf.set_font(FONT, "", 9)
-    _lines_of_text(
-        pdf,
-        "Means are over sessions rated both before and after. Higher is worse for distress and "
-        "self-criticism; higher is better for the others.",
-        width,
-        4.6,
-    )
-    _lines_of_text(pdf, RULE_OF_THUMB_NOTE, width, 4.6)
-    pdf.set_font(FONT, "B", 9)
-    _lines_of_text(pdf, ENGAGEMENT_NOTE, width, 4.6)
-    return pdf
-
-
-def _chart(pdf: FPDF, summary: Summary, width: float) -> None:
-    """Paired horizontal bars (before light, after dark) on a 0–100 axis, drawn with rects."""
-    rows = [row for row in summary.items if row.change is not None]
-    pdf.set_font(FONT, "B", 10)
-    pdf.cell(width, 6, "Mean before and after (0-100)", new_x="LMARGIN", new_y="NEXT")
-    if not rows:
-        pdf.set_font(FONT, "", 10)
-        pdf.cell(width, 6, "No paired ratings to chart yet.", new_x="LMARGIN", new_y="NEXT")
-        return
-    pdf.set_font(FONT, "", 8)
-    label_w = 34.0
-    axis_x = pdf.l_margin + label_w
-    axis_w = width - label_w - 14
-    top = pdf.get_y() + 2
-    bar_h = 3.6
-    row_h = 2 * bar_h + 3.5
-    bottom = top + row_h * len(rows)
-    pdf.set_draw_color(190, 190, 190)
-    for tick in (0, 25, 50, 75, 100):
-        x = axis_x + axis_w * tick / 100
-        pdf.line(x, top - 1, x, bottom)
-        pdf.set_xy(x - 5, bottom + 0.5)
-        pdf.cell(10, 4, str(tick), align="C")
-    for n, row in enumerate(rows):
-        assert row.change is not None
-        y = top + n * row_h
-        pdf.set_xy(pdf.l_margin, y + bar_h - 2)
-        pdf.cell(label_w - 2, 4, row.label, align="R")
-        for k, (value, shade) in enumerate(((row.change.before, 185), (row.change.after, 70))):
-            pdf.set_fill_color(shade, shade, shade)
-            pdf.rect(axis_x, y + k * bar_h, max(axis_w * value / 100, 0.3), bar_h - 0.4, style="F")
-        pdf.set_xy(axis_x + axis_w + 1, y + bar_h - 2)
-        pdf.cell(13, 4, _signed(row.change.delta))
-    legend_y = bottom + 6
-    for k, (name, shade) in enumerate((("before", 185), ("after", 70))):
-        x = axis_x + k * 30
-        pdf.set_fill_color(shade, shade, shade)
-        pdf.rect(x, legend_y, 5, 3, style="F")
-        pdf.set_xy(x + 6, legend_y - 0.5)
-        pdf.cell(20, 4, name)
-    pdf.set_xy(pdf.l_margin, legend_y + 5)
-
