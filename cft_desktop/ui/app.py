@@ -16,6 +16,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -28,9 +29,10 @@ from cft_desktop import paths
 from cft_desktop.errors import CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.ui.common.conventions import settle_menu_roles
+from cft_desktop.ui.common.messages import WINDOW_TITLE, show_calm_message
 from cft_desktop.ui.common.settings import Settings, make_owner_only
 from cft_desktop.ui.common.theme import apply_theme, palette_named
-from cft_desktop.ui.window.main_window import WINDOW_TITLE, MainWindow, show_calm_message
+from cft_desktop.ui.window.main_window import MainWindow, WindowParts
 
 if TYPE_CHECKING:
     from cft_desktop.core.library import Library
@@ -86,27 +88,78 @@ def build_window(
         # Styled before any widget exists, so no widget is polished twice.
         prefs = settings.display()
         apply_theme(app, palette_named(prefs.theme), prefs.large_text)
-    window = MainWindow(
+    features = _Features(
         library=library if library is not None else _load_library,
         narrator=narrator or Lazy(default_narrator, "narrator"),
         assets=assets or Lazy(_load_assets, "sound"),
         settings=settings,
         check_sound=check_sound,
-        build_now=not defer,
+        ratings=ratings,
     )
-    if ratings:
-        # A child of the window: before-ratings, the store, the safety flow. Installed before the
-        # filled window is first painted, so its status line never shifts the pacer afterwards.
-        window.when_built(lambda: _install_records(window))
-    # Last, once every feature has added its menus.
-    window.when_built(lambda: settle_menu_roles(window.menuBar()))
-    return window
+    return MainWindow(settings, features.build, build_now=not defer)
 
 
-def _install_records(window: MainWindow) -> None:
-    from cft_desktop.ui.records.controller import RecordsController
+@dataclass(frozen=True)
+class _Features:
+    """The one place every feature of the window is made and handed what it uses."""
 
-    RecordsController.install(window)
+    library: Library | Callable[[], Library]
+    narrator: Narrator | Lazy[Narrator]
+    assets: SoundAssets | Lazy[SoundAssets]
+    settings: Settings
+    check_sound: bool
+    ratings: bool
+
+    def build(self, window: MainWindow) -> WindowParts:
+        """Fill `window` (called once by `MainWindow.build`, after its first frame if deferred)."""
+        # Here, not at the top: they would all come before the first frame.
+        from cft_desktop.core.library import Library
+        from cft_desktop.sound.settings import available_beds
+        from cft_desktop.ui.library.library_view import LibraryView
+        from cft_desktop.ui.panels.pacing_panel import PacingPanel
+        from cft_desktop.ui.player.controller import PracticeController
+        from cft_desktop.ui.player.playback import Playback
+        from cft_desktop.ui.player.player_view import PlayerView
+        from cft_desktop.ui.scripts.actions import ScriptEditing
+
+        settings, assets = self.settings, self.assets
+        library = self.library if isinstance(self.library, Library) else self.library()
+        playback = Playback(self.narrator, assets, window)
+        # Lazy assets are not loaded yet: offer the beds whose files are there (no file is read).
+        beds = available_beds(paths.audio_dir()) if isinstance(assets, Lazy) else list(assets.beds)
+        library_view = LibraryView(library)
+        library_view.setMinimumWidth(230)
+        player_view = PlayerView()
+        pacing_panel = PacingPanel(settings.pacing(), settings.mix(), settings.display(),
+                                   sorted(beds), settings=settings)
+        window.place(
+            library_view, player_view, pacing_panel,
+            focus_chain=[library_view.list, *player_view.focus_chain(),
+                         *pacing_panel.focus_chain()],
+            fallback_focus=lambda: next(
+                (w for w in player_view.focus_chain() if w.isEnabled()), player_view.ground),
+        )
+        practice = PracticeController(window, library, library_view, player_view, pacing_panel,
+                                      playback, settings, window.actions, self.check_sound)
+        # Scripts menu: edit a copy, new, import, export, save as audio.
+        script_editing = ScriptEditing(window, window.actions, library, library_view,
+                                       pacing_panel, playback, practice)
+        window.add_view_menu()
+        parts = WindowParts(library=library, library_view=library_view, player_view=player_view,
+                            pacing_panel=pacing_panel, playback=playback, practice=practice,
+                            script_editing=script_editing)
+        practice.apply_display(pacing_panel.display())
+        practice.restore()
+        if self.ratings:
+            # Before-ratings, the store, the safety flow. Made before the filled window is first
+            # painted, so its status line never shifts the pacer afterwards.
+            from cft_desktop.ui.records.controller import RecordsController
+
+            parts.records = RecordsController.install(
+                window, window.actions, practice, playback, pacing_panel, library)
+        # Last, once every feature has added its menus.
+        settle_menu_roles(window.menuBar())
+        return parts
 
 
 # If no frame is ever painted (a desktop that starts the window minimised), build anyway.

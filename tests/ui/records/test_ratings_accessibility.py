@@ -78,7 +78,7 @@ def test_every_ratings_dialog_is_named_and_tipped(qtbot: object, make_window: Ma
     before.continue_.click()  # type: ignore[attr-defined]
     walked.append("before-rating")
 
-    window.practice_finished.emit(PRACTICE, 0.5)
+    window.practice.practice_finished.emit(PRACTICE, 0.5)
     after = wait_for_dialog(qtbot, controller, RatingDialog)
     names = _walk(after, 20)
     assert "Did anything upsetting come up? A lot" in names

@@ -54,7 +54,7 @@ def _rate_a_practice(qtbot: object, window: object, before: dict, after: dict,
     dialog = _before_dialog(qtbot, window, consent)
     fill_form(dialog, before)
     dialog.continue_.click()
-    window.practice_finished.emit(PRACTICE, heard)  # type: ignore[attr-defined]
+    window.practice.practice_finished.emit(PRACTICE, heard)  # type: ignore[attr-defined]
     after_dialog = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(after_dialog, RatingDialog) and after_dialog.phase is Phase.AFTER
     fill_form(after_dialog, after)
@@ -140,7 +140,7 @@ def test_after_form_has_ease_and_upset_and_stopping_early_keeps_the_fraction(
     dialog = _before_dialog(qtbot, window)
     fill_form(dialog, {"distress": 40})
     dialog.continue_.click()
-    window.practice_finished.emit(PRACTICE, 0.42)
+    window.practice.practice_finished.emit(PRACTICE, 0.42)
     after = wait_for_dialog(qtbot, controller_of(window), RatingDialog)
     assert isinstance(after, RatingDialog) and after.phase is Phase.AFTER
     assert [r.item.item_id for r in after.rows] == [*BEFORE_ITEMS, "ease", "upset"]
@@ -178,7 +178,7 @@ def test_optional_items_appear_only_when_a_therapist_turns_them_on(
     assert [r.item.item_id for r in dialog.rows] == [*BEFORE_ITEMS, "energised", "self_kindness"]
     fill_form(dialog, {})
     dialog.continue_.click()
-    window.practice_finished.emit(PRACTICE, 1.0)
+    window.practice.practice_finished.emit(PRACTICE, 1.0)
     after = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(after, RatingDialog)
     assert [r.item.item_id for r in after.rows] == [
@@ -245,11 +245,11 @@ def test_ground_me_holds_the_after_form_until_grounding_ends(
     dialog = _before_dialog(qtbot, window)
     fill_form(dialog, {})
     dialog.continue_.click()
-    window.grounding_started.emit(PRACTICE, 0.3)
-    window.practice_started.emit("ground-me")
+    window.practice.grounding_started.emit(PRACTICE, 0.3)
+    window.practice.practice_started.emit("ground-me")
     qtbot.wait(50)  # type: ignore[attr-defined]
     assert controller.dialog is None  # nothing pops up over the grounding
-    window.practice_finished.emit("ground-me", 1.0)
+    window.practice.practice_finished.emit("ground-me", 1.0)
     after = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(after, RatingDialog) and after.phase is Phase.AFTER
     assert "stopped part-way" in after.intro.text()
@@ -279,7 +279,7 @@ def test_skip_rating_this_time_records_the_practice_with_every_answer_skipped(
     dialog = _before_dialog(qtbot, window)
     dialog.skip_all.click()
     assert started == [PRACTICE]
-    window.practice_finished.emit(PRACTICE, 1.0)
+    window.practice.practice_finished.emit(PRACTICE, 1.0)
     qtbot.wait(50)  # type: ignore[attr-defined]
     assert controller.dialog is None  # not asked afterwards either
     with read_store() as store:
@@ -340,7 +340,7 @@ def test_declining_ratings_consent_plays_without_asking_or_storing(
     answer_consent(qtbot, controller, CONSENT_TOPIC_IDS - {"what_is_stored"})
     assert started == [PRACTICE]
     assert controller.dialog is None
-    window.practice_finished.emit(PRACTICE, 1.0)
+    window.practice.practice_finished.emit(PRACTICE, 1.0)
     press_play(qtbot, window)
     assert started == [PRACTICE, PRACTICE]  # not asked again
     assert controller.dialog is None
@@ -358,7 +358,7 @@ def test_after_form_by_keyboard_alone(qtbot: object, make_window: MakeWindow) ->
     before = _before_dialog(qtbot, window)
     fill_form(before, {})
     before.continue_.click()
-    window.practice_finished.emit(PRACTICE, 1.0)
+    window.practice.practice_finished.emit(PRACTICE, 1.0)
     after = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(after, RatingDialog)
     after.activateWindow()

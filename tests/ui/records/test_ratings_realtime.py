@@ -74,7 +74,7 @@ def test_ground_me_for_real_then_the_after_form_for_the_interrupted_practice(
     window = make_window()
     controller = controller_of(window)
     assert window.library_view.select("test-breath")
-    window.play()
+    window.practice.play()
     answer_consent(qtbot, controller)
     before = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(before, RatingDialog)
@@ -87,7 +87,7 @@ def test_ground_me_for_real_then_the_after_form_for_the_interrupted_practice(
                     and window.playback.state == "playing", timeout=START_TIMEOUT_MS)
     qtbot.wait(300)  # type: ignore[attr-defined]
     assert controller.dialog is None  # nothing over the grounding
-    window.stop()
+    window.practice.stop()
     qtbot.waitUntil(lambda: window.playback.state == "idle")  # type: ignore[attr-defined]
     # The grounding is over: now the after form of the practice it interrupted.
     after = wait_for_dialog(qtbot, controller, RatingDialog)

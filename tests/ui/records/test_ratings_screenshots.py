@@ -77,7 +77,7 @@ def test_screenshots_of_the_ratings_dialogs(qtbot: object, make_window: MakeWind
     fill_form(before, {"distress": 62, "relaxed": 35, "soothed": 40, "self_criticism": None})
     before.continue_.click()
 
-    window.practice_finished.emit(PRACTICE, 0.64)
+    window.practice.practice_finished.emit(PRACTICE, 0.64)
     after = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(after, RatingDialog)
     fill_form(after, {"distress": 38, "relaxed": 58, "soothed": 61, "ease": 72, "upset": "a little"})
@@ -111,7 +111,7 @@ def test_screenshots_of_the_ratings_dialogs(qtbot: object, make_window: MakeWind
     assert isinstance(large, RatingDialog)
     fill_form(large, {})
     large.continue_.click()
-    window.practice_finished.emit(PRACTICE, 1.0)
+    window.practice.practice_finished.emit(PRACTICE, 1.0)
     large_after = wait_for_dialog(qtbot, controller, RatingDialog)
     _save(large_after, shots, "ratings-after-large")
     large_after.reject()

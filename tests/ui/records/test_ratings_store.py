@@ -198,7 +198,7 @@ def test_idle_lock_waits_for_the_practice_and_its_rating(
     # Time is up while the practice plays: nothing locks yet.
     controller.on_idle_timeout()
     assert controller.records is not None
-    window.practice_finished.emit(PRACTICE, 1.0)
+    window.practice.practice_finished.emit(PRACTICE, 1.0)
     after = wait_for_dialog(qtbot, controller, RatingDialog)
     assert controller.records is not None  # the after-rating still comes first
     assert isinstance(after, RatingDialog)

@@ -37,7 +37,7 @@ def _rate(qtbot: object, window: object, distress_after: int, consent: bool) -> 
     assert isinstance(before, RatingDialog)
     fill_form(before, {"distress": 50})
     before.continue_.click()
-    window.practice_finished.emit(PRACTICE, 1.0)  # type: ignore[attr-defined]
+    window.practice.practice_finished.emit(PRACTICE, 1.0)  # type: ignore[attr-defined]
     after = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(after, RatingDialog)
     fill_form(after, {"distress": distress_after})

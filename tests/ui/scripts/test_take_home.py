@@ -164,7 +164,7 @@ def test_cancel_leaves_no_file_and_playing_goes_on(
         return real_export(session, out_path, progress)
 
     monkeypatch.setattr(export, "export_session", held_export)
-    window.play()
+    window.practice.play()
     qtbot.waitUntil(lambda: window.playback.state == "playing", timeout=20_000)  # type: ignore[attr-defined]
     folder = tmp_path / "out"
     folder.mkdir()
@@ -203,7 +203,7 @@ def test_cancel_leaves_no_file_and_playing_goes_on(
     frame = window.playback.position_frame()
     qtbot.waitUntil(lambda: window.playback.position_frame() > frame + SAMPLE_RATE // 2,  # type: ignore[attr-defined]
                     timeout=5_000)
-    window.stop()
+    window.practice.stop()
 
 
 def test_progress_says_what_it_does_and_cancel_stops_after_the_phrase_in_hand(

@@ -51,7 +51,7 @@ def test_shortcuts_work_from_the_library_list(qtbot: object, make_window: MakeWi
     window = make_window()
     _activate(qtbot, window)
     calls: list[str] = []
-    window.toggle_play = lambda: calls.append("space")  # type: ignore[method-assign]
+    window.practice.toggle_play = lambda: calls.append("space")  # type: ignore[method-assign]
     window.playback.step_phrase = lambda forward: calls.append("next" if forward else "back")  # type: ignore[method-assign]
     window.playback.stop = lambda emit_finished=True: calls.append("stop")  # type: ignore[method-assign]
     before = window.library_view.current_entry()
@@ -67,7 +67,7 @@ def test_space_on_a_focused_control_is_that_controls_own(qtbot: object,
     window = make_window()
     _activate(qtbot, window)
     calls: list[str] = []
-    window.toggle_play = lambda: calls.append("space")  # type: ignore[method-assign]
+    window.practice.toggle_play = lambda: calls.append("space")  # type: ignore[method-assign]
     large = window.pacing_panel.large_text
     large.setFocus()
     qtbot.waitUntil(large.hasFocus)  # type: ignore[attr-defined]
@@ -82,7 +82,7 @@ def test_space_in_a_number_field_still_plays_and_pauses(qtbot: object,
     window = make_window()
     _activate(qtbot, window)
     calls: list[str] = []
-    window.toggle_play = lambda: calls.append("space")  # type: ignore[method-assign]
+    window.practice.toggle_play = lambda: calls.append("space")  # type: ignore[method-assign]
     bpm = window.pacing_panel.bpm
     bpm.setFocus()
     qtbot.waitUntil(bpm.hasFocus)  # type: ignore[attr-defined]
@@ -98,7 +98,7 @@ def test_enter_in_the_library_plays_the_practice(qtbot: object, make_window: Mak
     window = make_window()
     _activate(qtbot, window)
     calls: list[str] = []
-    window.play = lambda: calls.append("play")  # type: ignore[method-assign]
+    window.practice.play = lambda: calls.append("play")  # type: ignore[method-assign]
     QTest.keyClick(window.library_view.list, Qt.Key.Key_Down)
     QTest.keyClick(window.library_view.list, Qt.Key.Key_Return)
     assert calls == ["play"]

@@ -76,7 +76,7 @@ def test_a_narrow_window_with_large_text_cuts_nothing_off_sideways(make_window: 
     from dataclasses import replace
 
     window = make_window()
-    window.apply_display(replace(window.pacing_panel.display(), large_text=True))
+    window.practice.apply_display(replace(window.pacing_panel.display(), large_text=True))
     window.resize(1024, 700)
     _settle()
     player = window.player_view
@@ -107,7 +107,7 @@ def test_a_short_window_with_large_text_never_draws_text_over_the_pacer(
     from dataclasses import replace
 
     window = make_window()
-    window.apply_display(replace(window.pacing_panel.display(), large_text=True))
+    window.practice.apply_display(replace(window.pacing_panel.display(), large_text=True))
     player = window.player_view
 
     def stacked_without_overlap() -> None:
