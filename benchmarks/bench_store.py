@@ -179,7 +179,7 @@ def child_draw(kind: str, path: Path) -> dict[str, Any]:
 
     started = time.perf_counter()
     records = _records(kind, path)
-    client = records.active_client()  # what RecordsController._refresh_history reads
+    client = records.active_client()  # what RecordsController.refresh_history reads
     sessions = records.sessions(client.client_id)
     items = records.item_set(client.client_id)
     read = time.perf_counter()

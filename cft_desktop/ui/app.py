@@ -157,6 +157,7 @@ class _Features:
 
             parts.records = RecordsController.install(
                 window, window.actions, practice, playback, pacing_panel, library)
+            window.closing.connect(parts.records.shutdown)
         # Last, once every feature has added its menus.
         settle_menu_roles(window.menuBar())
         return parts

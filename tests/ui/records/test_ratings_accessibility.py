@@ -44,7 +44,7 @@ def test_every_ratings_dialog_is_named_and_tipped(qtbot: object, make_window: Ma
     walked: list[str] = []
 
     controller.actions["therapist"].trigger()
-    settings = controller.show_rating_settings()
+    settings = controller.therapist.show_rating_settings()
     assert settings is not None
     for tab in range(settings.tabs.count()):
         settings.tabs.setCurrentIndex(tab)
@@ -62,7 +62,7 @@ def test_every_ratings_dialog_is_named_and_tipped(qtbot: object, make_window: Ma
     walked.append("consent")
     assert controller.dialog is None
 
-    controller.review_consent()
+    controller.flow.review_consent()
     review = wait_for_dialog(qtbot, controller, QDialog)
     for box in review.boxes.values():  # type: ignore[attr-defined]
         box.setChecked(True)
@@ -87,7 +87,7 @@ def test_every_ratings_dialog_is_named_and_tipped(qtbot: object, make_window: Ma
     after.continue_.click()  # type: ignore[attr-defined]
     walked.append("after-rating")
 
-    safety = controller.show_safety([Trigger.UPSET_A_LOT])
+    safety = controller.flow.show_safety([Trigger.UPSET_A_LOT])
     names = _walk(safety, 3)
     assert {"Ground me", "Crisis resources", "Close"} <= set(names)
     safety.close()
@@ -101,23 +101,23 @@ def test_every_ratings_dialog_is_named_and_tipped(qtbot: object, make_window: Ma
     history.close()
     walked.append("history")
 
-    profiles = controller.show_profiles()
+    profiles = controller.therapist.show_profiles()
     assert profiles is not None
     _walk(profiles, 7)
-    erase = controller.ask_erase_client(profiles.chosen_id())
+    erase = controller.therapist.ask_erase_client(profiles.chosen_id())
     assert erase is not None
     _walk(erase, 2)
     _close(erase)
     _close(profiles)
     walked += ["clients", "erase-client"]
 
-    privacy = controller.show_privacy()
+    privacy = controller.locking.show_privacy()
     assert privacy is not None
     _walk(privacy, 4)
     _close(privacy)
     walked.append("passphrase")
 
-    crisis = controller.show_crisis_resources()
+    crisis = controller.flow.show_crisis_resources()
     _walk(crisis, 2)
     _close(crisis)
     walked.append("crisis-resources")
@@ -141,7 +141,7 @@ def test_window_with_ratings_furniture_still_passes_the_walk(make_window: MakeWi
     controller.actions["therapist"].trigger()
     controller.off_reason = "Ratings are locked. Practices play as usual."
     controller.records, saved = None, controller.records
-    controller._refresh_status()  # the status bar's note and its button are showing
+    controller.refresh_status()  # the status bar's note and its button are showing
     try:
         assert controller.note_button.isVisible()
         names = _walk(window, 20)

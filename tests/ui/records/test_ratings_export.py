@@ -27,7 +27,7 @@ def test_export_csv_and_pdf_from_the_menu(make_window: MakeWindow, tmp_path: Pat
     controller = controller_of(window)  # type: ignore[arg-type]
     target = tmp_path / "out" / "ratings.csv"
     target.parent.mkdir()
-    controller.ask_export_path = lambda: target
+    controller.transfer.ask_export_path = lambda: target
     controller.actions["export"].trigger()
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -40,7 +40,7 @@ def test_export_csv_and_pdf_from_the_menu(make_window: MakeWindow, tmp_path: Pat
     box.accept()
 
     pdf = tmp_path / "out" / "summary.pdf"
-    controller.ask_export_path = lambda: pdf
+    controller.transfer.ask_export_path = lambda: pdf
     controller.actions["export"].trigger()
     assert pdf.read_bytes().startswith(b"%PDF")
     (box,) = calm_messages()
@@ -48,7 +48,7 @@ def test_export_csv_and_pdf_from_the_menu(make_window: MakeWindow, tmp_path: Pat
     box.accept()
 
     # Cancelling the file chooser does nothing.
-    controller.ask_export_path = lambda: None
+    controller.transfer.ask_export_path = lambda: None
     controller.actions["export"].trigger()
     assert not calm_messages()
 
@@ -59,7 +59,7 @@ def test_import_bad_csv_lists_every_problem_and_imports_nothing(
     window = _window_with_sessions(make_window)
     controller = controller_of(window)  # type: ignore[arg-type]
     good = tmp_path / "good.csv"
-    controller.ask_export_path = lambda: good
+    controller.transfer.ask_export_path = lambda: good
     controller.actions["export"].trigger()
     for box in calm_messages():
         box.accept()
@@ -75,7 +75,7 @@ def test_import_bad_csv_lists_every_problem_and_imports_nothing(
     assert store is not None
     before = len(store.sessions())
 
-    controller.ask_import_path = lambda: bad
+    controller.transfer.ask_import_path = lambda: bad
     controller.actions["import"].trigger()
     report = controller.side_dialog
     assert isinstance(report, ImportProblemsDialog) and report.isVisible()
@@ -88,7 +88,7 @@ def test_import_bad_csv_lists_every_problem_and_imports_nothing(
     report.accept()
 
     # The good file again: everything is already there.
-    controller.ask_import_path = lambda: good
+    controller.transfer.ask_import_path = lambda: good
     controller.actions["import"].trigger()
     (box,) = calm_messages()
     assert "Imported 0 practices" in box.text() and "2 were already here" in box.text()

@@ -19,6 +19,7 @@ from cft_desktop.core.ratings import (
 )
 from cft_desktop.store.records import Mode
 from cft_desktop.ui.records.controller import DECLINED_NOTE
+from cft_desktop.ui.records.flow import Step
 from cft_desktop.ui.records.views.consent import ConsentDialog
 from cft_desktop.ui.records.views.ratings_dialog import NOT_PLACED, RatingDialog, ScaleRow
 from cft_desktop.ui.records.views.safety import SafetyDialog
@@ -157,7 +158,7 @@ def test_after_form_has_ease_and_upset_and_stopping_early_keeps_the_fraction(
         assert session.value(Phase.AFTER, "ease") == 70
         assert session.value(Phase.AFTER, "upset") == "a little"
         assert session.value(Phase.AFTER, "distress") == 30
-    assert controller_of(window).safety_dialog is None
+    assert controller_of(window).flow.safety_dialog is None
 
 
 def test_optional_items_appear_only_when_a_therapist_turns_them_on(
@@ -168,7 +169,7 @@ def test_optional_items_appear_only_when_a_therapist_turns_them_on(
     controller = controller_of(window)
     _rate_a_practice(qtbot, window, {}, {})
     controller.actions["therapist"].trigger()
-    settings = controller.show_rating_settings()
+    settings = controller.therapist.show_rating_settings()
     assert settings is not None
     for box in settings.optional.values():
         box.setChecked(True)
@@ -208,9 +209,9 @@ def test_safety_flow_opens_with_crisis_table_and_cannot_contact(
     started = sound_starts_at_once(window)
     controller = controller_of(window)
     _rate_a_practice(qtbot, window, before, after)
-    qtbot.waitUntil(lambda: controller.safety_dialog is not None  # type: ignore[attr-defined]
-                    and controller.safety_dialog.isVisible())
-    dialog = controller.safety_dialog
+    qtbot.waitUntil(lambda: controller.flow.safety_dialog is not None  # type: ignore[attr-defined]
+                    and controller.flow.safety_dialog.isVisible())
+    dialog = controller.flow.safety_dialog
     assert isinstance(dialog, SafetyDialog)
     text = dialog.text()
     assert reason in text
@@ -233,7 +234,7 @@ def test_no_trigger_no_safety_dialog(qtbot: object, make_window: MakeWindow) -> 
     controller = controller_of(window)
     _rate_a_practice(qtbot, window, {"distress": 50}, {"distress": 60, "upset": "a little"})
     qtbot.wait(50)  # type: ignore[attr-defined]
-    assert controller.safety_dialog is None
+    assert controller.flow.safety_dialog is None
 
 
 def test_ground_me_holds_the_after_form_until_grounding_ends(
@@ -379,3 +380,43 @@ def test_after_form_by_keyboard_alone(qtbot: object, make_window: MakeWindow) ->
         (session,) = store.sessions()
         assert session.value(Phase.AFTER, "upset") == "a little"
         assert session.value(Phase.AFTER, "ease") == 50
+
+
+def test_the_flow_moves_consent_before_play_after_safety_check_and_back(
+    qtbot: object, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    sound_starts_at_once(window)
+    flow = controller_of(window).flow
+    steps: list[str] = []
+    flow.step_changed.connect(steps.append)
+    _rate_a_practice(qtbot, window, {"distress": 50}, {"distress": 60, "upset": "a little"})
+    qtbot.waitUntil(lambda: flow.step is Step.IDLE)  # type: ignore[attr-defined]
+    assert steps == ["consent", "before", "starting", "playing", "after", "safety check", "idle"]
+
+
+def test_ground_me_takes_the_flow_through_grounding_and_escape_plays_nothing(
+    qtbot: object, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    started = sound_starts_at_once(window)
+    flow = controller_of(window).flow
+    steps: list[str] = []
+    flow.step_changed.connect(steps.append)
+    dialog = _before_dialog(qtbot, window)
+    fill_form(dialog, {})
+    dialog.continue_.click()
+    window.practice.grounding_started.emit(PRACTICE, 0.3)
+    window.practice.practice_finished.emit("ground-me", 1.0)
+    after = wait_for_dialog(qtbot, controller_of(window), RatingDialog)
+    assert isinstance(after, RatingDialog)
+    fill_form(after, {})
+    after.continue_.click()
+    qtbot.waitUntil(lambda: flow.step is Step.IDLE)  # type: ignore[attr-defined]
+    assert steps[2:] == ["starting", "playing", "grounding", "after", "safety check", "idle"]
+
+    steps.clear()
+    again = _before_dialog(qtbot, window, consent=False)
+    again.reject()  # Escape
+    assert steps == ["before", "idle"] and flow.step is Step.IDLE
+    assert started == [PRACTICE]

@@ -58,7 +58,7 @@ def test_screenshots_of_the_ratings_dialogs(qtbot: object, make_window: MakeWind
     consent = answer_consent(qtbot, controller, ())
     # (The consent form was answered with nothing ticked; tick ratings on again for the forms.)
     del consent
-    controller.review_consent()
+    controller.flow.review_consent()
     review = wait_for_dialog(qtbot, controller, QWidget)
     _save(review, shots, "ratings-consent")
     for box in review.boxes.values():  # type: ignore[attr-defined]
@@ -84,7 +84,7 @@ def test_screenshots_of_the_ratings_dialogs(qtbot: object, make_window: MakeWind
     _save(after, shots, "ratings-after")
     after.reject()
 
-    safety = controller.show_safety([Trigger.UPSET_A_LOT])
+    safety = controller.flow.show_safety([Trigger.UPSET_A_LOT])
     _save(safety, shots, "ratings-safety")
     safety.close()
 
@@ -98,7 +98,7 @@ def test_screenshots_of_the_ratings_dialogs(qtbot: object, make_window: MakeWind
     window.pacing_panel.dark.setChecked(True)
     history.update()
     _save(history, shots, "ratings-history-dark")
-    safety = controller.show_safety([Trigger.DISTRESS_HIGH])
+    safety = controller.flow.show_safety([Trigger.DISTRESS_HIGH])
     _save(safety, shots, "ratings-safety-dark")
     safety.close()
     history.close()

@@ -129,7 +129,7 @@ def test_unusable_store_says_so_calmly_and_practices_still_play(
 def test_set_change_and_remove_the_passphrase(qtbot: object, make_window: MakeWindow) -> None:
     window = make_window()
     controller = controller_of(window)
-    dialog = controller.show_privacy()
+    dialog = controller.locking.show_privacy()
     assert dialog is not None and not dialog.current.isVisibleTo(dialog)
     dialog.new.setText(PASSPHRASE)
     dialog.repeat.setText("typo")
@@ -152,7 +152,7 @@ def test_set_change_and_remove_the_passphrase(qtbot: object, make_window: MakeWi
     for box in calm_messages():
         box.accept()
 
-    change = controller.show_privacy()
+    change = controller.locking.show_privacy()
     assert change is not None and change.current.isVisibleTo(change)
     change.current.setText("wrong")
     change.remove.click()
@@ -181,12 +181,12 @@ def test_idle_lock_waits_for_the_practice_and_its_rating(
     assert isinstance(unlock, UnlockDialog)
     unlock.passphrase.setText(PASSPHRASE)
     unlock.unlock.click()
-    assert controller.idle_timer.isActive() and controller.idle_timer.interval() == 60_000
+    assert controller.locking.idle_timer.isActive() and controller.locking.idle_timer.interval() == 60_000
     # Input restarts the countdown.
     qtbot.wait(120)  # type: ignore[attr-defined]
-    assert controller.idle_timer.remainingTime() < 59_950
+    assert controller.locking.idle_timer.remainingTime() < 59_950
     _key_or_mouse(window)  # type: ignore[arg-type]
-    assert controller.idle_timer.remainingTime() > 59_900
+    assert controller.locking.idle_timer.remainingTime() > 59_900
 
     press_play(qtbot, window)
     answer_consent(qtbot, controller)
@@ -196,7 +196,7 @@ def test_idle_lock_waits_for_the_practice_and_its_rating(
     before.continue_.click()
     assert started == [PRACTICE]
     # Time is up while the practice plays: nothing locks yet.
-    controller.on_idle_timeout()
+    controller.locking.on_idle_timeout()
     assert controller.records is not None
     window.practice.practice_finished.emit(PRACTICE, 1.0)
     after = wait_for_dialog(qtbot, controller, RatingDialog)

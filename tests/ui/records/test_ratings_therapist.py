@@ -54,7 +54,7 @@ def test_two_clients_switch_rename_and_erase_one(qtbot: object, make_window: Mak
     assert controller.actions["clients"].isEnabled()
     assert controller.profile_label.isVisible() and controller.profile_label.text() == "Client: Me"
 
-    dialog = controller.show_profiles()
+    dialog = controller.therapist.show_profiles()
     assert dialog is not None
     for name in ("Client A", "Client B"):
         dialog.new_name.setText(name)
@@ -75,7 +75,7 @@ def test_two_clients_switch_rename_and_erase_one(qtbot: object, make_window: Mak
     _rate(qtbot, window, 44, consent=True)
     _rate(qtbot, window, 45, consent=False)
 
-    dialog = controller.show_profiles()
+    dialog = controller.therapist.show_profiles()
     assert dialog is not None
     dialog.select(b.client_id)
     dialog.switch.click()
@@ -83,7 +83,7 @@ def test_two_clients_switch_rename_and_erase_one(qtbot: object, make_window: Mak
     dialog.accept()
     _rate(qtbot, window, 46, consent=True)  # each client gives their own consent
 
-    dialog = controller.show_profiles()
+    dialog = controller.therapist.show_profiles()
     assert dialog is not None
     dialog.select(b.client_id)
     dialog.rename_to.setText("Client B2")
@@ -129,7 +129,7 @@ def test_safety_rules_and_crisis_numbers_are_editable(qtbot: object, make_window
     sound_starts_at_once(window)
     controller = controller_of(window)
     controller.actions["therapist"].trigger()
-    settings = controller.show_rating_settings()
+    settings = controller.therapist.show_rating_settings()
     assert settings is not None
     settings.high.setValue(40)
     settings.rise_on.setChecked(False)
@@ -149,9 +149,9 @@ def test_safety_rules_and_crisis_numbers_are_editable(qtbot: object, make_window
         assert clinic.last_verified == date(2026, 12, 1)
 
     _rate(qtbot, window, 41, consent=True)  # 41 ≥ the therapist's 40
-    qtbot.waitUntil(lambda: isinstance(controller.safety_dialog, SafetyDialog))  # type: ignore[attr-defined]
-    assert controller.safety_dialog is not None
-    rows = controller.safety_dialog.crisis_table.rows()
+    qtbot.waitUntil(lambda: isinstance(controller.flow.safety_dialog, SafetyDialog))  # type: ignore[attr-defined]
+    assert controller.flow.safety_dialog is not None
+    rows = controller.flow.safety_dialog.crisis_table.rows()
     assert rows[-1][1] == "Riverside Clinic" and rows[-1][4] == "01 Dec 2026"
 
 
@@ -159,7 +159,7 @@ def test_a_bad_crisis_date_is_explained_and_nothing_saved(qtbot: object, make_wi
     window = make_window()
     controller = controller_of(window)
     controller.actions["therapist"].trigger()
-    settings = controller.show_rating_settings()
+    settings = controller.therapist.show_rating_settings()
     assert settings is not None
     settings.crisis.item(0, 4).setText("yesterday")
     settings.save.click()
@@ -189,7 +189,7 @@ def test_new_wording_is_asked_and_answers_keep_its_version(
     sound_starts_at_once(window)
     controller = controller_of(window)
     controller.actions["therapist"].trigger()
-    settings = controller.show_rating_settings()
+    settings = controller.therapist.show_rating_settings()
     assert settings is not None
     settings.wording["distress"].setText("How stirred up or on edge are you right now?")
     settings.save.click()
@@ -212,7 +212,7 @@ def test_new_wording_is_asked_and_answers_keep_its_version(
 
 def _clients_a_and_b(controller: RecordsController) -> tuple[str, str]:
     """Therapist mode already on: add "Client A" and "Client B"; their ids."""
-    dialog = controller.show_profiles()
+    dialog = controller.therapist.show_profiles()
     assert dialog is not None
     for name in ("Client A", "Client B"):
         dialog.new_name.setText(name)
@@ -226,7 +226,7 @@ def _clients_a_and_b(controller: RecordsController) -> tuple[str, str]:
 
 def _switch_to(controller: RecordsController, client_id: str) -> str:
     """Choose "Use this client" in the Clients dialog; what the dialog then says."""
-    profiles = controller.show_profiles()
+    profiles = controller.therapist.show_profiles()
     assert profiles is not None
     profiles.select(client_id)
     profiles.switch.click()
@@ -318,9 +318,9 @@ def test_each_client_keeps_their_own_breathing_patterns(qtbot: object, make_wind
 
     switch_to(a)
     assert listed() == ["A slow evening"]
-    controller.rename_client(a, "Client Ana")
+    controller.therapist.rename_client(a, "Client Ana")
     assert "Client Ana only" in panel._shelf.note  # the question names them as they are now
-    controller.erase_client(a)
+    controller.therapist.erase_client(a)
     assert listed() == []  # the default profile is active again, with none of A's
     assert b"A slow evening" not in db.default_path().read_bytes()
 
