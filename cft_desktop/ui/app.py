@@ -22,13 +22,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from cft_desktop import paths
 from cft_desktop.errors import CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.ui.common.conventions import settle_menu_roles
+from cft_desktop.ui.common.gui_thread import GuiCalls
 from cft_desktop.ui.common.messages import WINDOW_TITLE, show_calm_message
 from cft_desktop.ui.common.settings import Settings, make_owner_only
 from cft_desktop.ui.common.theme import apply_theme, palette_named
@@ -220,17 +221,17 @@ def _fill(window: MainWindow) -> None:
 class _ErrorRelay(QObject):
     """Carries an error from any thread to a dialog on the GUI thread."""
 
-    report = Signal(str)
-
     def __init__(self) -> None:
         super().__init__()
         self.parent_widget: QWidget | None = None
         self.dialog: QMessageBox | None = None
         self._pending: str | None = None
-        # An automatic connection: a report from a worker thread is queued to this thread.
-        self.report.connect(self._on_report)
+        self._gui = GuiCalls(self)
 
-    @Slot(str)
+    def report(self, text: str) -> None:
+        """Any thread: show `text` in a calm dialog, from the GUI thread's event loop."""
+        self._gui.post(lambda: self._on_report(text))
+
     def _on_report(self, text: str) -> None:
         # Shown from the event loop, never inside the call that failed (it may be a paint).
         if self._pending is None:
@@ -303,7 +304,7 @@ def _excepthook(
         return
     log.critical("unexpected error", exc_info=(kind, error, trace))
     if _relay is not None:
-        _relay.report.emit(user_message(error))
+        _relay.report(user_message(error))
 
 
 def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
@@ -312,7 +313,7 @@ def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
     log.critical("unexpected error in thread %s", getattr(args.thread, "name", "?"),
                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
     if _relay is not None:
-        _relay.report.emit(user_message(args.exc_value))
+        _relay.report(user_message(args.exc_value))
 
 
 def run_gui(argv: Sequence[str] | None = None, narrator: Narrator | None = None) -> int:

@@ -133,3 +133,29 @@ def test_no_two_rooms_of_ui_import_each_other_even_for_types() -> None:
     loops = sorted(f"{a} <-> {b}" for a, used in rooms.items() for b in used
                    if a < b and a in rooms.get(b, set()))
     assert loops == []
+
+
+def test_one_way_back_to_the_gui_thread() -> None:
+    """Issue 13 §7: posted events and queued connections only in ui/common/gui_thread.py."""
+    offenders = []
+    for path in sorted(UI_DIR.rglob("*.py")):
+        if path.relative_to(UI_DIR).as_posix() == "common/gui_thread.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        for word in ("postEvent", "QueuedConnection", "registerEventType"):
+            if word in source:
+                offenders.append(f"{path.relative_to(UI_DIR)}: {word}")
+    assert offenders == []
+
+
+def test_main_window_actions_are_made_only_by_the_registry() -> None:
+    """Issue 13 §7: no feature of the main window builds its own QAction (the script editor is
+    a window of its own, with its own actions)."""
+    offenders = []
+    for path in sorted(UI_DIR.rglob("*.py")):
+        where = path.relative_to(UI_DIR).as_posix()
+        if where in ("common/actions.py", "editor/editor.py"):
+            continue
+        if "QAction(" in path.read_text(encoding="utf-8"):
+            offenders.append(where)
+    assert offenders == []

@@ -6,10 +6,9 @@ rest of the window connects to, and the calm notice after a lost output ("Play o
 again", "Not now"). The play lifecycle itself (session, cached and ahead-synthesised narration,
 pre-roll, engine, pacing, mix, phrase steps, lost outputs, the end) is the player's.
 
-Threads: everything here runs on the GUI thread. The player's workers hand their news to
-`_GuiDispatcher.post`, which posts it as a `_Call` event to this QObject
-(`QCoreApplication.postEvent` is thread-safe), so Qt runs it on the GUI thread, queued exactly like
-a cross-thread signal; the player then calls `_Events` here, on the GUI thread too.
+Threads: everything here runs on the GUI thread. The player's workers hand their news to the
+window's one route back to the GUI thread (`ui.common.gui_thread.GuiCalls`, the player's
+`Dispatcher`); the player then calls `_Events` here, on the GUI thread too.
 
 Why events and listeners rather than signals on the busy paths: PySide6-Essentials 6.12.0 drops a
 reference to `None` on every void Qt call and to `True` on every Python-side `Signal.emit()`, which
@@ -24,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from cft_desktop.core.pacing import Pacing
@@ -33,6 +32,7 @@ from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.play.player import Player, PlayerEvents
 from cft_desktop.sound.settings import DEVICE_LOST_MESSAGE, NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
+from cft_desktop.ui.common.gui_thread import GuiCalls
 from cft_desktop.ui.common.messages import WINDOW_TITLE
 from cft_desktop.ui.common.states import IDLE, PAUSED, PLAYING
 
@@ -57,30 +57,6 @@ def plain_device_message(error: BaseException) -> str:
     """The engine's message without PortAudio's technical details (those go to the log)."""
     text = str(error)
     return text.split(" (Details:")[0] if text.startswith(NO_DEVICE_MESSAGE) else text
-
-
-class _Call(QEvent):
-    """A function from a worker thread, posted to the Playback object and run on the GUI thread."""
-
-    TYPE = QEvent.Type(QEvent.registerEventType())
-
-    def __init__(self, call: Callable[[], None]) -> None:
-        super().__init__(_Call.TYPE)
-        self.call = call
-
-
-class _GuiDispatcher:
-    """The player's `Dispatcher` for the window: posted events and single-shot timers."""
-
-    def __init__(self, target: QObject) -> None:
-        self._target = target
-
-    def post(self, call: Callable[[], None]) -> None:
-        """Any thread (Qt takes ownership of the event)."""
-        QCoreApplication.postEvent(self._target, _Call(call))
-
-    def call_later(self, delay_s: float, call: Callable[[], None]) -> None:
-        QTimer.singleShot(round(delay_s * 1000), call)
 
 
 class _Events(PlayerEvents):
@@ -166,7 +142,9 @@ class Playback(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.player = Player(narrator, assets, _GuiDispatcher(self), _Events(self))
+        # The player's workers report through the window's one route to the GUI thread.
+        self._gui = GuiCalls(self)
+        self.player = Player(narrator, assets, self._gui, _Events(self))
         self._shown_frame = -1
         self.offer: QMessageBox | None = None
         self._position_listeners: list[PositionListener] = []
@@ -399,9 +377,3 @@ class Playback(QObject):
                 self._timer.stop()
             return
         self._tell_position(self._steady(position))
-
-    def event(self, event: QEvent) -> bool:
-        if isinstance(event, _Call):
-            event.call()
-            return True
-        return super().event(event)

@@ -10,9 +10,10 @@ thread of its own named "take-home" (`_Job.run`): it gets the same narrator and 
 playback uses (their `Lazy` holders, so the narration cache and the clips already in memory are
 shared: a practice already played renders in seconds), builds its own `Session`, prepares every
 phrase (`Session.prepare_all`) and writes the file (`sound.export.export_session`). It never touches
-a widget: it reports through `_News` signals, queued to the GUI thread. Cancel sets an event the
-worker checks after every phrase and every block; it then raises `_Cancelled` inside the export,
-whose clean-up removes the temporary file, so a cancelled save leaves nothing behind.
+a widget: it reports through `_News`, whose every report runs on the GUI thread (`GuiCalls`, the
+window's one route back to it). Cancel sets an event the worker checks after every phrase and every
+block; it then raises `_Cancelled` inside the export, whose clean-up removes the temporary file, so
+a cancelled save leaves nothing behind.
 
 Sharing the narrator with playback's synthesis worker is safe: its in-memory table is locked, the
 piper voice allows one synthesis at a time under its own lock, and two writes of one cache entry hold
@@ -39,6 +40,7 @@ from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
 from cft_desktop.errors import CftError
 from cft_desktop.sound.settings import SAMPLE_RATE, MixSettings
+from cft_desktop.ui.common.gui_thread import GuiCalls
 from cft_desktop.ui.common.messages import show_calm_message
 
 if TYPE_CHECKING:
@@ -128,12 +130,21 @@ def plain_os_error(error: OSError, target: Path) -> Failed:
                   "the log file.")
 
 
-class _News(QObject):
-    """The worker's reports; emitted on the worker, delivered queued on the GUI thread."""
+class _News:
+    """The worker's reports: called on the worker, each run on the GUI thread by `TakeHome`."""
 
-    preparing = Signal(int, int)  # phrases done, phrases to prepare
-    saving = Signal(int)  # percent written
-    ended = Signal(object)  # an Outcome
+    def __init__(self, gui: GuiCalls, home: TakeHome) -> None:
+        self._post = gui.post
+        self._home = home
+
+    def preparing(self, done: int, total: int) -> None:
+        self._post(lambda: self._home._on_preparing(done, total))
+
+    def saving(self, percent: int) -> None:
+        self._post(lambda: self._home._on_saving(percent))
+
+    def ended(self, outcome: Outcome) -> None:
+        self._post(lambda: self._home._on_ended(outcome))
 
 
 class _Job:
@@ -175,7 +186,7 @@ class _Job:
             outcome = Failed(f"{self.target.name} could not be saved.",
                              "Nothing was left half-written. You can try again; the details are "
                              f"in the log file ({type(exc).__name__}).")
-        self.news.ended.emit(outcome)
+        self.news.ended(outcome)
 
     def _render(self, started: float) -> Outcome:
         from cft_desktop.session import Session
@@ -202,7 +213,7 @@ class _Job:
         self._check()
 
         def on_prepared(done: int, total: int) -> None:
-            self.news.preparing.emit(done, total)
+            self.news.preparing(done, total)
             self._check()
 
         last_percent = -1
@@ -213,7 +224,7 @@ class _Job:
             percent = done * 100 // total if total else 100
             if percent != last_percent:
                 last_percent = percent
-                self.news.saving.emit(percent)
+                self.news.saving(percent)
             self._check()
 
         try:
@@ -228,7 +239,7 @@ class _Job:
                           "prepared.", "Check that this computer has some free space, then save "
                           f"again. The details are in the log file ({exc.strerror or exc}).")
         self._check()
-        self.news.saving.emit(0)
+        self.news.saving(0)
         try:
             frames = export_session(session, self.target, on_saved)
         except CftError as exc:
@@ -284,6 +295,7 @@ class TakeHome(QObject):
         self.library_view = library_view
         self.pacing_panel = pacing_panel
         self.playback = playback
+        self._gui = GuiCalls(self)
         self.progress: QProgressDialog | None = None
         self.last_message: QMessageBox | None = None
         self.last_outcome: Outcome | None = None
@@ -339,11 +351,7 @@ class TakeHome(QObject):
             return False
         self._folder = target.parent
         panel, playback = self.pacing_panel, self.playback
-        news = _News(self)
-        # Queued explicitly: the worker emits, this object (GUI thread) receives.
-        news.preparing.connect(self._on_preparing, Qt.ConnectionType.QueuedConnection)
-        news.saving.connect(self._on_saving, Qt.ConnectionType.QueuedConnection)
-        news.ended.connect(self._on_ended, Qt.ConnectionType.QueuedConnection)
+        news = _News(self._gui, self)
         job = _Job(script, panel.pacing(), panel.mix(), target,
                    lambda: playback.narrator, lambda: playback.assets, news)
         self._job = job
@@ -417,8 +425,7 @@ class TakeHome(QObject):
     def _on_ended(self, outcome: Outcome) -> None:
         job, self._job = self._job, None
         if job is not None:
-            job.thread.join(1.0)  # it emitted as its last act
-            job.news.deleteLater()
+            job.thread.join(1.0)  # it reported as its last act
         self._close_progress()
         self.last_outcome = outcome
         bar = self.window.statusBar()
