@@ -7,7 +7,9 @@ on the same sink for as long. Both callbacks are wrapped the same way: `perf_cou
 the call, stored in a preallocated array. Reported: median and max in µs and as a share of one
 block (1024 / 22050 s = 46.4 ms). Target: ours max <= 10 % of a block. Each side runs in a fresh
 process with the sink's environment.
-Run: .venv/bin/python benchmarks/bench_callback.py [--seconds 20]
+`--compare CHECKOUT` also plays another checkout's engine (e.g. `git worktree add --detach
+../before <commit>`) in the same run, so a change's before and after sit side by side.
+Run: .venv/bin/python benchmarks/bench_callback.py [--seconds 20] [--compare ../before]
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--compare", type=Path, help="another checkout to play in the same run")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.seconds)
@@ -114,12 +117,18 @@ def main() -> None:
         extra = ["--seconds", str(args.seconds)]
         ours = c.run_child(me, ["ours", *extra], env)
         bare = c.run_child(me, ["bare", *extra], env)
+        other = (c.run_child(me, ["ours", *extra],
+                             dict(env, PYTHONPATH=str(args.compare.resolve())))
+                 if args.compare is not None else None)
 
     def pct(us: float) -> str:
         return f"{us / BLOCK_US * 100:.2f}%"
 
     print()
-    for label, r in (("fill_zero", bare), ("ours", ours)):
+    rows = [("fill_zero", bare), ("ours", ours)]
+    if other is not None:
+        rows.append((f"compared checkout {args.compare}", other))
+    for label, r in rows:
         c.detail(f"{label}: {r['count']} callbacks, median {r['median_us']:.1f} µs, p99 "
                  f"{r['p99_us']:.1f} µs, max {r['max_us']:.1f} µs ({pct(r['max_us'])} of a "
                  f"{BLOCK_US / 1000:.1f} ms block); output underflows {r['underflows']}")
@@ -133,6 +142,12 @@ def main() -> None:
               [("fill_zero", f"{bare['max_us']:.1f}us"), ("ours", f"{ours['max_us']:.1f}us"),
                ("ours_share", pct(ours["max_us"]))],
               ours["max_us"] / bare["max_us"], "target ours max <= 10% of a 46.4 ms block = 4644 us")
+    if other is not None:
+        c.summary("callback_vs_compared",
+                  [("compared_median", f"{other['median_us']:.1f}us"),
+                   ("ours_median", f"{ours['median_us']:.1f}us"),
+                   ("compared_max", f"{other['max_us']:.1f}us"), ("ours_max", f"{ours['max_us']:.1f}us")],
+                  ours["median_us"] / other["median_us"], "ours/compared, medians")
 
 
 if __name__ == "__main__":

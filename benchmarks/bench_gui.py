@@ -9,7 +9,9 @@ measured in the same run, and their ratio (medians; TESTING.md: never a timed as
    window's first turn of the event loop after `show()`, the same mark for both. `cft-desktop`
    shows its window as a themed, empty frame and fills it just after that frame is painted
    (`ui.app.open_window`), so a second line gives the time until the filled window is painted:
-   what it costs to have every control ready.
+   what it costs to have every control ready. `--compare CHECKOUT` adds another checkout of
+   CFT Desktop (e.g. `git worktree add --detach ../before <commit>`) to the same interleaved
+   runs, so a change's before and after come from one run.
 3. Pacer paint time: the pacer widget rendered into a QImage at many points of a real timeline
    (circle and reduced-motion bar), against a bare widget that paints one flat ellipse of the same
    size. Median and maximum per frame; the target is at most 4 ms per frame (a 60 Hz frame is 16.7).
@@ -67,10 +69,11 @@ run_gui()
 """
 
 
-def _start_once(code: str, env: dict[str, str], marks: tuple[str, ...] = ("shown",)) -> list[float]:
+def _start_once(code: str, env: dict[str, str], marks: tuple[str, ...] = ("shown",),
+                root: Path = ROOT) -> list[float]:
     """Seconds from launching `code` in a fresh process to each line of `marks` it prints."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=root,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     seen: list[float] = []
@@ -86,7 +89,7 @@ def _start_once(code: str, env: dict[str, str], marks: tuple[str, ...] = ("shown
     return seen
 
 
-def bench_start(runs: int) -> None:
+def bench_start(runs: int, compare: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                    CFT_DESKTOP_DATA_DIR=f"{folder}/data", CFT_DESKTOP_CACHE_DIR=f"{folder}/cache",
@@ -97,16 +100,25 @@ def bench_start(runs: int) -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         # One warm-up each, so both read their files from the OS cache alike (and ours writes
         # its bytecode cache and its first-run settings).
+        other_env = dict(env, PYTHONPATH=str(compare)) if compare is not None else env
         _start_once(BARE_WINDOW, env)
         _start_once(OUR_WINDOW, env, ("shown", "filled"))
+        if compare is not None:
+            _start_once(OUR_WINDOW, other_env, ("shown", "filled"), compare)
         bare: list[float] = []
         shown: list[float] = []
         filled: list[float] = []
-        for _ in range(runs):  # interleaved, so machine noise hits both alike
+        other_shown: list[float] = []
+        other_filled: list[float] = []
+        for _ in range(runs):  # interleaved, so machine noise hits all alike
             bare.extend(_start_once(BARE_WINDOW, env))
             first, full = _start_once(OUR_WINDOW, env, ("shown", "filled"))
             shown.append(first)
             filled.append(full)
+            if compare is not None:
+                first, full = _start_once(OUR_WINDOW, other_env, ("shown", "filled"), compare)
+                other_shown.append(first)
+                other_filled.append(full)
     b, s, f = statistics.median(bare), statistics.median(shown), statistics.median(filled)
     verdict = "within" if s <= 1.5 * b else "OVER"
     print(f"1. start to first shown window, median of {runs} fresh processes")
@@ -115,6 +127,13 @@ def bench_start(runs: int) -> None:
           f"{verdict} the 1.5× target, {1.5 * b * 1000:.0f} ms)")
     print(f"   ours, window filled and painted:         {f * 1000:5.0f} ms  (ratio {f / b:.2f}; "
           f"{(f - s) * 1000:.0f} ms after the frame)")
+    if compare is not None:
+        os_, of = statistics.median(other_shown), statistics.median(other_filled)
+        print(f"   compared checkout ({compare}):")
+        print(f"     its first shown window:                {os_ * 1000:5.0f} ms  (ratio "
+              f"{os_ / b:.2f}; ours/its {s / os_:.2f})")
+        print(f"     its window filled and painted:         {of * 1000:5.0f} ms  (ratio "
+              f"{of / b:.2f}; ours/its {f / of:.2f})")
 
 
 PAINT = """
@@ -207,9 +226,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per measure (>= 5)")
     parser.add_argument("--frames", type=int, default=600, help="pacer frames per process")
+    parser.add_argument("--compare", type=Path, help="another checkout to time in the same runs")
     args = parser.parse_args()
     runs = max(5, args.runs)
-    bench_start(runs)
+    bench_start(runs, args.compare.resolve() if args.compare else None)
     bench_paint(runs, args.frames)
 
 

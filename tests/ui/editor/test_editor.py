@@ -654,3 +654,23 @@ def test_replacing_import_refreshes_an_open_editor_and_keeps_unsaved_work(
     assert "replaced by the imported file" in message.text()
     assert "unsaved changes" in message.informativeText()
     message.close()
+
+
+def test_a_close_the_editor_refuses_leaves_the_ratings_open(
+    make_window: MakeWindow, answers: Callable[..., Answers]
+) -> None:
+    """Cancel on "save before closing?" keeps the window, and its ratings, in use: the store is
+    closed only by a close that happens."""
+    window = make_window()
+    records = window.records
+    assert records is not None and records.records is not None
+    editor = _open_copy(window)
+    type_keys(editor, "\n")
+    answers("Cancel")
+    window.close()
+    assert window.isVisible() and editor.isVisible()
+    assert records.records is not None and records.actions["history"].isEnabled()
+    records.records.set_mode(records.records.mode())  # still writable
+    answers("Discard")
+    window.close()
+    assert not window.isVisible() and records.records is None
