@@ -13,10 +13,10 @@ import json
 import signal
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from cft_desktop import paths
 from cft_desktop.core.pacing import DEFAULT_SPEECH_LENGTH_SCALE, Pacing, parse_ratio
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from cft_desktop.session import Session
     from cft_desktop.sound.mixer import MixSettings, SoundAssets
     from cft_desktop.store.records import Records
+
+T = TypeVar("T")
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -364,8 +366,70 @@ def _cmd_play(args: argparse.Namespace) -> int:
         _print_warnings(session)
     if interrupted:
         print("Stopped.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return 0
+    if session is not None and sys.stdin.isatty() and sys.stderr.isatty():
+        check_in(script.kind, input, sys.stderr)
+    return EXIT_INTERRUPTED if interrupted else 0
+
+
+def check_in(kind: str, ask: Callable[[str], str], out: TextIO) -> tuple[str, ...]:
+    """After an imagery practice, the window's unsaved check-in, on the terminal (issue 16 §1).
+
+    Asks about upset and distress (Enter skips either), runs the usual safety rules and, if one
+    fires, prints the safety flow's words and the crisis numbers. Nothing is stored. Returns the
+    rules that fired (their names), for tests.
+    """
+    from cft_desktop.core.ratings import (
+        DEFAULT_CRISIS_RESOURCES,
+        SAFETY_FLOW_TEXT,
+        UPSET_CHOICES,
+        fired_triggers,
+    )
+    from cft_desktop.core.ratings.safety import (
+        CHECK_IN_INTRO,
+        CHECK_IN_TITLE,
+        check_in_items,
+        needs_check_in,
+    )
+
+    if not needs_check_in(kind):
+        return ()
+    upset_item, distress_item = check_in_items()
+    print(f"\n{CHECK_IN_TITLE}. {CHECK_IN_INTRO}", file=out, flush=True)
+    choices = " / ".join(UPSET_CHOICES)
+    answers = []
+    try:
+        upset = _ask_until_valid(ask, out, f"{upset_item.wording} ({choices}; Enter to skip) ",
+                                 lambda text: text if text in UPSET_CHOICES else None,
+                                 f"Please answer {choices}, or press Enter to skip.")
+        answers.append(upset_item.skip() if upset is None else upset_item.answer(upset))
+        distress = _ask_until_valid(
+            ask, out, f"{distress_item.wording} (0 to 100; Enter to skip) ",
+            lambda text: int(text) if text.isdigit() and 0 <= int(text) <= 100 else None,
+            "Please give a whole number from 0 to 100, or press Enter to skip.")
+        answers.append(distress_item.skip() if distress is None else distress_item.answer(distress))
+    except (EOFError, KeyboardInterrupt):
+        print(file=out)
+    fired = fired_triggers((), answers)
+    if fired:
+        resources = DEFAULT_CRISIS_RESOURCES
+        print("", *SAFETY_FLOW_TEXT, "", resources.intro, sep="\n", file=out)
+        for entry in resources.entries:
+            print(f"  {entry.name} ({entry.region}): {entry.contact}. {entry.details}", file=out)
+        print(resources.cannot_contact, file=out, flush=True)
+    return tuple(str(trigger) for trigger in fired)
+
+
+def _ask_until_valid(ask: Callable[[str], str], out: TextIO, prompt: str,
+                     parse: Callable[[str], T | None], again: str) -> T | None:
+    """The parsed answer, or None when skipped with Enter; asks again after a wrong one."""
+    while True:
+        text = ask(prompt).strip().lower()
+        if not text:
+            return None
+        value = parse(text)
+        if value is not None:
+            return value
+        print(again, file=out, flush=True)
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -93,3 +95,57 @@ def test_unknown_client_is_a_plain_error(tmp_path: Path) -> None:
                  "--client", "nobody"], tmp_path / "data")
     assert done.returncode == 2
     assert "no client called 'nobody'" in done.stderr
+
+
+# -- the check-in after `play` (issue 16 §1): the safety check on the terminal too --------------
+
+
+def _answers(*lines: str) -> Callable[[str], str]:
+    queue = list(lines)
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        if not queue:
+            raise EOFError
+        return queue.pop(0)
+
+    ask.asked = asked  # type: ignore[attr-defined]
+    return ask
+
+
+def test_play_check_in_a_lot_prints_the_safety_flow_and_the_crisis_numbers() -> None:
+    from cft_desktop.cli import check_in
+    from cft_desktop.core.ratings import CANNOT_CONTACT_STATEMENT, SAFETY_FLOW_TEXT
+
+    out = io.StringIO()
+    fired = check_in("imagery", _answers("maybe", "A lot", ""), out)
+    text = out.getvalue()
+    assert fired == ("upset_a_lot",)
+    assert "not saved" in text
+    assert "Please answer no / a little / a lot" in text  # "maybe" was refused, then asked again
+    assert SAFETY_FLOW_TEXT[0] in text and "Call or text 988" in text
+    assert CANNOT_CONTACT_STATEMENT in text
+
+
+def test_play_check_in_high_distress_fires_and_a_calm_answer_prints_nothing_more() -> None:
+    from cft_desktop.cli import check_in
+    from cft_desktop.core.ratings import SAFETY_FLOW_TEXT
+
+    out = io.StringIO()
+    assert check_in("imagery", _answers("no", "150", "80"), out) == ("distress_high",)
+    assert "whole number from 0 to 100" in out.getvalue()
+    calm = io.StringIO()
+    assert check_in("imagery", _answers("a little", "20"), calm) == ()
+    assert SAFETY_FLOW_TEXT[0] not in calm.getvalue()
+    skipped = io.StringIO()
+    assert check_in("imagery", _answers(), skipped) == ()  # end of input: skipped, no error
+
+
+def test_play_check_in_is_only_after_imagery() -> None:
+    from cft_desktop.cli import check_in
+
+    out = io.StringIO()
+    ask = _answers("a lot")
+    assert check_in("breathing", ask, out) == () and out.getvalue() == ""
+    assert ask.asked == []  # type: ignore[attr-defined]

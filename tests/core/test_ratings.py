@@ -367,3 +367,17 @@ def test_consent_record_is_complete_only_for_the_current_text_and_every_topic() 
     assert not ConsentRecord(CONSENT_VERSION - 1, every, now).complete
     with pytest.raises(RatingError):
         ConsentRecord(CONSENT_VERSION, every, datetime(2026, 11, 26, 9, 30))
+
+
+def test_the_check_in_asks_upset_then_distress_in_the_profiles_wording_even_if_disabled() -> None:
+    from cft_desktop.core.ratings import ItemSet
+    from cft_desktop.core.ratings.safety import check_in_items, needs_check_in
+
+    assert [item.item_id for item in check_in_items()] == ["upset", "distress"]
+    items = ItemSet().with_enabled("distress", False)
+    items = items.with_wording("upset", "Did anything hard come up?")
+    asked = check_in_items(items)
+    assert [item.item_id for item in asked] == ["upset", "distress"]
+    assert asked[0].wording == "Did anything hard come up?"
+    assert needs_check_in("imagery") and not needs_check_in("breathing")
+    assert not needs_check_in("grounding")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cft_desktop.core.ratings.answers import Answer, values_of
-from cft_desktop.core.ratings.items import SCALE_MAX
+from cft_desktop.core.ratings.items import SCALE_MAX, ItemSet, RatingItem
 from cft_desktop.errors import RatingError
 
 
@@ -92,3 +92,34 @@ SAFETY_FLOW_TEXT: tuple[str, ...] = (
     "Next time you might choose a shorter or gentler practice, or simply breathe without imagery.",
     "It may help to tell your therapist what came up.",
 )
+
+
+# -- the check-in for practices that are not rated (issue 16 §1) -----------------------------------
+# The safety check must reach everyone: a client who declined ratings, chose "Skip rating this
+# time", or whose ratings are locked or unavailable is asked the two questions the safety rules
+# read, after every imagery practice, and nothing of it is stored.
+
+CHECKED_KINDS: frozenset[str] = frozenset({"imagery"})
+# Upset first (the one question that matters most), then distress, which may be skipped.
+CHECK_IN_ITEM_IDS: tuple[str, ...] = ("upset", "distress")
+
+CHECK_IN_TITLE = "A moment to check in"
+CHECK_IN_INTRO = (
+    "Before you go on: how did this practice leave you? Your answer is not saved anywhere. It "
+    "is only used now, to offer some support if something hard came up."
+)
+
+
+def needs_check_in(kind: str) -> bool:
+    """Whether a practice of this kind is followed by the check-in when it is not rated."""
+    return kind in CHECKED_KINDS
+
+
+def check_in_items(items: ItemSet | None = None) -> tuple[RatingItem, ...]:
+    """The check-in's questions, in the wording of `items` (the defaults without a store).
+
+    Asked whether or not the therapist enabled them for the rating forms: the safety rules read
+    them, and the check-in is about safety, not measurement.
+    """
+    chosen = items if items is not None else ItemSet()
+    return tuple(chosen.item(item_id) for item_id in CHECK_IN_ITEM_IDS)

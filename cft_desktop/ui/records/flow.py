@@ -2,7 +2,10 @@
 
 Owns a practice's way through the ratings: first-run consent (once per profile), the before form,
 waiting for the sound, playing (or grounding, if Ground me interrupted it), the after form, and
-the safety check with the safety window when a rule fires. The steps and the moves allowed
+the safety check with the safety window when a rule fires. A practice that is not rated (ratings
+declined, "Skip rating this time", the store locked or unavailable) still gets the safety check
+after every imagery practice: a short check-in whose answers are used once and never stored
+(issue 16 §1). The steps and the moves allowed
 between them are `Step` and `NEXT`; `step` is where the flow is now, `step_changed` tells when it
 moves. A practice stopped before its sound began, or that could not play, is not recorded; Escape
 on the before form plays nothing; "Skip rating this time" records the practice with every answer
@@ -27,13 +30,17 @@ from cft_desktop import paths
 from cft_desktop.core.grounding import GROUND_ME_ID
 from cft_desktop.core.ratings import (
     CONSENT_VERSION,
+    DEFAULT_SAFETY_TRIGGERS,
     Answer,
     ConsentRecord,
     CrisisResources,
+    ItemSet,
     Phase,
+    SafetyTriggers,
     Trigger,
     fired_triggers,
 )
+from cft_desktop.core.ratings.safety import check_in_items, needs_check_in
 from cft_desktop.core.script import Script
 from cft_desktop.errors import CftError, StoreError
 from cft_desktop.store.records import Client, Mode
@@ -61,19 +68,21 @@ class Step(Enum):
     PLAYING = "playing"            # recorded, sounding (or paused)
     GROUNDING = "grounding"        # Ground me interrupted it; the after form waits for the end
     AFTER = "after"                # the after form is open (or waiting for another form)
+    CHECK_IN = "check-in"          # not rated: the unsaved check-in form is open (or waiting)
     SAFETY_CHECK = "safety check"  # the after answers are saved and the safety rules checked
 
 
 # The moves the flow makes; any step may also go back to IDLE (locked, client erased, a store
 # error), since a form or a recording can always be abandoned without harm.
 NEXT: dict[Step, frozenset[Step]] = {
-    Step.IDLE: frozenset({Step.CONSENT, Step.BEFORE}),
+    Step.IDLE: frozenset({Step.CONSENT, Step.BEFORE, Step.PLAYING}),  # PLAYING: not rated
     Step.CONSENT: frozenset({Step.BEFORE}),
     Step.BEFORE: frozenset({Step.STARTING}),
     Step.STARTING: frozenset({Step.PLAYING}),
-    Step.PLAYING: frozenset({Step.GROUNDING, Step.AFTER}),
-    Step.GROUNDING: frozenset({Step.AFTER}),
-    Step.AFTER: frozenset({Step.SAFETY_CHECK}),
+    Step.PLAYING: frozenset({Step.GROUNDING, Step.AFTER, Step.CHECK_IN}),
+    Step.GROUNDING: frozenset({Step.AFTER, Step.CHECK_IN}),
+    Step.AFTER: frozenset({Step.SAFETY_CHECK, Step.CHECK_IN}),  # CHECK_IN: "Skip rating"
+    Step.CHECK_IN: frozenset({Step.SAFETY_CHECK}),
     Step.SAFETY_CHECK: frozenset(),
 }
 
@@ -96,6 +105,16 @@ class _Active:
     title: str
     client_id: str
     rated: bool
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class _Unrated:
+    """An imagery practice sounding without a rating; the check-in follows it."""
+
+    script_id: str
+    title: str
+    client_id: str | None  # whose safety rules apply (None: no store open, the defaults)
 
 
 class RatingFlow(QObject):
@@ -112,6 +131,8 @@ class RatingFlow(QObject):
         self._pending: _Pending | None = None
         self._active: _Active | None = None
         self._interrupted: tuple[_Active, float] | None = None
+        self._unrated: _Unrated | None = None
+        self._unrated_interrupted: tuple[_Unrated, float] | None = None
         self._starting = False  # inside practice.start_practice (its own "idle" is not an ending)
         hub.practice.practice_started.connect(self._on_practice_started)
         hub.practice.practice_finished.connect(self._on_practice_finished)
@@ -130,7 +151,8 @@ class RatingFlow(QObject):
     @property
     def busy(self) -> bool:
         """A practice is between its before form and its after form (the idle lock waits)."""
-        return self._active is not None or self._pending is not None
+        return (self._active is not None or self._pending is not None
+                or self._unrated is not None or self.step is Step.CHECK_IN)
 
     @property
     def recording(self) -> bool:
@@ -159,7 +181,13 @@ class RatingFlow(QObject):
             self._interrupted = None
         if self._pending is not None and client_id in (None, self._pending.client_id):
             self._pending = None
-        if not (self._active or self._interrupted or self._pending):
+        if self._unrated is not None and client_id in (None, self._unrated.client_id):
+            self._unrated = None
+        if (self._unrated_interrupted is not None
+                and client_id in (None, self._unrated_interrupted[0].client_id)):
+            self._unrated_interrupted = None
+        if not (self._active or self._interrupted or self._pending or self._unrated
+                or self._unrated_interrupted):
             self._go(Step.IDLE)
 
     def before_practice(self, script: Script) -> bool:
@@ -259,6 +287,7 @@ class RatingFlow(QObject):
         if pending is None or pending.script.id != practice_id or records is None:
             if pending is not None:
                 self._go(Step.IDLE)
+            self._start_unrated(practice_id)
             return
         script = pending.script
         session = self.hub.playback.session
@@ -278,9 +307,10 @@ class RatingFlow(QObject):
         except CftError as exc:
             self._go(Step.IDLE)
             self.hub.store_failed(exc)
+            self._start_unrated(practice_id)  # not recorded: the check-in still follows
             return
         self._active = _Active(session_id, script.id, script.title, pending.client_id,
-                               rated=pending.before is not None)
+                               rated=pending.before is not None, kind=script.kind)
         self._go(Step.PLAYING)
         self.hub.store_changed.emit()
 
@@ -289,6 +319,11 @@ class RatingFlow(QObject):
         if active is not None and interrupted == active.script_id:
             self._active = None
             self._interrupted = (active, heard)
+            self._go(Step.GROUNDING)
+        unrated = self._unrated
+        if unrated is not None and interrupted == unrated.script_id:
+            self._unrated = None
+            self._unrated_interrupted = (unrated, heard)
             self._go(Step.GROUNDING)
 
     def _on_practice_finished(self, practice_id: str, heard: float) -> None:
@@ -301,6 +336,16 @@ class RatingFlow(QObject):
             interrupted, fraction = self._interrupted
             self._interrupted = None
             self._after(interrupted, fraction, _now())
+            return
+        unrated = self._unrated
+        if unrated is not None and practice_id == unrated.script_id:
+            self._unrated = None
+            self._check_in(unrated, heard)
+            return
+        if self._unrated_interrupted is not None and practice_id == GROUND_ME_ID:
+            held, fraction = self._unrated_interrupted
+            self._unrated_interrupted = None
+            self._check_in(held, fraction)
             return
         self.hub.locking.maybe_deferred_lock()
 
@@ -316,6 +361,10 @@ class RatingFlow(QObject):
             interrupted, fraction = self._interrupted
             self._interrupted = None
             self._after(interrupted, fraction, _now())
+        if self._unrated_interrupted is not None and self.hub.playback.practice_id == "":
+            held, fraction = self._unrated_interrupted
+            self._unrated_interrupted = None
+            self._check_in(held, fraction)
 
     def _after(self, active: _Active, fraction: float, ended: datetime) -> None:
         from cft_desktop.ui.records.views.ratings_dialog import RatingDialog
@@ -336,7 +385,8 @@ class RatingFlow(QObject):
             return
         skips = tuple(item.skip() for item in items)
         if not active.rated:
-            self._save_after(active, skips, ended, fraction)
+            self._save_after(active, skips, ended, fraction,
+                             check_in=needs_check_in(active.kind))
             return
         try:
             who = self.hub.who(records.client(active.client_id))
@@ -350,10 +400,22 @@ class RatingFlow(QObject):
         self.hub.show_flow(dialog)
 
     def _save_after(self, active: _Active, answers: Sequence[Answer], ended: datetime,
-                    fraction: float) -> None:
+                    fraction: float, check_in: bool = False) -> None:
         records = self.hub.records
         if records is None:
             self._go(Step.IDLE)
+            return
+        if check_in:
+            # "Skip rating this time": the practice is recorded with every answer skipped, and
+            # the unsaved check-in keeps the safety check.
+            try:
+                records.save_after(active.session_id, answers, ended, fraction)
+            except CftError as exc:
+                self.hub.store_failed(exc)
+            else:
+                self.hub.store_changed.emit()
+                self.hub.refresh_history()
+            self._check_in(_Unrated(active.script_id, active.title, active.client_id), fraction)
             return
         self._go(Step.SAFETY_CHECK)
         try:
@@ -369,6 +431,67 @@ class RatingFlow(QObject):
         self._go(Step.IDLE)
         self.hub.store_changed.emit()
         self.hub.refresh_history()
+        if fired:
+            self.show_safety(fired)
+
+    # -- the check-in, for a practice that is not rated ---------------------------------------
+
+    def _start_unrated(self, practice_id: str) -> None:
+        """A practice's sound began without a recorded session: follow it with the check-in if
+        it is an imagery practice."""
+        script = self._script(practice_id)
+        if script is None or not needs_check_in(script.kind):
+            return
+        client_id: str | None = None
+        records = self.hub.records
+        if records is not None:
+            try:
+                client_id = records.active_client().client_id
+            except CftError as exc:
+                log.warning("the client in use could not be read: %s", exc)
+        self._unrated = _Unrated(script.id, script.title, client_id)
+        self._go(Step.PLAYING)
+
+    def _script(self, practice_id: str) -> Script | None:
+        session = self.hub.playback.session
+        if session is not None and session.script.id == practice_id:
+            return session.script  # also an editor's unsaved version, played from there
+        return next((s for s in self.hub.library.scripts() if s.id == practice_id), None)
+
+    def _check_in(self, practice: _Unrated, fraction: float) -> None:
+        from cft_desktop.ui.records.views.check_in import CheckInDialog
+
+        self._go(Step.CHECK_IN)
+        if self.hub.dialog is not None:
+            self.hub.wait_for_form(lambda: self._check_in(practice, fraction))
+            return
+        items, triggers, who = self._check_in_rules(practice.client_id)
+        dialog = CheckInDialog(check_in_items(items), practice.title, fraction, who,
+                               self.hub.window)
+        dialog.submitted.connect(lambda answers: self._checked(answers, triggers))
+        dialog.skipped_all.connect(lambda: self._go(Step.IDLE))
+        dialog.dismissed.connect(lambda: self._go(Step.IDLE))
+        self.hub.show_flow(dialog)
+
+    def _check_in_rules(self, client_id: str | None) -> tuple[ItemSet | None, SafetyTriggers, str]:
+        """The wording, safety rules and name of `client_id` if the store can tell; else the
+        defaults (ratings locked or unavailable)."""
+        records = self.hub.records
+        if records is None or client_id is None:
+            return None, DEFAULT_SAFETY_TRIGGERS, ""
+        try:
+            client = records.client(client_id)
+            return (records.item_set(client_id), records.safety_triggers(client_id),
+                    self.hub.who(client))
+        except CftError as exc:
+            log.warning("the safety rules could not be read; using the usual ones: %s", exc)
+            return None, DEFAULT_SAFETY_TRIGGERS, ""
+
+    def _checked(self, answers: Sequence[Answer], triggers: SafetyTriggers) -> None:
+        """The check-in's answers: the same rules as a rated practice's after form, then gone."""
+        self._go(Step.SAFETY_CHECK)
+        fired = fired_triggers((), answers, triggers)
+        self._go(Step.IDLE)
         if fired:
             self.show_safety(fired)
 

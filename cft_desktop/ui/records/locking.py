@@ -72,6 +72,7 @@ class Locking(QObject):
 
     def lock(self, after_idle: bool = False) -> bool:
         """Close the store and ask for the passphrase again; False if there is nothing to lock."""
+        from cft_desktop.ui.records.views.check_in import CheckInDialog
         from cft_desktop.ui.records.views.consent import ConsentDialog
         from cft_desktop.ui.records.views.ratings_dialog import RatingDialog
 
@@ -79,7 +80,9 @@ class Locking(QObject):
         if records is None or not records.encrypted:
             return False
         self._lock_after_practice = False
-        if isinstance(self.hub.dialog, RatingDialog | ConsentDialog):
+        # The check-in stores nothing and is about safety: it stays open through a lock.
+        if (isinstance(self.hub.dialog, RatingDialog | ConsentDialog)
+                and not isinstance(self.hub.dialog, CheckInDialog)):
             self.hub.dialog.close_silently()
         self.hub.clear_waiting()
         self.hub.flow.on_locked()
