@@ -157,7 +157,8 @@ class _Features:
             from cft_desktop.ui.records.controller import RecordsController
 
             parts.records = RecordsController.install(
-                window, window.actions, practice, playback, pacing_panel, library)
+                window, window.actions, practice, playback, pacing_panel, library,
+                settings=settings)
             window.closing.connect(parts.records.shutdown)
         # Last, once every feature has added its menus.
         settle_menu_roles(window.menuBar())

@@ -349,11 +349,16 @@ def test_a_therapist_can_add_and_reverify_a_clinic_number() -> None:
         CrisisResource("x", "r", "n", "", "", date(2026, 1, 1))
 
 
-def test_consent_topics_cover_the_four_separate_opt_ins() -> None:
+def test_consent_topics_cover_the_six_separate_opt_ins() -> None:
     ids = [t.topic_id for t in CONSENT_TOPICS]
-    assert ids == ["practices", "not_crisis_service", "what_is_stored", "how_to_delete"]
+    assert ids == ["practices", "breathing_safety", "not_crisis_service", "what_is_stored",
+                   "who_can_see", "how_to_delete"]
     texts = {t.topic_id: t.text for t in CONSENT_TOPICS}
-    assert "difficult feelings" in texts["practices"]
+    assert "difficult feelings" in texts["practices"] and "backdraft" in texts["practices"]
+    assert "dizzy, tingly or short of breath" in texts["breathing_safety"]
+    assert "quicker at any time" in texts["breathing_safety"]
+    assert "still asked" in texts["what_is_stored"]  # declining keeps the safety check
+    assert "therapist" in texts["who_can_see"] and "passphrase" in texts["who_can_see"]
     assert "not a crisis service" in texts["not_crisis_service"]
     assert "{data_dir}" in texts["what_is_stored"]
     assert "erase" in texts["how_to_delete"]

@@ -27,8 +27,10 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from cft_desktop.core.ratings import CONSENT_VERSION
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.ui.app import build_window
+from cft_desktop.ui.common.settings import Settings
 from cft_desktop.ui.window.main_window import MainWindow
 from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
@@ -138,8 +140,14 @@ def make_window(qtbot: object, narrator: Narrator) -> Iterator[MakeWindow]:
     """Build the real window through the composition root, shown; closed (and saved) at the end."""
     windows: list[MainWindow] = []
 
-    def make(check_sound: bool = False, **kwargs: object) -> MainWindow:
+    def make(check_sound: bool = False, first_run: bool = False, **kwargs: object) -> MainWindow:
+        """`first_run=True`: as on a computer account that never ran CFT Desktop (the consent or
+        the first-run information opens at once); by default it has run here before."""
         kwargs.setdefault("narrator", narrator)
+        if not first_run:
+            settings = kwargs.get("settings")
+            (settings if isinstance(settings, Settings) else Settings()).set_first_run_seen(
+                CONSENT_VERSION)
         window = build_window(check_sound=check_sound, **kwargs)  # type: ignore[arg-type]
         window.show()
         qtbot.waitExposed(window)  # type: ignore[attr-defined]

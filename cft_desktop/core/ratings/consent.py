@@ -13,7 +13,8 @@ from datetime import datetime
 from cft_desktop.errors import RatingError
 
 # Bump whenever any topic's text changes in substance, so clients see and accept the new text.
-CONSENT_VERSION = 2  # 2: says where in the app erasing is
+# 3: backdraft, breathing safety, what declining changes, who can see the data (issue 16 §2)
+CONSENT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,20 @@ CONSENT_TOPICS: tuple[ConsentTopic, ...] = (
         text=(
             "The practices are short guided exercises: slow, gentle breathing and imagining "
             "warmth, kindness and safety. Many people find them calming, but difficult feelings "
-            "such as sadness, grief, old memories or unease can come up. That is common and "
-            "usually passes. You can open your eyes, press your feet into the floor, use Ground "
-            "me, or stop at any moment."
+            "such as sadness, grief, old memories or unease can come up. Therapists call this "
+            "backdraft: when we turn towards kindness, old pain can come forward too. It is "
+            "common, it is not a sign of doing it wrong, and it usually passes. You can open your "
+            "eyes, press your feet into the floor, use Ground me, or stop at any moment."
+        ),
+    ),
+    ConsentTopic(
+        topic_id="breathing_safety",
+        title="Breathing gently",
+        text=(
+            "Breathe gently and never force a breath. If you feel dizzy, tingly or short of "
+            "breath, go back to your ordinary breathing for a while. You can make the pace "
+            "quicker at any time in the side panel, or simply sit quietly and let the voice go "
+            "on without following the breath."
         ),
     ),
     ConsentTopic(
@@ -53,7 +65,19 @@ CONSENT_TOPICS: tuple[ConsentTopic, ...] = (
             "you played, its pacing and voice, and when. It keeps written notes only if your "
             "therapist turns notes on. Everything stays on this computer, in {data_dir}, with a "
             "few automatic backup copies beside it; it can be locked with a passphrase. Nothing "
-            "is ever sent over the internet."
+            "is ever sent over the internet. If you say no, practices play just the same and "
+            "nothing about them is kept. After an imagery practice you are still asked, in a few "
+            "words, how you are, so that support can be offered; that answer is not kept either."
+        ),
+    ),
+    ConsentTopic(
+        topic_id="who_can_see",
+        title="Who can see it",
+        text=(
+            "Anyone who can sign in to this computer account can open the app and its ratings, "
+            "unless they are locked with a passphrase. On a therapist's computer, the therapist "
+            "can see the ratings of every client kept there; clients appear under a pseudonym "
+            "the therapist chooses, and do not see one another's ratings in the app."
         ),
     ),
     ConsentTopic(

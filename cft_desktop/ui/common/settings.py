@@ -60,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "window/library_shown": True,
     "window/panel_shown": True,
     "library/last_practice": "",
+    "first_run/seen": 0,
     "pacing/json": "",
     "patterns/json": "",
     "sound/voice_gain_db": 0.0,
@@ -153,6 +154,17 @@ class Settings:
         self._qs.setValue("window/panel_shown", panel)
 
     # -- library --------------------------------------------------------------------------------
+
+    def first_run_seen(self) -> int:
+        """The consent text version this computer account was shown at first run (0: never)."""
+        try:
+            return int(self._get("first_run/seen"))
+        except (TypeError, ValueError):
+            return 0
+
+    def set_first_run_seen(self, version: int) -> None:
+        self._qs.setValue("first_run/seen", version)
+        self._qs.sync()
 
     def last_practice(self) -> str:
         return str(self._get("library/last_practice") or "")

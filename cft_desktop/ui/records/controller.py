@@ -41,6 +41,7 @@ from cft_desktop.ui.records.views.consent import consent_needed, ratings_allowed
 if TYPE_CHECKING:
     from cft_desktop.core.library import Library
     from cft_desktop.ui.common.actions import Actions
+    from cft_desktop.ui.common.settings import Settings
     from cft_desktop.ui.panels.pacing_panel import PacingPanel
     from cft_desktop.ui.player.controller import PracticeController
     from cft_desktop.ui.player.playback import Playback
@@ -67,7 +68,7 @@ class RecordsController(QObject):
 
     def __init__(self, window: QMainWindow, actions: Actions, practice: PracticeController,
                  playback: Playback, pacing_panel: PacingPanel, library: Library,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, settings: Settings | None = None) -> None:
         super().__init__(window)
         self.setObjectName("records-controller")
         self.window = window
@@ -75,6 +76,7 @@ class RecordsController(QObject):
         self.playback = playback
         self.pacing_panel = pacing_panel
         self.library = library
+        self.settings = settings  # where the first run is remembered, with no store to ask
         self._path = path
         self.records: Records | None = None
         self.off_reason = UNAVAILABLE_NOTE
@@ -94,13 +96,15 @@ class RecordsController(QObject):
     @classmethod
     def install(cls, window: QMainWindow, actions: Actions, practice: PracticeController,
                 playback: Playback, pacing_panel: PacingPanel, library: Library,
-                path: Path | None = None) -> RecordsController:
+                path: Path | None = None, settings: Settings | None = None) -> RecordsController:
         """Create the controller for `window` and open the ratings (dialogs follow once shown)."""
-        controller = cls(window, actions, practice, playback, pacing_panel, library, path)
+        controller = cls(window, actions, practice, playback, pacing_panel, library, path,
+                         settings)
         # Handed over by the practice controller's own method, never written onto it: it decides
         # where its Play asks, and there is one gate at a time.
         practice.set_before_practice(controller.flow.before_practice)
         controller.open_store()
+        controller.later(controller.flow.first_run)
         return controller
 
     @staticmethod

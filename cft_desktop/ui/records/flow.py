@@ -17,7 +17,7 @@ GUI thread only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -217,7 +217,42 @@ class RatingFlow(QObject):
         if not self.before_practice(script):
             self.hub.practice.start_practice(script)
 
-    def _ask_consent(self, script: Script | None, client: Client, reviewing: bool = False) -> None:
+    def first_run(self) -> None:
+        """The first time the window opens on this computer account: the consent (with the
+        practice, breathing and crisis information in it) before any practice, or, when no
+        ratings can be kept, that information alone (issue 16 §2). Shown until it is answered;
+        the consent itself is recorded per client, as before the first rating."""
+        settings = self.hub.settings
+        if settings is None or settings.first_run_seen() >= CONSENT_VERSION:
+            return
+        if self.hub.dialog is not None:  # e.g. the passphrase prompt: this comes after it
+            self.hub.wait_for_form(self.first_run)
+            return
+
+        def seen() -> None:
+            settings.set_first_run_seen(CONSENT_VERSION)
+
+        records = self.hub.records
+        if records is not None:
+            try:
+                client = records.active_client()
+                consent = records.consent(client.client_id)
+            except StoreError as exc:
+                self.hub.store_failed(exc)
+                return
+            if consent_needed(consent):
+                self._ask_consent(None, client, on_decided=seen)
+            else:
+                seen()
+            return
+        from cft_desktop.ui.records.views.consent import FirstRunInfoDialog
+
+        dialog = FirstRunInfoDialog(self.hub.window)
+        dialog.read.connect(seen)
+        self.hub.show_flow(dialog)
+
+    def _ask_consent(self, script: Script | None, client: Client, reviewing: bool = False,
+                     on_decided: Callable[[], None] | None = None) -> None:
         accepted: frozenset[str] = frozenset()
         if reviewing and self.hub.records is not None:
             record = self.hub.records.consent(client.client_id)
@@ -226,6 +261,8 @@ class RatingFlow(QObject):
         dialog = ConsentDialog(paths.data_dir(), accepted, reviewing,
                                client.pseudonym if therapist else "", self.hub.window)
         dialog.decided.connect(lambda topics: self._on_consent(script, client, topics))
+        if on_decided is not None:
+            dialog.decided.connect(lambda _topics: on_decided())
         if script is not None:
             self._go(Step.CONSENT)
             dialog.dismissed.connect(lambda: self._play_unrated(script))

@@ -16,8 +16,10 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cft_desktop import cli
+from cft_desktop.core.ratings import CONSENT_VERSION
 from cft_desktop.errors import VoiceError
 from cft_desktop.ui import app as ui_app
+from cft_desktop.ui.common.settings import Settings
 from cft_desktop.ui.records.controller import RecordsController
 from cft_desktop.ui.window.main_window import DEFAULT_SIZE, WINDOW_TITLE, MainWindow
 from cft_desktop.voice.narrator import Narrator
@@ -144,6 +146,8 @@ def _close(window: MainWindow) -> None:
 def test_the_frame_is_painted_first_then_filled_without_moving(
     qtbot: object, error_handling: Path, journal: _Journal, narrator: Narrator
 ) -> None:
+    # It has run on this account before (the first run's consent is tests/ui/records/test_first_run.py).
+    Settings().set_first_run_seen(CONSENT_VERSION)
     window = ui_app.open_window(narrator)
     try:
         # What `cft-desktop` shows at once: the titled, themed frame at its size, still empty.

@@ -35,8 +35,10 @@ RATINGS_TOPIC = "what_is_stored"
 
 OPT_IN_LABELS: dict[str, str] = {
     "practices": "I understand what the practices involve",
+    "breathing_safety": "I will breathe gently and go back to ordinary breathing if I need to",
     "not_crisis_service": "I understand this app is not a crisis service",
     "what_is_stored": "Yes, keep my before-and-after ratings on this computer",
+    "who_can_see": "I understand who can see what is stored",
     "how_to_delete": "I know how to delete what is stored",
 }
 REVIEW_INTRO = (
@@ -45,7 +47,7 @@ REVIEW_INTRO = (
     "already kept stay until you erase them."
 )
 CONSENT_INTRO = (
-    "Before your first rating, please read these four short sections. Each has its own tick box. "
+    "Before you begin, please read these six short sections. Each has its own tick box. "
     "Practices play whatever you choose; ratings are only asked and kept if you tick the box under "
     "“What is stored and where”. You can look at this again, and change your mind, from the "
     "Ratings menu."
@@ -111,7 +113,7 @@ class ConsentDialog(QDialog):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        title = "Your ratings and privacy" if reviewing else "Before your first rating"
+        title = "Your ratings and privacy" if reviewing else "Before you begin"
         if pseudonym:
             title += f" ({pseudonym})"
         self.save = named(QPushButton("Save my choices"), "Save my choices",
@@ -142,6 +144,87 @@ class ConsentDialog(QDialog):
         self._done = True
         self.accept()
         self.decided.emit(self.accepted_topics())
+
+    def reject(self) -> None:
+        super().reject()
+        if not self._done:
+            self._done = True
+            self.dismissed.emit()
+
+    def close_silently(self) -> None:
+        self._done = True
+        super().reject()
+
+
+# What everyone reads at first run even when no ratings can be kept (the store locked or not
+# usable): what the practices involve, breathing gently, and that this is not a crisis service.
+INFO_TOPICS = ("practices", "breathing_safety", "not_crisis_service")
+INFO_TITLE = "Before you begin"
+INFO_INTRO = (
+    "Please read these three short sections before your first practice. Ratings cannot be kept "
+    "just now, so nothing about your practices is stored. After an imagery practice you are "
+    "still asked, in a few words, how you are, so that support can be offered."
+)
+
+
+class FirstRunInfoDialog(QDialog):
+    """The first-run information when no ratings can be kept: read, then "I have read this"."""
+
+    read = Signal()
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("first-run-info")
+        self.setWindowTitle(INFO_TITLE)
+        self.setModal(True)
+        self._done = False
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(4, 4, 12, 4)
+        body_layout.setSpacing(12)
+        self.sections: dict[str, QGroupBox] = {}
+        for topic in CONSENT_TOPICS:
+            if topic.topic_id not in INFO_TOPICS:
+                continue
+            group = QGroupBox(topic.title)
+            group.setAccessibleName(topic.title)
+            inner = QVBoxLayout(group)
+            inner.addWidget(text_label(topic.text, selectable=True, name=topic.title))
+            self.sections[topic.topic_id] = group
+            body_layout.addWidget(group)
+        body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.done_button = named(QPushButton("I have read this"), "I have read this",
+                                 "Go on to the practices. Help → Crisis resources… lists the "
+                                 "numbers at any time.")
+        self.done_button.setProperty("role", "primary")
+        self.done_button.setDefault(True)
+        footer = QHBoxLayout()
+        footer.addStretch(1)
+        footer.addWidget(self.done_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 18)
+        layout.setSpacing(10)
+        layout.addWidget(text_label(INFO_TITLE, "title"))
+        layout.addWidget(text_label(INFO_INTRO, "muted"))
+        layout.addWidget(scroll, 1)
+        layout.addLayout(footer)
+        self.done_button.clicked.connect(self._on_read)
+        outline_boxes(self)
+        metrics = QFontMetrics(self.font())
+        screen = self.screen().availableGeometry().height() - 60 if self.screen() else 740
+        self.resize(max(760, metrics.averageCharWidth() * 90), min(screen, metrics.lineSpacing() * 34))
+
+    def _on_read(self) -> None:
+        self._done = True
+        self.accept()
+        self.read.emit()
 
     def reject(self) -> None:
         super().reject()
