@@ -219,7 +219,7 @@ class FirstRunInfoDialog(QDialog):
         outline_boxes(self)
         metrics = QFontMetrics(self.font())
         screen = self.screen().availableGeometry().height() - 60 if self.screen() else 740
-        self.resize(max(760, metrics.averageCharWidth() * 90), min(screen, metrics.lineSpacing() * 34))
+        self.resize(max(760, metrics.averageCharWidth() * 90), min(screen, metrics.lineSpacing() * 40))
 
     def _on_read(self) -> None:
         self._done = True
