@@ -47,7 +47,7 @@ REVIEW_INTRO = (
     "already kept stay until you erase them."
 )
 CONSENT_INTRO = (
-    "Before you begin, please read these six short sections. Each has its own tick box. "
+    "Please read these six short sections before your first practice. Each has its own tick box. "
     "Practices play whatever you choose; ratings are only asked and kept if you tick the box under "
     "“What is stored and where”. You can look at this again, and change your mind, from the "
     "Ratings menu."
