@@ -117,6 +117,13 @@ class BreathingControls:
             f"{RAMP_BREATHS_RANGE[0]} to {RAMP_BREATHS_RANGE[1]}.",
             *RAMP_BREATHS_RANGE, " breaths",
         )
+        self.no_breath_work = QCheckBox("No breath work")
+        self.no_breath_work.setAccessibleName("No breath work")
+        self.no_breath_work.setToolTip(
+            "For anyone who would rather not follow the breath: each paced part becomes quiet time "
+            "of the same length, with no breathing lines and no breath tones, and the pacer stays "
+            "still. Practices with a breath-free opening use it instead."
+        )
         self.pause_scale = spin(
             space_filter,
             "Pause length",
@@ -144,6 +151,7 @@ class BreathingControls:
         form.addRow(self.slow_down)
         form.addRow(form_label("Start at", self.ramp_from), self.ramp_from)
         form.addRow(form_label("Over", self.ramp_breaths), self.ramp_breaths)
+        form.addRow(self.no_breath_work)
 
     def build_voice_box(self) -> QGroupBox:
         voice = QGroupBox("Pauses and voice")
@@ -155,8 +163,8 @@ class BreathingControls:
 
     def focus_chain(self) -> list[QWidget]:
         return [self.bpm, self.ratio, self.free_ratio, self.hold_in, self.hold_out,
-                self.slow_down, self.ramp_from, self.ramp_breaths, self.pause_scale,
-                self.speech_rate]
+                self.slow_down, self.ramp_from, self.ramp_breaths, self.no_breath_work,
+                self.pause_scale, self.speech_rate]
 
     def connect_signals(self) -> None:
         for box in (self.bpm, self.free_ratio, self.hold_in, self.hold_out, self.ramp_from,
@@ -164,6 +172,7 @@ class BreathingControls:
             box.valueChanged.connect(self._on_pacing_edited)
         self.ratio.currentIndexChanged.connect(self._on_pacing_edited)
         self.slow_down.toggled.connect(self._on_pacing_edited)
+        self.no_breath_work.toggled.connect(self._on_pacing_edited)
         self.ramp_breaths.valueChanged.connect(self._on_pacing_edited)
 
     # -- values ---------------------------------------------------------------------------------
@@ -221,6 +230,7 @@ class BreathingControls:
         self._limit_holds()
         self.pause_scale.setValue(pacing.pause_scale)
         self.speech_rate.setValue(pacing.speech_length_scale)
+        self.no_breath_work.setChecked(not pacing.breath_work)
 
     def _ratio_parts(self) -> tuple[float, float]:
         index = self.ratio.currentIndex()
@@ -280,6 +290,7 @@ class BreathingControls:
                     speech_length_scale=round(self.speech_rate.value(), 2),
                     ramp_from_bpm=self.ramp_from.value() if slowing else None,
                     ramp_breaths=self.ramp_breaths.value(),
+                    breath_work=not self.no_breath_work.isChecked(),
                 )
             except PacingError:
                 # The ranges above make this unreachable; if it happens, keep the last good pace.

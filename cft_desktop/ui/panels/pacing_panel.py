@@ -122,6 +122,7 @@ class PacingPanel(QWidget):
         self.hold_in = breathing.hold_in
         self.hold_out = breathing.hold_out
         self.slow_down = breathing.slow_down
+        self.no_breath_work = breathing.no_breath_work
         self.ramp_from = breathing.ramp_from
         self.ramp_breaths = breathing.ramp_breaths
         self.pause_scale = breathing.pause_scale

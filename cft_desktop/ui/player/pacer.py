@@ -33,8 +33,11 @@ LABELS = {
     "hold": "Hold",
     "exhale": "Breathe out",
     "natural": "Breathe at your own pace",
+    "quiet": "Quiet time",
     "idle": "Ready when you are",
 }
+# With no breath work the circle rests half way, so nothing suggests an in- or out-breath.
+QUIET_FULLNESS = 0.5
 # The smallest circle as a share of the largest: big enough to stay a calm presence at empty.
 MIN_RADIUS_SHARE = 0.42
 # The soft halo reaches this far beyond the circle itself.
@@ -83,6 +86,17 @@ def _ease(fraction: float) -> float:
 
 def pacer_state_at(timeline: Timeline, frame: int) -> PacerState:
     """The pacer's state at `frame`, read from `timeline` (the same lookup the sound uses)."""
+    quiet = timeline.quiet_span_at(frame)
+    if quiet is not None:
+        # No breath work: the circle stays still at rest; only time passing is shown (a slow
+        # ring round it, or the bar with reduced motion), never a breath to follow.
+        start, end = quiet
+        frames = end - start
+        fraction = (frame - start) / frames if frames > 0 else 0.0
+        return PacerState(kind="quiet", fraction=fraction, start_frame=start, frames=frames,
+                          elapsed_s=(frame - start) / timeline.sample_rate,
+                          duration_s=frames / timeline.sample_rate, fullness=QUIET_FULLNESS,
+                          bar_fill=fraction)
     event = timeline.breath_phase_at(frame)
     if event is None:
         return PacerState("natural")
@@ -243,6 +257,15 @@ class PacerWidget(QWidget):
         guide.setWidthF(2.0)
         painter.setPen(guide)
         painter.drawEllipse(centre, max_radius, max_radius)
+        if self._state.kind == "quiet" and self._state.fraction > 0:
+            # Time passing in the quiet block, as a slow arc along the guide from the top.
+            passing = QPen(QColor(self._colour))
+            passing.setWidthF(4.0)
+            passing.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(passing)
+            ring = QRectF(centre.x() - max_radius, centre.y() - max_radius, 2 * max_radius,
+                          2 * max_radius)
+            painter.drawArc(ring, 90 * 16, -round(self._state.fraction * 360 * 16))
         # The soft disc (radial fill and faint halo) is drawn once per colour and size into an
         # image and only scaled here: blending a large gradient every frame cost several ms.
         outer_radius = radius * HALO_SCALE

@@ -447,3 +447,36 @@ def test_cue_choices_change_what_is_heard_while_playing(
     # ...and the in-breath tone is 12 dB quieter.
     ratio = _rms(heard(later_inhale, inhale_len)) / _rms(before_in)
     assert ratio == pytest.approx(10 ** (-12 / 20), rel=0.01)
+
+
+# -- no breath work (issue 16 §3) ------------------------------------------------------------------
+
+
+def test_no_breath_work_is_off_until_ticked_and_emitted_once(qtbot: object, panel: PacingPanel) -> None:
+    assert not panel.no_breath_work.isChecked() and panel.pacing().breath_work
+    assert panel.no_breath_work.accessibleName() == "No breath work"
+    assert panel.no_breath_work in panel.focus_chain()
+    with qtbot.waitSignal(panel.pacing_changed) as changed:  # type: ignore[attr-defined]
+        panel.no_breath_work.setChecked(True)
+    assert changed.args[0].breath_work is False and panel.pacing().breath_work is False
+    panel.set_pacing(Pacing(breath_work=True))
+    assert not panel.no_breath_work.isChecked()
+
+
+def test_no_breath_work_reaches_the_session_while_playing_and_is_remembered(
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    window, _voice, gate = _playing_slow_start(make_window, user_dirs)
+    try:
+        session = window.playback.session
+        assert session is not None
+        window.pacing_panel.no_breath_work.setChecked(True)
+        assert session.pacing.breath_work is False
+        kinds = {e.kind for e in session.timeline.events}
+        assert "quiet" in kinds
+    finally:
+        gate.set()
+    window.close()
+    again = make_window()
+    assert again.pacing_panel.no_breath_work.isChecked()
+    assert again.pacing_panel.pacing().breath_work is False

@@ -141,3 +141,32 @@ def test_pacer_draws_in_the_chosen_colour_and_size(qtbot: object) -> None:
     assert QColor(still.pixel(probe)).name() == background  # a full breath, but no circle
     pacer.set_palette(DARK)
     assert _render(pacer) != still
+
+
+def test_with_no_breath_work_the_pacer_stays_still_and_shows_only_time_passing(qtbot: object) -> None:
+    timeline = _timeline(Pacing(bpm=6.0, breath_work=False))
+    span = next(s for f in range(0, timeline.total_frames, 997)
+                if (s := timeline.quiet_span_at(f)) is not None)
+    start, end = span
+    pacer = PacerWidget()
+    qtbot.addWidget(pacer)  # type: ignore[attr-defined]
+    pacer.resize(380, 420)
+    shots: list[QImage] = []
+    fractions: list[float] = []
+    for frame in (start, start + (end - start) // 3, start + 2 * (end - start) // 3, end - 1):
+        pacer.show_frame(timeline, frame)
+        state = pacer.state()
+        assert state.kind == "quiet" and state.label == LABELS["quiet"] == "Quiet time"
+        assert state.fullness == 0.5  # no breath to follow: the circle does not move
+        assert state.count is None
+        fractions.append(state.fraction)
+        image = QImage(pacer.size(), QImage.Format.Format_ARGB32)
+        pacer.render(image)
+        shots.append(image)
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] > 0.99
+    # The disc's centre is the same at every moment; only the ring of time passing grows.
+    centre = QPoint(190, 170)
+    assert len({shot.pixelColor(centre).name() for shot in shots}) == 1
+    assert shots[1] != shots[2]
+    # Nothing in the block is a breath for the pacer.
+    assert all(timeline.breath_phase_at(f) is None for f in range(start, end, 4999))
