@@ -173,34 +173,53 @@ class VoicePack:
     def add_take(self, script_id: str, text: str, samples: npt.NDArray[np.floating],
                  rate: int) -> StoredTake:
         """Store a processed take as the newest of its phrase; the oldest beyond TAKES_KEPT goes."""
+        return self.add_takes([(script_id, text, samples, rate)])[0]
+
+    def add_takes(self, takes: Sequence[tuple[str, str, npt.NDArray[np.floating], int]]
+                  ) -> list[StoredTake]:
+        """Store several takes (script id, text, samples, rate) with one manifest write: all are
+        kept, or (a full disk, say) none, and every earlier take stays as it was."""
         import soundfile
 
-        key = phrase_key(script_id, text)
-        self._serial += 1
-        name = f"{key}.{self._serial}.flac"
-        target = _private_dir(self.folder / TAKES_FOLDER) / name
-        mono = np.asarray(samples, dtype=np.float32)
-        buffer = io.BytesIO()
-        soundfile.write(buffer, np.clip(mono, -1.0, 1.0), rate, format="FLAC", subtype=FLAC_SUBTYPE)
-        data = buffer.getvalue()
-        atomic.write_bytes(target, data)
-        stored = StoredTake(name, _sha256(data), rate, len(mono))
-        entry = self._phrases.get(key)
-        if entry is None:
-            entry = self._phrases[key] = PhraseTakes(script_id, text, [])
-        entry.takes.insert(0, stored)
-        dropped = entry.takes[TAKES_KEPT:]
-        del entry.takes[TAKES_KEPT:]
-        self._fell_back.pop(key, None)
+        folder = _private_dir(self.folder / TAKES_FOLDER)
+        written: list[tuple[str, StoredTake]] = []
+        serial = self._serial
         try:
-            self._save()
+            for script_id, text, samples, rate in takes:
+                key = phrase_key(script_id, text)
+                serial += 1
+                name = f"{key}.{serial}.flac"
+                mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+                buffer = io.BytesIO()
+                soundfile.write(buffer, mono, rate, format="FLAC", subtype=FLAC_SUBTYPE)
+                data = buffer.getvalue()
+                atomic.write_bytes(folder / name, data)
+                written.append((key, StoredTake(name, _sha256(data), rate, len(mono))))
+            before = {key: list(entry.takes) for key, entry in self._phrases.items()}
+            for (key, stored), (script_id, text, _, _) in zip(written, takes, strict=True):
+                entry = self._phrases.setdefault(key, PhraseTakes(script_id, text, []))
+                entry.takes.insert(0, stored)
+            dropped = [t for entry in self._phrases.values() for t in entry.takes[TAKES_KEPT:]]
+            for entry in self._phrases.values():
+                del entry.takes[TAKES_KEPT:]
+            try:
+                self._serial, old_serial = serial, self._serial
+                self._save()
+            except BaseException:
+                self._serial = old_serial
+                for key, entry in list(self._phrases.items()):
+                    if key in before:
+                        entry.takes[:] = before[key]
+                    else:
+                        del self._phrases[key]
+                raise
         except BaseException:
-            entry.takes.remove(stored)
-            entry.takes.extend(dropped)
-            target.unlink(missing_ok=True)
+            self._remove_files(stored.file for _, stored in written)
             raise
+        for key, _ in written:
+            self._fell_back.pop(key, None)
         self._remove_files(t.file for t in dropped)
-        return stored
+        return [stored for _, stored in written]
 
     def undo_retake(self, script_id: str, text: str) -> bool:
         """Go back to the take before the newest (which is removed). False when there is none."""
