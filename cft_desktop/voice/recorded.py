@@ -213,8 +213,13 @@ class VoicePack:
                     else:
                         del self._phrases[key]
                 raise
-        except BaseException:
+        except BaseException as exc:
             self._remove_files(stored.file for _, stored in written)
+            if isinstance(exc, OSError):  # a full disk, a folder made read-only
+                noun = "take" if len(takes) == 1 else f"{len(takes)} takes"
+                raise VoicePackError(
+                    f"cannot store the {noun} in the voice pack '{self.name}': "
+                    f"{exc.strerror or exc}. Every earlier take is kept.") from exc
             raise
         for key, _ in written:
             self._fell_back.pop(key, None)

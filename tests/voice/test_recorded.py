@@ -14,6 +14,7 @@ from cft_desktop.core.pacing import Pacing
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.sound.loudness import LOUDNESS_TARGET_LUFS, loudness_lufs
 from cft_desktop.voice import recorded, takes
+from cft_desktop.voice.narrator import Narrator
 from cft_desktop.voice.recorded import VoicePack, VoicePackError
 from tests.voice.pack_helpers import TINY_PHRASES, TINY_SCRIPT, fed, snapshot, tiny_script
 
@@ -165,11 +166,10 @@ def test_a_take_plays_at_the_session_rate_and_is_never_time_stretched(
     assert narrator.voice_name == "recorded: mine"
 
 
-def _no_neural_voice() -> object:
+def _no_neural_voice() -> Narrator:
     """A stand-in for the neural narrator in tests where every phrase has its take: any call
     to it fails the test (it is never the only test of a path: see the fallback test)."""
     from cft_desktop.voice.cache import ClipCache
-    from cft_desktop.voice.narrator import Narrator
 
     class _Refuses:
         engine = "none"
@@ -193,7 +193,7 @@ def test_two_paces_give_the_same_speech_and_different_silences(
     renders = []
     for pacing in (Pacing(bpm=6.0, speech_length_scale=1.0),
                    Pacing(bpm=4.0, pause_scale=1.5, speech_length_scale=1.4)):
-        narrator = RecordedNarrator(pack, script, _no_neural_voice())  # type: ignore[arg-type]
+        narrator = RecordedNarrator(pack, script, _no_neural_voice())
         session = Session(script, pacing, narrator, SoundAssets.load(), quiet)
         session.prepare_all()
         out = np.zeros(session.total_frames, dtype=np.float32)
@@ -307,3 +307,34 @@ def test_erasing_a_pack_removes_every_take(data_dir: Path, voice_cache_dir: Path
 def test_a_pack_name_that_cannot_be_a_folder_is_refused(data_dir: Path, name: str) -> None:
     with pytest.raises(VoicePackError, match="cannot name a voice pack"):
         VoicePack.create(name)
+
+
+def test_a_take_that_cannot_be_stored_leaves_every_earlier_one(
+        data_dir: Path, voice_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from cft_desktop import atomic
+
+    pack = full_pack("mine", voice_cache_dir)
+    before = snapshot(data_dir)
+    real_write = atomic.write_bytes
+    calls: list[Path] = []
+
+    def disk_fills_at_the_manifest(target: Path, data: bytes, **kw: object) -> None:
+        calls.append(target)
+        if target.name == "manifest.json":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(target, data)
+
+    # A stand-in for a full disk, for this one piece (the real writes happen before it fails).
+    monkeypatch.setattr(atomic, "write_bytes", disk_fills_at_the_manifest)
+    retake = takes.process_take(fed(TINY_PHRASES[0], voice_cache_dir, seed=5).samples, 48000)
+    with pytest.raises(VoicePackError, match=r"No space left on device\. Every earlier take is kept"):
+        pack.add_takes([("tiny", TINY_PHRASES[0], retake.samples, 48000),
+                        ("tiny", "A new line.", retake.samples, 48000)])
+    assert len(calls) == 3
+    monkeypatch.setattr(atomic, "write_bytes", real_write)
+    assert snapshot(data_dir) == before
+    assert len(pack.takes_of("tiny", TINY_PHRASES[0])) == 1
+    assert not pack.has_take("tiny", "A new line.")
+    assert pack.missing(tiny_script()) == []
