@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from cft_desktop.session import Session
     from cft_desktop.sound.mixer import MixSettings, SoundAssets
     from cft_desktop.store.records import Records
+    from cft_desktop.voice.narrator import Narrator
 
 T = TypeVar("T")
 
@@ -87,12 +88,14 @@ def _build_parser() -> argparse.ArgumentParser:
     render.add_argument("--out", required=True, type=Path, help=".wav, .flac, .ogg or .mp3")
     render.add_argument("--timeline", type=Path, help="also write the timeline as JSON")
     _add_pacing_flags(render)
+    _add_voice_flags(render)
     render.set_defaults(handler=_cmd_render)
 
     play = commands.add_parser("play", help="play a practice through the sound output")
     play.add_argument("script", help="a practice id (see 'list') or a script file")
     play.add_argument("--device", help="output device number or name (default: the system's)")
     _add_pacing_flags(play)
+    _add_voice_flags(play)
     play.set_defaults(handler=_cmd_play)
 
     devices = commands.add_parser("devices", help="list sound output devices")
@@ -110,7 +113,50 @@ def _build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", type=Path)
     importing.add_argument("--client", help="put every row under this client (pseudonym or id)")
     importing.set_defaults(handler=_cmd_ratings_import)
+    _add_voice_commands(commands)
     return parser
+
+
+def _add_voice_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("voice")
+    group.add_argument("--voice", metavar="NAME", default=None,
+                       help="speak from this voice pack (see 'voice list'); the neural voice "
+                            "says any phrase it has no take of")
+    group.add_argument("--strict", action="store_true",
+                       help="with --voice: refuse, listing them, when phrases have no take")
+
+
+def _add_voice_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    voice = commands.add_parser("voice", help="voice packs: a practice in your own voice")
+    voice_commands = voice.add_subparsers(dest="voice_command", required=True)
+    phrases = voice_commands.add_parser("phrases", help="one numbered line per phrase to record")
+    phrases.add_argument("script", help="a practice id (see 'list') or a script file")
+    phrases.set_defaults(handler=_cmd_voice_phrases)
+    importing = voice_commands.add_parser(
+        "import", help="add takes from a folder of 001.wav, 002.flac, … (one file per phrase)")
+    importing.add_argument("script", help="a practice id (see 'list') or a script file")
+    importing.add_argument("folder", type=Path)
+    importing.add_argument("--name", required=True, help="the voice pack (made if new)")
+    importing.add_argument("--accept-warnings", action="store_true",
+                           help="import takes the checks warn about (too loud, too quiet, a "
+                                "noisy room, longer than a breath)")
+    _add_pacing_flags(importing)
+    importing.set_defaults(handler=_cmd_voice_import)
+    listing = voice_commands.add_parser("list", help="the voice packs: name, phrases, scripts")
+    listing.set_defaults(handler=_cmd_voice_list)
+    export = voice_commands.add_parser("export", help="save a voice pack as one file")
+    export.add_argument("name")
+    export.add_argument("--out", required=True, type=Path)
+    export.set_defaults(handler=_cmd_voice_export)
+    import_pack = voice_commands.add_parser("import-pack", help="add a voice pack saved by export")
+    import_pack.add_argument("file", type=Path)
+    import_pack.add_argument("--name", help="import it under this name")
+    import_pack.add_argument("--replace", action="store_true",
+                             help="replace a pack of the same name")
+    import_pack.set_defaults(handler=_cmd_voice_import_pack)
+    remove = voice_commands.add_parser("remove", help="erase a voice pack and every take in it")
+    remove.add_argument("name")
+    remove.set_defaults(handler=_cmd_voice_remove)
 
 
 def _add_pacing_flags(parser: argparse.ArgumentParser) -> None:
@@ -244,7 +290,7 @@ def _make_session(args: argparse.Namespace, script: Script) -> Session:
     pacing = _pacing_from(args)
     assets = SoundAssets.load()
     mix = _mix_from(args, assets)
-    return Session(script, pacing, default_narrator(), assets, mix)
+    return Session(script, pacing, _narrator_for(args, script, default_narrator()), assets, mix)
 
 
 def _print_warnings(session: Session) -> None:
@@ -269,8 +315,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
         lambda done, total: bar.show(done, total, f"Saving {args.out.name}"),
     )
     bar.done()
+    _print_fallback(session.narrator)
     if args.timeline:
-        args.timeline.write_text(json.dumps(session.timeline.to_json_dict(), indent=1) + "\n",
+        args.timeline.write_text(json.dumps(_timeline_json(session), indent=1) + "\n",
                                  encoding="utf-8")
     minutes, seconds = divmod(round(session.timeline.duration_s), 60)
     print(f"Saved {args.out} ({minutes} min {seconds:02d} s).", file=sys.stderr)
@@ -327,8 +374,8 @@ def _cmd_play(args: argparse.Namespace) -> int:
     # The narrator prepares cached and new phrases alike in the order they are heard, so the first
     # sound does not wait for the whole script. The last block is let out of the speaker for
     # 0.3 s before the stream closes.
-    player = Player(default_narrator(), assets, owner, news, device=device, preroll_frames=0,
-                    finish_delay_s=0.3)
+    player = Player(_narrator_for(args, script, default_narrator()), assets, owner, news,
+                    device=device, preroll_frames=0, finish_delay_s=0.3)
     interrupted = False
 
     def _on_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -364,6 +411,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
         bar.done()
     if session is not None:
         _print_warnings(session)
+        _print_fallback(session.narrator)
     if interrupted:
         print("Stopped.", file=sys.stderr)
     if session is not None and sys.stdin.isatty() and sys.stderr.isatty():
@@ -549,3 +597,116 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
         self._shown = False
+
+
+# -- voice packs ---------------------------------------------------------------------------------
+
+def _narrator_for(args: argparse.Namespace, script: Script, neural: Narrator) -> Narrator:
+    """`neural`, or with --voice the pack's takes before it; says which before anything plays."""
+    name = getattr(args, "voice", None)
+    if name is None:
+        if getattr(args, "strict", False):
+            raise CftError("--strict needs --voice NAME (a voice pack to speak from)")
+        return neural
+    from cft_desktop.voice.recorded import VoicePack, recordable_phrases
+    from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
+    narrator = RecordedNarrator(VoicePack.open(name), script, neural)
+    neural_phrases = narrator.neural_phrases()  # reads every take now, so a lost one is known
+    if neural_phrases and args.strict:
+        numbers = {text: n for n, text in enumerate(recordable_phrases(script), start=1)}
+        listed = "\n".join(f"{numbers[text]:03d} {text}" for text in neural_phrases)
+        lost = narrator.pack.fell_back()
+        why = " (missing or damaged takes included)" if lost else ""
+        raise CftError(f"the voice pack '{name}' has no usable take of "
+                       f"{_count(len(neural_phrases), 'phrase')} of {script.id}{why}:\n{listed}")
+    print(_printable(f"Voice: {narrator.voice_name}"), file=sys.stderr)
+    _print_fallback(narrator)
+    return narrator
+
+
+_FALLBACKS_SAID: set[str] = set()
+
+
+def _print_fallback(narrator: Narrator) -> None:
+    """Name the phrases whose take was lost (once per message): the neural voice says them."""
+    from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
+    if isinstance(narrator, RecordedNarrator):
+        message = narrator.pack.fallback_message()
+        if message and message not in _FALLBACKS_SAID:
+            _FALLBACKS_SAID.add(message)
+            print(_printable(message), file=sys.stderr)
+
+
+def _timeline_json(session: Session) -> dict[str, object]:
+    """The timeline's JSON, each phrase event marked with its source: "take" or "neural"."""
+    from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
+    document = session.timeline.to_json_dict()
+    narrator = session.narrator
+    entries = document["events"]
+    assert isinstance(entries, list)
+    for entry, event in zip(entries, session.timeline.events, strict=True):
+        if event.kind == "phrase":
+            entry["source"] = (narrator.source(event.text)
+                               if isinstance(narrator, RecordedNarrator) else "neural")
+    return document
+
+
+def _cmd_voice_phrases(args: argparse.Namespace) -> int:
+    from cft_desktop.voice.recorded import recordable_phrases
+
+    for number, text in enumerate(recordable_phrases(_resolve_script(args.script)), start=1):
+        print(_printable(f"{number:03d} {text}"))
+    return 0
+
+
+def _cmd_voice_import(args: argparse.Namespace) -> int:
+    from cft_desktop.voice.importing import import_folder
+
+    script = _resolve_script(args.script)
+    result = import_folder(script, args.folder, args.name, _pacing_from(args),
+                           accept_warnings=args.accept_warnings)
+    for line in result.report:
+        print(_printable(line), file=sys.stderr)
+    if not result.imported:
+        print("Nothing was imported.", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Imported {_count(result.imported, 'take')} into the voice pack '{args.name}'.",
+          file=sys.stderr)
+    return 0
+
+
+def _cmd_voice_list(args: argparse.Namespace) -> int:
+    from cft_desktop.voice.recorded import describe, list_packs
+
+    for name, phrases, scripts in describe(list_packs()):
+        print("\t".join(_printable(cell) for cell in (name, str(phrases), ",".join(scripts))))
+    return 0
+
+
+def _cmd_voice_export(args: argparse.Namespace) -> int:
+    from cft_desktop.voice.recorded import export_pack
+
+    count = export_pack(args.name, args.out)
+    print(_printable(f"Saved the voice pack '{args.name}' ({_count(count, 'take')}) to {args.out}."),
+          file=sys.stderr)
+    return 0
+
+
+def _cmd_voice_import_pack(args: argparse.Namespace) -> int:
+    from cft_desktop.voice.recorded import import_pack
+
+    pack = import_pack(args.file, name=args.name, replace=args.replace)
+    print(_printable(f"Imported the voice pack '{pack.name}' "
+                     f"({_count(pack.phrase_count, 'phrase')})."), file=sys.stderr)
+    return 0
+
+
+def _cmd_voice_remove(args: argparse.Namespace) -> int:
+    from cft_desktop.voice.recorded import remove_pack
+
+    remove_pack(args.name)
+    print(_printable(f"Removed the voice pack '{args.name}' and every take in it."), file=sys.stderr)
+    return 0

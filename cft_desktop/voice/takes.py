@@ -198,7 +198,11 @@ def process_take(
     if math.isfinite(input_loudness) and input_loudness < TOO_QUIET_LUFS \
             and NOTHING_HEARD_MESSAGE not in problems:
         problems.append(TOO_QUIET_MESSAGE)
-    gain_db = LOUDNESS_TARGET_LUFS - input_loudness if math.isfinite(input_loudness) else 0.0
+    # Matched on what is kept (margins included), as a neural clip is matched on the whole clip:
+    # for a short phrase the margins are a large share, and matching the speech alone left the
+    # stored take up to 1 LU under the target.
+    kept_loudness = gated_loudness(weighted[kept_start:kept_end], rate)
+    gain_db = LOUDNESS_TARGET_LUFS - kept_loudness if math.isfinite(kept_loudness) else 0.0
     out = (data[kept_start:kept_end] * 10 ** (gain_db / 20)).astype(np.float32)
     limit_peaks(out, rate)
     _fade_edges(out, rate)
@@ -213,7 +217,7 @@ def process_take(
         kept_start_frame=kept_start, kept_end_frame=kept_end,
         input_loudness_lufs=input_loudness,
         # As matched: the peak dips (a few ms each) change it by far less than 0.1 LU.
-        loudness_lufs=input_loudness + gain_db,
+        loudness_lufs=kept_loudness + gain_db,
         peak_dbfs=20 * math.log10(peak) if peak > 0 else -math.inf,
         noise_floor_dbfs=floor, problems=tuple(problems),
     )

@@ -1,0 +1,75 @@
+"""A narrator that speaks a script's phrases from a voice pack, and the neural voice for the rest.
+
+Owns choosing, phrase by phrase, between a recorded take and the neural voice, and making a take
+ready for the session: its stored samples resampled to the session rate (`SAMPLE_RATE`). A take
+is never time-stretched: the speech rate (`length_scale`) changes only the neural voice; a
+recorded voice keeps its own pace and the pacing changes only the silences around it.
+
+It is a `Narrator` (the neural one it falls back to is wrapped, not copied), so the session, the
+player and the window take it wherever they take a narrator. Runs on whichever thread asks for a
+clip (the narrator worker, the command line's main thread); a lock guards what it remembers.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray
+from cft_desktop.sound.loudness import resample
+from cft_desktop.voice.narrator import Narrator
+from cft_desktop.voice.recorded import VoicePack, recordable_phrases
+
+if TYPE_CHECKING:
+    from cft_desktop.core.script import Script
+
+Source = Literal["take", "neural"]
+
+
+class RecordedNarrator(Narrator):
+    def __init__(self, pack: VoicePack, script: Script, fallback: Narrator) -> None:
+        super().__init__(fallback.voice, fallback.cache)
+        self.pack = pack
+        self.script_id = script.id
+        self.phrases = recordable_phrases(script)
+        self.fallback = fallback
+        self._takes: dict[str, FloatArray | None] = {}
+        self._take_lock = threading.Lock()
+
+    @property
+    def voice_name(self) -> str:
+        neural = len(self.neural_phrases())
+        name = f"recorded: {self.pack.name}"
+        if neural:
+            name += f" (+ neural voice for {neural} phrase{'' if neural == 1 else 's'})"
+        return name
+
+    def take_clip(self, text: str) -> FloatArray | None:
+        """The take of `text` at the session rate, or None when the pack has no usable one."""
+        with self._take_lock:
+            if text in self._takes:
+                return self._takes[text]
+            found = self.pack.take(self.script_id, text)
+            clip: FloatArray | None = None
+            if found is not None:
+                samples, rate = found
+                clip = np.clip(resample(samples, rate, SAMPLE_RATE), -1.0, 1.0).astype(np.float32)
+            self._takes[text] = clip
+            return clip
+
+    def source(self, text: str) -> Source:
+        return "take" if self.take_clip(text) is not None else "neural"
+
+    def neural_phrases(self) -> list[str]:
+        """The script's phrases the neural voice says: no take, or its take missing or damaged."""
+        return [text for text in self.phrases if self.take_clip(text) is None]
+
+    def cached(self, text: str, length_scale: float) -> FloatArray | None:
+        clip = self.take_clip(text)
+        return clip if clip is not None else self.fallback.cached(text, length_scale)
+
+    def clip(self, text: str, length_scale: float) -> FloatArray:
+        clip = self.take_clip(text)
+        return clip if clip is not None else self.fallback.clip(text, length_scale)
