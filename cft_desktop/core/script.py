@@ -9,7 +9,7 @@ thread for the library and the editor, the main thread for the CLI).
 
 Format
 ------
-YAML front matter (``id``, ``title``, ``kind``, ``minutes``, ``summary``, optional ``caution``,
+YAML front matter (``id``, ``title``, ``kind``, ``minutes``, ``summary``, optional ``caution``, ``ending``,
 ``order``, ``version``), then a body in which paragraphs separated by blank lines are *phrases* and
 these cue lines stand alone:
 
@@ -44,7 +44,10 @@ from cft_desktop.errors import ScriptError, ScriptErrors
 
 KINDS = ("breathing", "imagery", "psychoeducation", "grounding")
 REQUIRED_KEYS = ("id", "title", "kind", "minutes", "summary")
-OPTIONAL_KEYS = ("caution", "order", "version")
+OPTIONAL_KEYS = ("caution", "order", "version", "ending")
+# How a practice ends: "awake" brings the listener back to the room (the usual); "sleep" fades
+# into silence with no reorientation, and the window dims as it ends (issue 16 §4, item 7).
+ENDINGS = ("awake", "sleep")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # The longest shipped script is about 5 KB; 50 times that is still a practice of hours. Parsing is
 # linear but not free (a 10 MB file took over 5 s), and every listing of the folder parses it all.
@@ -131,6 +134,7 @@ class Script:
     caution: str = ""
     order: int | None = None
     version: int = 1
+    ending: str = "awake"
     comments: tuple[tuple[int, str], ...] = field(default=(), compare=False)
 
     def phrases(self) -> list[Phrase | BreathLine]:
@@ -230,6 +234,7 @@ def parse_text(text: str, path: Path | str = "<text>") -> Script:
         caution=str(meta.get("caution") or "").strip(),
         order=order if isinstance(order, int) else None,
         version=version if isinstance(version, int) else 1,
+        ending=str(meta.get("ending") or "awake"),
         items=tuple(items),
         source=path,
         comments=tuple(comments),
@@ -299,6 +304,8 @@ def _parse_front_matter(
     for key in ("title", "summary", "caution"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             bad(key, "must be text")
+    if meta.get("ending") not in (None, "", *ENDINGS):
+        bad("ending", f"'{meta['ending']}' is not one of {', '.join(ENDINGS)}")
     for key in ("order", "version"):
         if key in meta and meta[key] is not None:
             value = meta[key]

@@ -51,6 +51,14 @@ Cues stand alone on their line:
   [in] words       right after a [breathe …] line: spoken at the start of an in-breath
   [out] words      likewise, at the start of an out-breath
   [bell]           a gentle bell
+For anyone who chooses "No breath work", paced breaths become quiet time. A lead-in
+that talks about the breath can have a breath-free version:
+  [with breath work]
+  words about the breath
+  [without breath work]
+  words about sounds, or the chair and the floor
+  [end]
+"ending: sleep" in the header above: no return to the room, and the screen dims.
 Text between these comment marks is never spoken. -->
 
 Welcome. If it feels right, you might close your eyes, or rest your gaze gently downwards.

@@ -342,7 +342,10 @@ class ScriptEditor(QMainWindow):
         self.text_edit.setAccessibleName("Script text")
         self.text_edit.setToolTip(
             "The practice's script. Paragraphs are phrases; cues such as [pause 3], [breathe 4] "
-            "and [bell] stand on their own line. Problems are underlined and listed below. "
+            "and [bell] stand on their own line, with [in] and [out] lines under a [breathe]. "
+            "For people who choose no breath work, put a breath-free version between "
+            "[with breath work], [without breath work] and [end]; ending: sleep in the header "
+            "ends in silence and dims the screen. Problems are underlined and listed below. "
             "Tab moves to the next control."
         )
         self.text_edit.setTabChangesFocus(True)

@@ -33,6 +33,7 @@ from cft_desktop.ui.common.messages import show_calm_message
 from cft_desktop.ui.common.settings import DisplayPrefs, Settings
 from cft_desktop.ui.common.states import IDLE, PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.common.theme import apply_theme, check_box_palette, palette_named, point_size
+from cft_desktop.ui.player.dimmer import Dimmer, sleep_dim_at
 
 if TYPE_CHECKING:
     from cft_desktop.core.pacing import Pacing
@@ -84,6 +85,7 @@ class PracticeController(QObject):
         # Asked before Play starts a practice; True = it will start it itself (`set_before_practice`).
         self._before_practice: Callable[[Script], bool] | None = None
         self._last_dialog: QMessageBox | None = None
+        self.dimmer = Dimmer(window)
         self._connect()
         self._declare_shortcuts(actions)
         window.shown.connect(self._start_background_work)
@@ -297,6 +299,12 @@ class PracticeController(QObject):
             self.keep_awake.hold("A guided practice is playing")
         else:
             self.keep_awake.release()
+        session = self.playback.session
+        if state == PAUSED or (state == PLAYING and (session is None
+                                                     or session.script.ending != "sleep")):
+            # Paused: the person is awake and sees the window again; any other practice
+            # (Ground me after a sleep practice, say) plays in a clear window.
+            self.dimmer.clear()
         if state == IDLE:
             self.player_view.hide_preparation()
             self.player_view.show_practice(self.library_view.current_entry())
@@ -305,9 +313,19 @@ class PracticeController(QObject):
         session = self.playback.session
         if session is not None:
             self.player_view.show_position(session.timeline, frame)
+            if session.script.ending == "sleep":
+                timeline = session.timeline
+                self.dimmer.set_level(sleep_dim_at(frame, timeline.total_frames,
+                                                   timeline.sample_rate))
 
     @Slot(str, float)
     def _on_playback_finished(self, practice: str, heard: float) -> None:
+        # A sleep practice heard to its end leaves the window dark until it is touched;
+        # stopped part-way, the person is awake and the veil goes.
+        if heard >= 1.0:
+            self.dimmer.hold_until_touched()
+        else:
+            self.dimmer.clear()
         self.practice_finished.emit(practice, heard)
         self.session_finished.emit(heard)
 
