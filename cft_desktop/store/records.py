@@ -30,6 +30,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from cft_desktop.core.patterns import Pattern, patterns_from_data
+from cft_desktop.core.plan import Plan
 from cft_desktop.core.ratings import (
     DEFAULT_CRISIS_RESOURCES,
     DEFAULT_ITEMS,
@@ -832,6 +833,15 @@ class Records:
     def set_patterns(self, client: str, patterns: Sequence[Pattern]) -> None:
         self.client(client)
         self._put_setting(client, "patterns", [pattern.to_dict() for pattern in patterns])
+
+    def plan(self, client: str) -> Plan:
+        """The practice plan a therapist set for `client` (empty if none); a damaged step is
+        left out."""
+        return Plan.from_data(self._get_setting(client, "plan"))
+
+    def set_plan(self, client: str, plan: Plan) -> None:
+        self.client(client)
+        self._put_setting(client, "plan", plan.to_data())
 
     def crisis_resources(self) -> CrisisResources:
         found = self._read_setting(

@@ -160,6 +160,8 @@ class _Features:
                 window, window.actions, practice, playback, pacing_panel, library,
                 settings=settings)
             window.closing.connect(parts.records.shutdown)
+            # The client's plan goes out with each take-home file.
+            script_editing.take_home.set_plan_source(parts.records.plan_text)
         # Last, once every feature has added its menus.
         settle_menu_roles(window.menuBar())
         return parts

@@ -205,6 +205,13 @@ class PracticeController(QObject):
 
         self.start_practice(grounding_script(self.library))
 
+    def choose(self, practice_id: str) -> bool:
+        """Make `practice_id` the chosen practice in the list (e.g. "Next in your plan")."""
+        if not self.library_view.select(practice_id):
+            return False
+        self.library_view.list.setFocus()
+        return True
+
     def set_before_practice(self, gate: Callable[[Script], bool] | None) -> None:
         """What Play asks first (the ratings' consent and before form); True means the gate
         starts the practice itself, later. None: Play starts at once."""

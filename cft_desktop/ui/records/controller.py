@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QWidget
 
+from cft_desktop.core.plan import PlanStep
 from cft_desktop.errors import CftError, StoreError
 from cft_desktop.store import db
 from cft_desktop.store.records import Client, Mode, Records
@@ -92,6 +93,7 @@ class RecordsController(QObject):
         self.transfer = Transfer(self)
         self._build_menus(actions)
         self._build_status()
+        self.store_changed.connect(self.refresh_status)  # e.g. the plan moves on
 
     @classmethod
     def install(cls, window: QMainWindow, actions: Actions, practice: PracticeController,
@@ -152,6 +154,8 @@ class RecordsController(QObject):
         add("clients", "&Clients…", "Add, rename, switch or erase clients.", self.therapist.show_profiles)
         add("settings", "Rating &settings…", "Questions, safety rules and crisis resources.",
             self.therapist.show_rating_settings)
+        add("plan", "&Plan for this client…", "The practices this client is offered next, in "
+            "order, with their pacing.", self.therapist.show_plan)
         add("crisis", "&Crisis resources…", "Numbers to call or text if you need help now. The "
             "app cannot contact anyone.", self.flow.show_crisis_resources, menu=HELP_MENU)
 
@@ -174,6 +178,13 @@ class RecordsController(QObject):
         # leaves the pacer its room (still a 24 px target and more).
         self.note_button.setProperty("role", "compact")
         self.note_button.clicked.connect(self._on_note_button)
+        self.plan_button = named(QPushButton(""), "Next in your plan",
+                                 "Choose the next practice of the plan your therapist set, with "
+                                 "its pacing.")
+        self.plan_button.setProperty("role", "compact")
+        self.plan_button.clicked.connect(self._on_plan_button)
+        self.plan_button.hide()
+        bar.addWidget(self.plan_button)
         bar.addWidget(self.note_label, 1)
         bar.addPermanentWidget(self.note_button)
         bar.addPermanentWidget(self.profile_label)
@@ -206,7 +217,7 @@ class RecordsController(QObject):
         self.profile_label.setText(f"Client: {pseudonym}" if therapist else "")
         self.profile_label.setAccessibleDescription(pseudonym)
         self.profile_label.setVisible(therapist)
-        self.window.statusBar().setVisible(bool(note) or therapist)
+        self.window.statusBar().setVisible(bool(note) or therapist or self.next_in_plan() is not None)
         available = records is not None
         for key in ("history", "export", "import", "consent", "passphrase", "therapist"):
             self.actions[key].setEnabled(available)
@@ -217,6 +228,61 @@ class RecordsController(QObject):
         self.actions["clients"].setEnabled(available and therapist)
         self.actions["erase_mine"].setEnabled(available and not therapist)
         self.actions["settings"].setEnabled(available and therapist)
+        self.actions["plan"].setEnabled(available and therapist)
+        self._refresh_plan_button()
+
+    # -- the plan ---------------------------------------------------------------------------------
+
+    def next_in_plan(self) -> PlanStep | None:
+        """The practice the active client's plan offers next (None: no plan, or no store)."""
+        records = self.records
+        if records is None:
+            return None
+        try:
+            client = records.active_client()
+            plan = records.plan(client.client_id)
+            if not plan.steps:
+                return None
+            played = [(s.script_id, s.fraction_completed)
+                      for s in records.sessions(client.client_id)]
+        except StoreError as exc:
+            log.warning("the plan could not be read: %s", exc)
+            return None
+        step = plan.next_step(played)
+        if step is None or step.script_id not in self.titles():
+            return None
+        return step
+
+    def plan_text(self) -> str | None:
+        """The active client's plan as plain text, for a take-home file (None without one)."""
+        records = self.records
+        if records is None:
+            return None
+        try:
+            client = records.active_client()
+            plan = records.plan(client.client_id)
+        except StoreError:
+            return None
+        if not plan.steps:
+            return None
+        return plan.as_text(self.titles(), self.who(client))
+
+    def _refresh_plan_button(self) -> None:
+        step = self.next_in_plan()
+        if step is None:
+            self.plan_button.hide()
+            return
+        title = self.titles().get(step.script_id, step.script_id)
+        self.plan_button.setText(f"Next in your plan: {title}")
+        self.plan_button.setAccessibleName(f"Next in your plan: {title}")
+        self.plan_button.show()
+
+    def _on_plan_button(self) -> None:
+        step = self.next_in_plan()
+        if step is None:
+            return
+        if self.practice.choose(step.script_id) and step.pacing is not None:
+            self.pacing_panel.set_pacing(step.pacing)
 
     def _on_note_button(self) -> None:
         if self.records is None and self.off_reason == LOCKED_NOTE:

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import Pattern
+from cft_desktop.core.plan import Plan
 from cft_desktop.core.ratings import CrisisResources, ItemSet, SafetyTriggers
 from cft_desktop.errors import CftError, StoreError
 from cft_desktop.store.records import Client, Mode, Records
 
 if TYPE_CHECKING:
     from cft_desktop.ui.records.controller import RecordsController
+    from cft_desktop.ui.records.views.plan import PlanDialog
     from cft_desktop.ui.records.views.profiles import EraseClientDialog, ProfilesDialog
     from cft_desktop.ui.records.views.rating_settings import RatingSettingsDialog
 
@@ -237,6 +239,43 @@ class Therapist:
             f"cop{'ies' if report.backups_cleaned != 1 else 'y'}.")
         self.hub.refresh_status()
         self.hub.refresh_history()
+        self.hub.store_changed.emit()
+
+    def show_plan(self) -> PlanDialog | None:
+        from cft_desktop.ui.records.views.plan import PlanDialog
+
+        records = self.hub.records
+        if records is None:
+            return None
+        try:
+            client = records.active_client()
+            plan = records.plan(client.client_id)
+        except StoreError as exc:
+            self.hub.store_failed(exc)
+            return None
+        library = self.hub.library
+        dialog = PlanDialog(client.pseudonym, plan, self.hub.titles(), self._chosen_practice,
+                            [s.id for s in library.scripts()], self.hub.window)
+        dialog.saved.connect(lambda new: self.save_plan(client.client_id, new))
+        self.hub.open_side(dialog)
+        return dialog
+
+    def _chosen_practice(self) -> tuple[str, Pacing] | None:
+        entry = self.hub.practice.library_view.current_entry()
+        if entry is None or entry.script is None:
+            return None
+        return entry.script.id, self.hub.pacing_panel.pacing()
+
+    def save_plan(self, client_id: str, plan: Plan) -> None:
+        records = self.hub.records
+        if records is None:
+            return
+        try:
+            records.set_plan(client_id, plan)
+        except CftError as exc:
+            self.hub.store_failed(exc)
+            return
+        self.hub.refresh_status()
         self.hub.store_changed.emit()
 
     def show_rating_settings(self) -> RatingSettingsDialog | None:

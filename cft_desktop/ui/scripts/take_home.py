@@ -296,6 +296,7 @@ class TakeHome(QObject):
         self.pacing_panel = pacing_panel
         self.playback = playback
         self._gui = GuiCalls(self)
+        self._plan_text: Callable[[], str | None] | None = None
         self.progress: QProgressDialog | None = None
         self.last_message: QMessageBox | None = None
         self.last_outcome: Outcome | None = None
@@ -433,13 +434,38 @@ class TakeHome(QObject):
             text = f"Saved {outcome.path.name} ({duration_text(outcome.frames)})."
             log.info("saved %s in %.1f s", outcome.path, outcome.seconds_taken)
             bar.showMessage(text, 10_000)
-            self._message(text, f"It is in {outcome.path.parent}. Copy it to the phone, for "
-                                "example with a USB cable, and play it in any music app.")
+            detail = (f"It is in {outcome.path.parent}. Copy it to the phone, for example with a "
+                      "USB cable, and play it in any music app.")
+            plan = self._write_plan(outcome.path)
+            if plan is not None:
+                detail += f" The client's plan is beside it, in {plan.name}."
+            self._message(text, detail)
         elif isinstance(outcome, Failed):
             self._message(outcome.text, outcome.detail)
         else:
             bar.showMessage("Stopped. Nothing was saved.", 5000)
         self.finished.emit(outcome)
+
+    def set_plan_source(self, plan_text: Callable[[], str | None]) -> None:
+        """Where the active client's plan comes from (the ratings), to go out with each file."""
+        self._plan_text = plan_text
+
+    def _write_plan(self, audio: Path) -> Path | None:
+        """The plan, as plain text beside the take-home file; None without a plan or on error
+        (the audio is saved either way)."""
+        text = self._plan_text() if self._plan_text is not None else None
+        if not text:
+            return None
+        from cft_desktop import atomic
+
+        target = audio.with_name(f"{audio.stem} - plan.txt")
+        try:
+            # Readable by whoever the audio is for, like the audio itself.
+            atomic.write_bytes(target, text.encode("utf-8"), private=False)
+        except OSError as exc:
+            log.warning("the plan could not be saved beside %s: %s", audio, exc)
+            return None
+        return target
 
     def _message(self, text: str, detail: str = "") -> None:
         self.last_message = show_calm_message(self.window, text, detail)
