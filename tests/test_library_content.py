@@ -185,3 +185,63 @@ def test_the_sleep_practice_fades_out_without_waking_the_listener() -> None:
     ending = " ".join(p.text.lower() for p in script.phrases()[-4:])
     for waking in ("open your eyes", "raise your gaze", "the room", "come back"):
         assert waking not in ending
+
+
+# Issue 16 §3: "No breath work". Whoever chooses it hears quiet time in place of every paced block,
+# so a practice whose lead-ins and follow-ups talk about the breath needs breath-free words too.
+from cft_desktop.core.pacing import Pacing  # noqa: E402
+from cft_desktop.core.script import heard  # noqa: E402
+from cft_desktop.core.user_scripts import estimate_timeline  # noqa: E402
+
+BREATH_FREE_REQUIRED = {
+    "soothing-rhythm-breathing", "soothing-rhythm-breathing-3", "soothing-rhythm-breathing-10",
+    "safe-place", "compassion-break",
+}
+# Words that would send someone who chose no breath work back to the breath or to tones that are
+# not there.
+_BREATH_LED = re.compile(r"\bbreath|\bthe (?:soft )?tones\b", re.IGNORECASE)
+_PACED = [p for p in SHIPPED if any(isinstance(i, Breathe) for i in parse_file(p).items)]
+
+
+def test_the_named_practices_are_paced_and_shipped() -> None:
+    assert {p.stem for p in _PACED} >= BREATH_FREE_REQUIRED
+
+
+@pytest.mark.parametrize("path", _PACED, ids=lambda p: p.stem)
+def test_paced_practices_offer_a_breath_free_part(path: Path) -> None:
+    script = parse_file(path)
+    assert any(i.breath_work is False for i in script.items), (
+        f"{path.name} has no [without breath work] part"
+    )
+    led = [f"{i.line}: {i.text}" for i in script.items
+           if isinstance(i, Phrase) and heard(i, False) and _BREATH_LED.search(i.text)]
+    assert not led, "heard without breath work but about the breath:\n" + "\n".join(led)
+
+
+@pytest.mark.parametrize("path", _PACED, ids=lambda p: p.stem)
+def test_a_practice_lasts_about_as_long_without_breath_work(path: Path) -> None:
+    # Estimated from the words (no voice needed): the alternatives replace text of about their
+    # own length, so the stated minutes hold either way.
+    script = parse_file(path)
+    bell_frames = 4 * SAMPLE_RATE
+    paced = estimate_timeline(script, Pacing(), bell_frames).total_frames
+    quiet = estimate_timeline(script, Pacing(breath_work=False), bell_frames).total_frames
+    assert abs(quiet - paced) < 0.10 * paced, (
+        f"{quiet / SAMPLE_RATE:.0f} s against {paced / SAMPLE_RATE:.0f} s"
+    )
+
+
+@pytest.mark.voice
+@pytest.mark.parametrize("script_id", sorted(BREATH_FREE_REQUIRED))
+def test_named_practices_render_at_their_minutes_with_and_without_breath_work(
+    script_id: str, tmp_path: Path, voice_cache_dir: Path
+) -> None:
+    script = Library().find(script_id)
+    nominal = script.minutes * 60
+    paced, _ = _render(script_id, tmp_path, voice_cache_dir)
+    quiet, timeline = _render(script_id, tmp_path, voice_cache_dir, "--no-breath-work")
+    assert not [e for e in timeline["events"] if e["kind"] in ("inhale", "exhale")]
+    paced_s, quiet_s = len(paced) / SAMPLE_RATE, len(quiet) / SAMPLE_RATE
+    for seconds in (paced_s, quiet_s):
+        assert abs(seconds - nominal) <= 0.15 * nominal, f"{seconds:.0f} s against {nominal:.0f} s"
+    assert abs(quiet_s - paced_s) < 0.10 * paced_s, f"{quiet_s:.0f} s against {paced_s:.0f} s"
