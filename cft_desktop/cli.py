@@ -679,7 +679,8 @@ def _cmd_voice_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_voice_list(args: argparse.Namespace) -> int:
-    from cft_desktop.voice.recorded import describe, list_packs
+    from cft_desktop.voice.pack_names import list_packs
+    from cft_desktop.voice.recorded import describe
 
     for name, phrases, scripts in describe(list_packs()):
         print("\t".join(_printable(cell) for cell in (name, str(phrases), ",".join(scripts))))

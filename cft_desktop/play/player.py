@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cft_desktop.errors import AudioDeviceError
+from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.play.dispatch import Dispatcher
 from cft_desktop.sound.settings import NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
@@ -103,6 +103,10 @@ class PlayerEvents:
 
     def on_outputs_checked(self, found: bool, message: str) -> None:
         """A `check_sound_output` finished; `message` says what is wrong when nothing was found."""
+
+    def on_voice_note(self, message: str) -> None:
+        """Before a practice in a recorded voice starts: which phrases the neural voice says
+        instead (none recorded, or a take lost), or that the pack could not be opened."""
 
 
 class Player:
@@ -198,11 +202,14 @@ class Player:
 
     # -- control --------------------------------------------------------------------------------
 
-    def start(self, script: Script, pacing: Pacing, mix: MixSettings, from_line: int = 0) -> None:
+    def start(self, script: Script, pacing: Pacing, mix: MixSettings, from_line: int = 0,
+              voice: str = "") -> None:
         """Prepare `script` and play it as soon as the pre-roll is ready.
 
         With `from_line`, play from the phrase or cue on that script line (the editor's "play from
-        here"): the phrases before it are prepared too, so its start frame is exact.
+        here"): the phrases before it are prepared too, so its start frame is exact. With `voice`,
+        the phrases recorded in that voice pack are spoken from it and the neural voice says the
+        rest (`on_voice_note` says which, before anything plays).
         """
         from cft_desktop.session import Session
 
@@ -227,6 +234,8 @@ class Player:
                 exc,
             )
             return
+        if voice:
+            narrator = self._recorded(voice, script, narrator)
         # A copy: the mixer reads its settings on the render thread; set_mix writes them field by
         # field, and the caller's own object must not change under it.
         session = Session(script, pacing, narrator, assets, replace(mix))
@@ -241,6 +250,29 @@ class Player:
         if missing:
             self._synthesise(missing, pacing.speech_length_scale)
         self._maybe_start_engine()
+
+    def _recorded(self, voice: str, script: Script, neural: Narrator) -> Narrator:
+        """`script` in the voice pack `voice`, falling back to `neural` phrase by phrase."""
+        from cft_desktop.voice.recorded import VoicePack
+        from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
+        try:
+            recorded = RecordedNarrator(VoicePack.open(voice), script, neural)
+            missing = recorded.neural_phrases()
+        except CftError as exc:
+            log.warning("the voice %r could not be opened: %s", voice, exc)
+            self._events.on_voice_note(f"The recorded voice “{voice}” could not be opened, so "
+                                       f"the usual voice speaks this practice. {exc}")
+            return neural
+        total = len(recorded.phrases)
+        if missing and len(missing) == total:
+            self._events.on_voice_note(f"“{script.title}” is not recorded in the voice "
+                                       f"“{voice}” yet, so the usual voice speaks it.")
+        elif missing:
+            self._events.on_voice_note(
+                f"Recorded voice “{voice}”: {total - len(missing)} of {total} phrases. The "
+                f"usual voice says the other {len(missing)}.")
+        return recorded
 
     def pause(self) -> None:
         if self._state == PLAYING and self._engine is not None:

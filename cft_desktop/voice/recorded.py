@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from cft_desktop import atomic, paths
+from cft_desktop import atomic
 from cft_desktop.errors import CftError
+from cft_desktop.voice.pack_names import MANIFEST_NAME, list_packs, packs_dir
+from cft_desktop.voice.pack_names import private_dir as _private_dir
 
 if TYPE_CHECKING:
     from cft_desktop.core.script import Script
 
-PACKS_FOLDER = "voices"
-MANIFEST_NAME = "manifest.json"
 CHECKSUMS_NAME = "checksums.json"
 TAKES_FOLDER = "takes"
 FORMAT_VERSION = 1
@@ -62,18 +62,6 @@ FloatArray = npt.NDArray[np.float32]
 
 class VoicePackError(CftError):
     """A pack that cannot be made, opened, read, exported or imported; the message says why."""
-
-
-def packs_dir() -> Path:
-    return _private_dir(paths.data_dir() / PACKS_FOLDER)
-
-
-def _private_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix" and path.stat().st_mode & 0o077:
-        with contextlib.suppress(OSError):
-            path.chmod(0o700)
-    return path
 
 
 def check_name(name: str) -> str:
@@ -96,12 +84,6 @@ def recordable_phrases(script: Script) -> list[str]:
         seen.setdefault(phrase.text, None)
     return list(seen)
 
-
-def list_packs() -> list[str]:
-    """The names of the packs in the data folder, sorted."""
-    folder = packs_dir()
-    return sorted(p.name for p in folder.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_NAME).is_file())
 
 
 def _sha256(data: bytes) -> str:

@@ -202,3 +202,56 @@ def test_owner_queue_runs_posted_calls_in_order_and_timed_ones_when_due() -> Non
         owner.run_pending(0.5)
     assert ran == ["first", "second", "later"]
     assert time.monotonic() - start < 0.4  # woke for the timed call, not after the full wait
+
+
+class Noted(Heard):
+    def __init__(self) -> None:
+        super().__init__()
+        self.voice_notes: list[str] = []
+
+    def on_voice_note(self, message: str) -> None:
+        self.voice_notes.append(message)
+
+
+def test_a_recorded_voice_speaks_its_takes_and_says_what_the_usual_voice_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cft_desktop.voice.recorded import VoicePack
+
+    monkeypatch.setenv("CFT_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    script = parse_text(SCRIPT)
+    rate = 48000
+    t = np.arange(rate * 3 // 4) / rate
+    take = (0.2 * np.sin(2 * np.pi * 550.0 * t)).astype(np.float32)
+    VoicePack.create("mine").add_take(script.id, "Settle in, gently.", take, rate)
+    owner = OwnerQueue()
+    heard = Noted()
+    player = _player(tmp_path, owner, heard, gate=threading.Event())
+    player.start(script, Pacing(), MixSettings(), voice="mine")
+    try:
+        assert heard.voice_notes == [
+            "Recorded voice “mine”: 1 of 2 phrases. The usual voice says the other 1."]
+        session = player.session
+        assert session is not None
+        assert session.narrator.voice_name == "recorded: mine (+ neural voice for 1 phrase)"
+        clip = session.narrator.clip("Settle in, gently.", 1.3)
+        assert len(clip) == round(len(take) * SAMPLE_RATE / rate)  # the take, at the session rate
+    finally:
+        player.shutdown()
+
+
+def test_a_voice_pack_that_is_gone_falls_back_to_the_usual_voice_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CFT_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    owner = OwnerQueue()
+    heard = Noted()
+    player = _player(tmp_path, owner, heard, gate=threading.Event())
+    player.start(parse_text(SCRIPT), Pacing(), MixSettings(), voice="not-here")
+    try:
+        (note,) = heard.voice_notes
+        assert "“not-here” could not be opened" in note and "usual voice" in note
+        session = player.session
+        assert session is not None and not session.narrator.voice_name.startswith("recorded")
+    finally:
+        player.shutdown()

@@ -61,6 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "window/panel_shown": True,
     "library/last_practice": "",
     "first_run/seen": 0,
+    "voice/pack": "",
     "pacing/json": "",
     "patterns/json": "",
     "sound/voice_gain_db": 0.0,
@@ -154,6 +155,13 @@ class Settings:
         self._qs.setValue("window/panel_shown", panel)
 
     # -- library --------------------------------------------------------------------------------
+
+    def voice(self) -> str:
+        """The voice pack chosen in the side panel ("" for the usual voice)."""
+        return str(self._get("voice/pack") or "")
+
+    def set_voice(self, name: str) -> None:
+        self._qs.setValue("voice/pack", name)
 
     def first_run_seen(self) -> int:
         """The consent text version this computer account was shown at first run (0: never)."""

@@ -69,6 +69,7 @@ class PacingPanel(QWidget):
     pacing_changed = Signal(object)
     mix_changed = Signal(object)
     display_changed = Signal(object)
+    voice_changed = Signal(str)  # a voice pack's name, "" for the usual voice
 
     def __init__(
         self,
@@ -92,8 +93,12 @@ class PacingPanel(QWidget):
         self._breathing = BreathingControls(
             pacing, space_filter, on_changed=self.pacing_changed.emit,
             on_edited=self._patterns.show_selected)
+        from cft_desktop.voice.pack_names import list_packs
+
+        remembered = settings.voice() if settings is not None else ""
         self._sound = SoundControls(mix, backgrounds, space_filter,
-                                    on_changed=self.mix_changed.emit)
+                                    on_changed=self.mix_changed.emit, voices=list_packs(),
+                                    voice=remembered, on_voice=self.voice_changed.emit)
         self._display_controls = DisplayControls(display, self,
                                                  on_changed=self.display_changed.emit)
         self._space_filter = space_filter
@@ -127,6 +132,7 @@ class PacingPanel(QWidget):
         self.ramp_breaths = breathing.ramp_breaths
         self.pause_scale = breathing.pause_scale
         self.speech_rate = breathing.speech_rate
+        self.voice = sound.voice
         self.voice_volume = sound.voice_volume
         self.background = sound.background
         self.background_volume = sound.background_volume
@@ -223,6 +229,12 @@ class PacingPanel(QWidget):
 
     def mix(self) -> MixSettings:
         return self._sound.mix()
+
+    def voice_name(self) -> str:
+        return self._sound.voice_name()
+
+    def set_voice(self, name: str) -> bool:
+        return self._sound.set_voice(name)
 
     def display(self) -> DisplayPrefs:
         return self._display_controls.display()

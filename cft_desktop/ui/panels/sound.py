@@ -7,7 +7,7 @@ Owns those controls and the `MixSettings` they show, and reports a change once t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QWidget
@@ -20,6 +20,7 @@ from cft_desktop.ui.common.settings import (
 )
 from cft_desktop.ui.panels.fields import form_label, int_spin
 
+USUAL_VOICE = "Usual voice"
 BACKGROUND_NAMES = {"rain": "Rain", "drone": "Soft drone", "waves": "Waves"}
 
 
@@ -27,10 +28,23 @@ class SoundControls:
     """The sound fields, and the `MixSettings` they show."""
 
     def __init__(self, mix: MixSettings, backgrounds: list[str], space_filter: QObject, *,
-                 on_changed: Callable[[MixSettings], None]) -> None:
+                 on_changed: Callable[[MixSettings], None],
+                 voices: Sequence[str] = (), voice: str = "",
+                 on_voice: Callable[[str], None] = lambda _name: None) -> None:
         self._mix = mix
         self._on_changed = on_changed
+        self._on_voice = on_voice
         self._updating = False
+        self.voice = QComboBox()
+        self.voice.addItem(USUAL_VOICE, "")
+        for name in voices:
+            self.voice.addItem(f"Recorded: {name}", name)
+        self.voice.setCurrentIndex(max(0, self.voice.findData(voice)))
+        self.voice.setAccessibleName("Voice")
+        self.voice.setToolTip(
+            "Who speaks the practice: the usual voice, or a voice your therapist recorded (its "
+            "phrases are spoken as recorded; the usual voice says any not recorded yet)."
+        )
         self.voice_volume = int_spin(
             space_filter,
             "Voice volume", "Loudness of the voice, in decibels (0 is as recorded).",
@@ -74,6 +88,7 @@ class SoundControls:
     def build_box(self) -> QGroupBox:
         sound = QGroupBox("Sound")
         form = QFormLayout(sound)
+        form.addRow(form_label("Voice", self.voice), self.voice)
         form.addRow(form_label("Voice volume", self.voice_volume), self.voice_volume)
         form.addRow(form_label("Background", self.background), self.background)
         form.addRow(form_label("Background volume", self.background_volume),
@@ -84,10 +99,12 @@ class SoundControls:
         return sound
 
     def focus_chain(self) -> list[QWidget]:
-        return [self.voice_volume, self.background, self.background_volume, self.cue_volume,
+        return [self.voice, self.voice_volume, self.background, self.background_volume, self.cue_volume,
                 self.inhale_cue, self.exhale_cue, self.bell]
 
     def connect_signals(self) -> None:
+        self.voice.currentIndexChanged.connect(
+            lambda _index: self._on_voice(str(self.voice.currentData() or "")))
         self.voice_volume.valueChanged.connect(self._on_mix_edited)
         self.background.currentIndexChanged.connect(self._on_mix_edited)
         self.background_volume.valueChanged.connect(self._on_mix_edited)
@@ -99,6 +116,18 @@ class SoundControls:
 
     def mix(self) -> MixSettings:
         return self._mix
+
+    def voice_name(self) -> str:
+        """The chosen voice pack ("" for the usual voice)."""
+        return str(self.voice.currentData() or "")
+
+    def set_voice(self, name: str) -> bool:
+        """Choose the pack `name` ("" the usual voice); False if there is no such pack."""
+        index = self.voice.findData(name)
+        if index < 0:
+            return False
+        self.voice.setCurrentIndex(index)
+        return True
 
     def load(self, mix: MixSettings) -> None:
         """Put `mix` in the controls without reporting anything."""

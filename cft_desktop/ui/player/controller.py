@@ -85,6 +85,7 @@ class PracticeController(QObject):
         # Asked before Play starts a practice; True = it will start it itself (`set_before_practice`).
         self._before_practice: Callable[[Script], bool] | None = None
         self._last_dialog: QMessageBox | None = None
+        self.last_voice_note = ""
         self.dimmer = Dimmer(window)
         self._connect()
         self._declare_shortcuts(actions)
@@ -107,6 +108,8 @@ class PracticeController(QObject):
         panel.pacing_changed.connect(self._on_panel_pacing_changed)
         panel.mix_changed.connect(self._on_panel_mix_changed)
         panel.display_changed.connect(self._on_panel_display_changed)
+        panel.voice_changed.connect(self.settings.set_voice)
+        playback.voice_note.connect(self._on_voice_note)
         playback.state_changed.connect(self._on_playback_state_changed)
         # Direct listeners, not signals: these run 60 times a second (see playback.py on why).
         playback.add_position_listener(self._on_playback_position)
@@ -219,7 +222,8 @@ class PracticeController(QObject):
 
     def start_practice(self, script: Script, from_line: int = 0) -> None:
         self.player_view.show_practice(Entry(script.source, builtin=True, script=script))
-        self.playback.start(script, self.pacing_panel.pacing(), self.pacing_panel.mix(), from_line)
+        self.playback.start(script, self.pacing_panel.pacing(), self.pacing_panel.mix(), from_line,
+                            self.pacing_panel.voice_name())
 
     def apply_display(self, prefs: DisplayPrefs) -> None:
         palette = palette_named(prefs.theme)
@@ -335,6 +339,13 @@ class PracticeController(QObject):
             self.dimmer.clear()
         self.practice_finished.emit(practice, heard)
         self.session_finished.emit(heard)
+
+    @Slot(str)
+    def _on_voice_note(self, message: str) -> None:
+        # Said before the practice starts, where it does not interrupt: the status line.
+        self.last_voice_note = message
+        self.window.statusBar().show()
+        self.window.statusBar().showMessage(message, 15_000)
 
     @Slot(str)
     def _on_playback_failed(self, message: str) -> None:

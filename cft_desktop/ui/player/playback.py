@@ -114,6 +114,9 @@ class _Events(PlayerEvents):
             playback.device_missing.emit(plain_device_message(AudioDeviceError(message)))
         playback.device_checked.emit(found)
 
+    def on_voice_note(self, message: str) -> None:
+        self._playback.voice_note.emit(message)
+
 
 PositionListener = Callable[[int], None]
 PreparationListener = Callable[[int, int], None]
@@ -131,6 +134,7 @@ class Playback(QObject):
     device_found = Signal()
     device_checked = Signal(bool)  # a sound-output check finished: was any output found
     failed = Signal(str)  # a calm message; the details are in the log
+    voice_note = Signal(str)  # which phrases the usual voice says instead
     # The output went away mid-practice: the message, and the name of the output offered to carry
     # on with ("" when none was found). Comes after the device check, with the offer shown.
     device_lost = Signal(str, str)
@@ -218,13 +222,15 @@ class Playback(QObject):
 
     # -- control --------------------------------------------------------------------------------
 
-    def start(self, script: Script, pacing: Pacing, mix: MixSettings, from_line: int = 0) -> None:
+    def start(self, script: Script, pacing: Pacing, mix: MixSettings, from_line: int = 0,
+              voice: str = "") -> None:
         """Prepare `script` and play it as soon as its first phrases are ready.
 
         With `from_line`, play from the phrase or cue on that script line (the editor's "play from
-        here"): the phrases before it are prepared too, so its start frame is exact.
+        here"): the phrases before it are prepared too, so its start frame is exact. `voice`: a
+        voice pack to speak the recorded phrases ("" the usual voice).
         """
-        self.player.start(script, pacing, mix, from_line)
+        self.player.start(script, pacing, mix, from_line, voice)
 
     def pause(self) -> None:
         was_playing = self.player.state == PLAYING and self.player.engine is not None

@@ -281,8 +281,13 @@ class RecordsController(QObject):
         step = self.next_in_plan()
         if step is None:
             return
-        if self.practice.choose(step.script_id) and step.pacing is not None:
+        if not self.practice.choose(step.script_id):
+            return
+        if step.pacing is not None:
             self.pacing_panel.set_pacing(step.pacing)
+        # The step's recorded voice if this computer has it; else the usual voice.
+        if not self.pacing_panel.set_voice(step.voice):
+            self.pacing_panel.set_voice("")
 
     def _on_note_button(self) -> None:
         if self.records is None and self.off_reason == LOCKED_NOTE:

@@ -260,11 +260,12 @@ class Therapist:
         self.hub.open_side(dialog)
         return dialog
 
-    def _chosen_practice(self) -> tuple[str, Pacing] | None:
+    def _chosen_practice(self) -> tuple[str, Pacing, str] | None:
         entry = self.hub.practice.library_view.current_entry()
         if entry is None or entry.script is None:
             return None
-        return entry.script.id, self.hub.pacing_panel.pacing()
+        panel = self.hub.pacing_panel
+        return entry.script.id, panel.pacing(), panel.voice_name()
 
     def save_plan(self, client_id: str, plan: Plan) -> None:
         records = self.hub.records

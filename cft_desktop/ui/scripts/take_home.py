@@ -159,6 +159,7 @@ class _Job:
         narrator_of: Callable[[], Narrator],
         assets_of: Callable[[], SoundAssets],
         news: _News,
+        voice: str = "",
     ) -> None:
         self.script = script
         self.pacing = pacing
@@ -168,6 +169,7 @@ class _Job:
         self._narrator_of = narrator_of
         self._assets_of = assets_of
         self.news = news
+        self.voice = voice
         self.cancel = threading.Event()
         self.thread = threading.Thread(target=self.run, name="take-home", daemon=True)
 
@@ -207,6 +209,16 @@ class _Job:
                           "saved.",
                           "Reinstalling CFT Desktop puts them back; your ratings and scripts are "
                           "not affected.")
+        if self.voice:
+            # The take-home file in the recorded voice, at the client's pace; phrases not
+            # recorded are said by the usual voice, as when playing.
+            from cft_desktop.voice.recorded import VoicePack
+            from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
+            try:
+                narrator = RecordedNarrator(VoicePack.open(self.voice), self.script, narrator)
+            except CftError as exc:
+                log.warning("the voice %r could not be opened for saving: %s", self.voice, exc)
         self._check()
         session = Session(self.script, self.pacing, narrator, assets, self.mix)
         session.load_cached()
@@ -354,7 +366,7 @@ class TakeHome(QObject):
         panel, playback = self.pacing_panel, self.playback
         news = _News(self._gui, self)
         job = _Job(script, panel.pacing(), panel.mix(), target,
-                   lambda: playback.narrator, lambda: playback.assets, news)
+                   lambda: playback.narrator, lambda: playback.assets, news, panel.voice_name())
         self._job = job
         self._open_progress(target)
         job.thread.start()

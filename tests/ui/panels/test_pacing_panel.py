@@ -480,3 +480,34 @@ def test_no_breath_work_reaches_the_session_while_playing_and_is_remembered(
     again = make_window()
     assert again.pacing_panel.no_breath_work.isChecked()
     assert again.pacing_panel.pacing().breath_work is False
+
+
+# -- the voice (issue 14: a pack wherever a voice is chosen) ---------------------------------------
+
+
+def test_the_side_panel_offers_the_recorded_voices_and_remembers_the_choice(
+    qtbot: object, make_window: MakeWindow
+) -> None:
+    from cft_desktop.voice.recorded import VoicePack
+
+    rate = 44100
+    take = (0.1 * np.sin(np.arange(rate) / rate * 2 * np.pi * 300)).astype(np.float32)
+    VoicePack.create("Dr Lee").add_take("safe-place", "Hello.", take, rate)
+    window = make_window()
+    panel = window.pacing_panel
+    assert [panel.voice.itemText(i) for i in range(panel.voice.count())] == [
+        "Usual voice", "Recorded: Dr Lee"]
+    assert panel.voice.accessibleName() == "Voice" and panel.voice in panel.focus_chain()
+    assert panel.voice_name() == ""
+    with qtbot.waitSignal(panel.voice_changed) as changed:  # type: ignore[attr-defined]
+        panel.voice.setCurrentIndex(1)
+    assert changed.args == ["Dr Lee"] and panel.voice_name() == "Dr Lee"
+    started: list[str] = []
+    window.playback.start = lambda *args: started.append(args[-1])  # type: ignore[method-assign]
+    assert window.library_view.select("safe-place")
+    window.practice.start_practice(window.library_view.current_entry().script)
+    assert started == ["Dr Lee"]  # the practice is spoken in the chosen voice
+    window.close()
+    again = make_window()
+    assert again.pacing_panel.voice_name() == "Dr Lee"
+    assert not again.pacing_panel.set_voice("nobody") and again.pacing_panel.voice_name() == "Dr Lee"

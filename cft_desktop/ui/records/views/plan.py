@@ -34,9 +34,11 @@ PLAN_INTRO = (
 
 def step_text(step: PlanStep, titles: Mapping[str, str]) -> str:
     title = titles.get(step.script_id, f"{step.script_id} (not in the library)")
+    voice = f", recorded voice “{step.voice}”" if step.voice else ""
     if step.pacing is None:
-        return f"{title} — their own pacing"
-    return f"{title} — {step.pacing.bpm:g} breaths a minute, in to out {step.pacing.ratio_text}"
+        return f"{title} — their own pacing{voice}"
+    return (f"{title} — {step.pacing.bpm:g} breaths a minute, in to out "
+            f"{step.pacing.ratio_text}{voice}")
 
 
 class PlanDialog(QDialog):
@@ -45,7 +47,7 @@ class PlanDialog(QDialog):
     saved = Signal(object)  # Plan
 
     def __init__(self, pseudonym: str, plan: Plan, titles: Mapping[str, str],
-                 chosen: Callable[[], tuple[str, Pacing] | None], available: list[str],
+                 chosen: Callable[[], tuple[str, Pacing, str] | None], available: list[str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("plan")
@@ -57,7 +59,8 @@ class PlanDialog(QDialog):
         self.list = QListWidget()
         self.list.setAccessibleName("Practices in the plan, in order")
         self.add = named(QPushButton("Add the chosen practice"), "Add the chosen practice",
-                         "Add the practice chosen in the list, with the pacing in the side panel.")
+                         "Add the practice chosen in the list, with the pacing and voice in the "
+                         "side panel.")
         self.remove = named(QPushButton("Remove"), "Remove from the plan",
                             "Take the selected practice out of the plan.")
         self.up = named(QPushButton("Move up"), "Move up", "Offer it earlier.")
@@ -123,8 +126,8 @@ class PlanDialog(QDialog):
         if chosen is None:
             self.message.setText("Choose a practice in the list first.")
             return
-        script_id, pacing = chosen
-        self.steps.append(PlanStep(script_id, pacing))
+        script_id, pacing, voice = chosen
+        self.steps.append(PlanStep(script_id, pacing, voice))
         self.message.setText(f"Added {self._titles.get(script_id, script_id)}.")
         self._refill(len(self.steps) - 1)
 
