@@ -46,10 +46,14 @@ _PAD = 10
 
 
 def minutes_text(minutes: float) -> str:
+    """How long a practice takes, as a person says it: "5 minutes", "About a minute"."""
     if minutes < 1:
         return f"{round(minutes * 60)} seconds"
-    value = f"{minutes:g}"
-    return f"{value} minute" if value == "1" else f"{value} minutes"
+    whole = int(minutes + 0.5)
+    if abs(minutes - whole) < 1e-9:
+        return "1 minute" if whole == 1 else f"{whole} minutes"
+    # "1.25 minutes" reads like a measurement; a length is a rough promise anyway.
+    return "About a minute" if whole == 1 else f"About {whole} minutes"
 
 
 def error_lines(entry: Entry) -> list[str]:

@@ -36,6 +36,7 @@ LABELS = {
     "quiet": "Quiet time",
     "idle": "Ready when you are",
 }
+PAUSED_LABEL = "Paused: press Play to go on"
 # With no breath work the circle rests half way, so nothing suggests an in- or out-breath.
 QUIET_FULLNESS = 0.5
 # The smallest circle as a share of the largest: big enough to stay a calm presence at empty.
@@ -138,6 +139,7 @@ class PacerWidget(QWidget):
         self._colour = QColor(DEFAULT_PACER_COLOUR)
         self._palette = LIGHT
         self._reduced_motion = False
+        self._paused = False
         self._disc_cache: tuple[tuple[int, int], QImage] | None = None
         self._label_font = QFont()
         self._count_font = QFont()
@@ -154,9 +156,19 @@ class PacerWidget(QWidget):
             return
         if state.kind != self._state.kind:
             # Only on a change of phase, so a screen reader is not flooded 60 times a second.
-            self.setAccessibleDescription(state.label)
+            self.setAccessibleDescription(self.label() if self._paused else state.label)
         self._state = state
         self.update()
+
+    def set_paused(self, paused: bool) -> None:
+        """Say "Paused" instead of the breath's phase (the circle keeps where it stopped)."""
+        if paused != self._paused:
+            self._paused = paused
+            self.setAccessibleDescription(self.label())
+            self.update()
+
+    def label(self) -> str:
+        return PAUSED_LABEL if self._paused else self._state.label
 
     def show_frame(self, timeline: Timeline, frame: int) -> None:
         self.set_state(pacer_state_at(timeline, frame))
@@ -240,9 +252,10 @@ class PacerWidget(QWidget):
             else:
                 self._paint_circle(painter, area)
             label_rect = QRectF(0, area.bottom() + 4, self.width(), label_height)
-            painter.setFont(self._label_font_to_fit(self._state.label, self.width() - 16))
+            label = self.label()
+            painter.setFont(self._label_font_to_fit(label, self.width() - 16))
             painter.setPen(QColor(self._palette.text))
-            painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, self._state.label)
+            painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, label)
         finally:
             painter.end()
 

@@ -28,6 +28,7 @@ from cft_desktop.ui.common.states import IDLE, PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.common.theme import (
     CAPTION_COMPACT_SCALE,
     CAPTION_SCALE,
+    LIGHT,
     TITLE_COMPACT_SCALE,
     TITLE_SCALE,
     Palette,
@@ -76,6 +77,8 @@ class PlayerView(QWidget):
         self._state = IDLE
         self._can_play = False
         self._caption_text = ""
+        self._caption_dimmed = False
+        self._muted_colour = LIGHT.muted_text
         self._shown_seconds: tuple[int, int] | None = None
         self._caption_pool: list[str] = []
         # Phrases too long for CAPTION_MAX_LINES at the caption size, shown at the compact size.
@@ -246,6 +249,7 @@ class PlayerView(QWidget):
         for button, on in enable.items():
             if not on:
                 button.setEnabled(False)
+        self.pacer.set_paused(state == PAUSED)
         if state == IDLE:
             self.reset_position()
 
@@ -274,7 +278,12 @@ class PlayerView(QWidget):
         """Everything that follows the audio clock, read from the timeline at `frame`."""
         self.pacer.show_frame(timeline, frame)
         phrase = timeline.phrase_at(frame)
+        # A caption belongs to its phrase: once the phrase is over and breathing goes on, it
+        # dims, so the words never seem to disagree with the pacer (between phrases it stays).
+        over = (phrase is not None and frame >= phrase.end_frame + timeline.sample_rate
+                and timeline.breath_phase_at(frame) is not None)
         self._set_caption(phrase.text if phrase is not None else "")
+        self._set_caption_dimmed(over)
         rate = timeline.sample_rate
         total = max(1, timeline.total_frames)
         frame = min(max(frame, 0), total)
@@ -289,6 +298,7 @@ class PlayerView(QWidget):
     def reset_position(self) -> None:
         self.pacer.reset()
         self._set_caption("")
+        self._set_caption_dimmed(False)
         self.progress.setValue(0)
         self._shown_seconds = None
         self.elapsed.setText("0:00")
@@ -302,6 +312,15 @@ class PlayerView(QWidget):
 
     def caption_text(self) -> str:
         return self._caption_text
+
+    def caption_dimmed(self) -> bool:
+        """True while the caption's phrase is over and the breath goes on (shown muted)."""
+        return self._caption_dimmed
+
+    def _set_caption_dimmed(self, dimmed: bool) -> None:
+        if dimmed != self._caption_dimmed:
+            self._caption_dimmed = dimmed
+            self.caption.setStyleSheet(f"color: {self._muted_colour};" if dimmed else "")
 
     def set_caption_visible(self, visible: bool) -> None:
         # Hidden text keeps its space, so the pacer does not jump when words are switched off.
@@ -330,6 +349,9 @@ class PlayerView(QWidget):
     def apply_display(self, palette: Palette, point_size: float, colour: str,
                       reduced_motion: bool) -> None:
         self.pacer.set_palette(palette)
+        self._muted_colour = palette.muted_text
+        if self._caption_dimmed:
+            self.caption.setStyleSheet(f"color: {self._muted_colour};")
         self.pacer.set_text_size(point_size)
         self.pacer.set_colour(colour)
         self.pacer.set_reduced_motion(reduced_motion)

@@ -170,3 +170,66 @@ def test_with_no_breath_work_the_pacer_stays_still_and_shows_only_time_passing(q
     assert shots[1] != shots[2]
     # Nothing in the block is a breath for the pacer.
     assert all(timeline.breath_phase_at(f) is None for f in range(start, end, 4999))
+
+
+BREATH_LINES = """---
+id: caption-test
+title: Caption test
+kind: breathing
+minutes: 2
+summary: Test.
+---
+Settle in.
+
+[breathe 4]
+[out] And a long, soft breath out.
+"""
+
+
+def test_a_caption_dims_once_its_phrase_is_over_and_breathing_goes_on(qtbot: object) -> None:
+    from cft_desktop.ui.player.player_view import PlayerView
+
+    script = parse_text(BREATH_LINES, Path("caption-test.md"))
+    timeline = tl.build(script, Pacing(bpm=4.0), lambda i: 2 * SAMPLE_RATE, SAMPLE_RATE,
+                        4 * SAMPLE_RATE)
+    line = next(e for e in timeline.events if e.kind == "phrase" and e.text.startswith("And"))
+    view = PlayerView()
+    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    view.show_position(timeline, line.start_frame + 10)
+    assert view.caption_text() == "And a long, soft breath out."
+    view.show_position(timeline, line.end_frame + SAMPLE_RATE // 2)  # just after: still there
+    assert view.caption_text() == "And a long, soft breath out."
+    assert not view.caption_dimmed()
+    later = line.end_frame + 3 * SAMPLE_RATE
+    assert timeline.breath_phase_at(later) is not None  # breathing goes on
+    view.show_position(timeline, later)
+    assert view.caption_dimmed() and "color" in view.caption.styleSheet()
+    assert view.pacer.label() in (LABELS["inhale"], LABELS["exhale"], LABELS["hold"])
+
+
+def test_paused_is_said_where_the_breath_is(qtbot: object) -> None:
+    from cft_desktop.ui.common.states import PAUSED, PLAYING
+    from cft_desktop.ui.player.pacer import PAUSED_LABEL
+    from cft_desktop.ui.player.player_view import PlayerView
+
+    view = PlayerView()
+    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    timeline = _timeline(Pacing())
+    first = next(e for e in timeline.events if e.kind == "inhale").start_frame
+    view.set_state(PLAYING)
+    view.show_position(timeline, first + 100)
+    assert view.pacer.label() == LABELS["inhale"]
+    view.set_state(PAUSED)
+    assert view.pacer.label() == PAUSED_LABEL == "Paused: press Play to go on"
+    assert view.pacer.accessibleDescription() == PAUSED_LABEL
+    view.set_state(PLAYING)
+    assert view.pacer.label() == LABELS["inhale"]
+
+
+def test_a_length_is_said_as_a_person_says_it() -> None:
+    from cft_desktop.ui.library.library_view import minutes_text
+
+    assert minutes_text(1.25) == "About a minute"
+    assert minutes_text(2.6) == "About 3 minutes"
+    assert minutes_text(5) == "5 minutes" and minutes_text(1) == "1 minute"
+    assert minutes_text(0.5) == "30 seconds"
