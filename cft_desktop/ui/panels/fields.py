@@ -1,8 +1,9 @@
 """The side panel's small field makers, shared by its parts (breathing, sound, display, patterns).
 
-Owns `StepSpinBox` (typed values snap to the step), the filter that keeps Space the window's
-play/pause key inside a spin box, the spin boxes every part builds the same way, and the word-
-wrapped form label. GUI thread only.
+Owns `StepSpinBox` (typed values snap to the step), the filters that keep Space the window's
+play/pause key inside a spin box and a drop-down (and the arrows from changing a closed
+drop-down), the spin boxes every part builds the same way, and the word-wrapped form label.
+GUI thread only.
 """
 
 from __future__ import annotations
@@ -32,6 +33,24 @@ class SpaceGoesToWindow(QObject):
             and event.key() == Qt.Key.Key_Space
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
         )
+
+
+class ChoiceKeys(QObject):
+    """A closed drop-down in the side panel changes only when it is opened (Alt+↓ or F4, or a
+    click): Space there stays the play/pause key, and an arrow key or Page/Home/End never
+    changes a setting by accident on the way through."""
+
+    _MOVES = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
+                        Qt.Key.Key_Home, Qt.Key.Key_End})
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(event, QKeyEvent) or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            return bool(event.key() == Qt.Key.Key_Space)  # let the window's Space fire
+        if event.type() == QEvent.Type.KeyPress:
+            return event.key() in self._MOVES or event.key() == Qt.Key.Key_Space
+        return False
 
 
 def spin(space_filter: QObject, name: str, tip: str, low: float, high: float, step: float,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import Pattern
@@ -32,7 +32,7 @@ from cft_desktop.ui.panels.breathing import (
     BreathingControls,
 )
 from cft_desktop.ui.panels.display import CUSTOM_COLOUR, DisplayControls
-from cft_desktop.ui.panels.fields import SpaceGoesToWindow, StepSpinBox
+from cft_desktop.ui.panels.fields import ChoiceKeys, SpaceGoesToWindow, StepSpinBox
 from cft_desktop.ui.panels.patterns import (
     NAME_DIALOG_CHARS,
     PATTERN_NAME_CHARS,
@@ -111,6 +111,9 @@ class PacingPanel(QWidget):
         self._patterns.show_pattern(None)
         for part in (self._breathing, self._sound, self._display_controls, self._patterns):
             part.connect_signals()
+        self._choice_keys = ChoiceKeys(self)
+        for combo in self.findChildren(QComboBox):
+            combo.installEventFilter(self._choice_keys)
 
     # -- construction ---------------------------------------------------------------------------
 

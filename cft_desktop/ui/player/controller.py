@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QComboBox, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QMessageBox
 
 from cft_desktop.core.library import Entry, Library
 from cft_desktop.keep_awake import KeepAwake
@@ -135,10 +135,10 @@ class PracticeController(QObject):
     def _on_space_shortcut(self) -> None:
         # A window-wide Space would otherwise swallow Space meant for a focused button or box.
         focus = QApplication.focusWidget()
+        # A drop-down is not a button: there Space plays or pauses, as everywhere but a button,
+        # a tick box or a text field (issue 17 §4); Alt+↓ opens a drop-down.
         if isinstance(focus, QAbstractButton) and focus.isEnabled() and focus.window() is self.window:
             focus.click()
-        elif isinstance(focus, QComboBox) and focus.window() is self.window:
-            focus.showPopup()
         else:
             self.toggle_play()
 

@@ -114,3 +114,30 @@ def test_alt_g_grounds_from_wherever_the_focus_is(qtbot: object, make_window: Ma
             QTest.keyClick(focus, Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
     assert window.player_view.ground.text().replace("&", "") == "Ground me"
     assert window.player_view.ground.accessibleName() == "Ground me"
+
+
+def test_space_in_a_drop_down_plays_and_its_arrows_change_nothing(qtbot: object,
+                                                                   make_window: MakeWindow) -> None:
+    """Issue 17 §4: with focus in the Pattern box, Space opened it and an arrow changed the
+    pattern. Now Space plays or pauses there and a closed drop-down keeps its choice."""
+    window = make_window()
+    _activate(qtbot, window)
+    calls: list[str] = []
+    window.practice.toggle_play = lambda: calls.append("space")  # type: ignore[method-assign]
+    panel = window.pacing_panel
+    for combo in (panel.pattern, panel.ratio, panel.background, panel.voice):
+        combo.setFocus()
+        qtbot.waitUntil(combo.hasFocus)  # type: ignore[attr-defined]
+        before = combo.currentIndex()
+        pacing = panel.pacing()
+        for key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_End):
+            QTest.keyClick(combo, key)
+        assert combo.currentIndex() == before and panel.pacing() == pacing, combo.accessibleName()
+        QTest.keyClick(combo, Qt.Key.Key_Space)
+        assert not combo.view().isVisible()
+    assert calls == ["space"] * 4
+    # It still opens on purpose, from the keyboard.
+    panel.ratio.setFocus()
+    QTest.keyClick(panel.ratio, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(panel.ratio.view().isVisible)  # type: ignore[attr-defined]
+    panel.ratio.hidePopup()
