@@ -9,7 +9,9 @@ GUI thread only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,16 @@ EXPORT_FILTERS = "CSV for spreadsheets (*.csv);;PDF summary for clinical notes (
 IMPORT_FILTERS = "CSV files (*.csv);;All files (*)"
 
 
+def _today() -> date:
+    return date.today()
+
+
+def suggested_name(pseudonym: str, day: date) -> str:
+    """"cft-ratings Client A 2026-12-03.csv": whose and when, with nothing a file system refuses."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", pseudonym).strip(" .") or "ratings"
+    return f"cft-ratings {safe[:60]} {day.isoformat()}.csv"
+
+
 class Transfer:
     """Export and import for one window's ratings."""
 
@@ -32,10 +44,12 @@ class Transfer:
         # Replaced by tests (and could be by a packaging with its own file chooser).
         self.ask_export_path: Callable[[], Path | None] = self._ask_export_path
         self.ask_import_path: Callable[[], Path | None] = self._ask_import_path
+        self.suggested_name = "cft-ratings.csv"
 
     def _ask_export_path(self) -> Path | None:
         chosen, selected = QFileDialog.getSaveFileName(
-            self.hub.window, "Export ratings", str(Path.home() / "cft-ratings.csv"), EXPORT_FILTERS)
+            self.hub.window, "Export ratings", str(Path.home() / self.suggested_name),
+            EXPORT_FILTERS)
         if not chosen:
             return None
         path = Path(chosen)
@@ -54,11 +68,22 @@ class Transfer:
         records = self.hub.records
         if records is None:
             return None
+        try:
+            client = records.active_client()
+            recorded = len(records.sessions(client.client_id))
+        except CftError as exc:
+            self.hub.store_failed(exc)
+            return None
+        if recorded == 0:
+            # No file at all: a header-only CSV would look like lost ratings.
+            self.hub.calm(f"There is nothing to export yet: no practice of {client.pseudonym} has "
+                          "been rated on this computer.")
+            return None
+        self.suggested_name = suggested_name(client.pseudonym, _today())
         path = self.ask_export_path()
         if path is None:
             return None
         try:
-            client = records.active_client()
             if path.suffix.lower() == ".pdf":
                 summary = export_pdf(records, path, client.client_id)
                 count = summary.sessions
@@ -70,7 +95,8 @@ class Transfer:
             self.hub.calm(f"The ratings could not be exported. {exc}")
             return None
         plural = "practice" if count == 1 else "practices"
-        self.hub.calm(f"{what} {count} {plural} ({client.pseudonym}) was saved to {path}.",
+        verb = "was" if what.startswith("A ") else "were"
+        self.hub.calm(f"{what} {count} {plural} ({client.pseudonym}) {verb} saved to {path}.",
                    "This file is not locked with your passphrase. Keep it somewhere private.")
         return path
 

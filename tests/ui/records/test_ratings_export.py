@@ -93,3 +93,40 @@ def test_import_bad_csv_lists_every_problem_and_imports_nothing(
     (box,) = calm_messages()
     assert "Imported 0 practices" in box.text() and "2 were already here" in box.text()
     box.accept()
+
+
+def test_a_client_with_nothing_rated_is_told_so_and_no_file_is_written(
+    make_window: MakeWindow, tmp_path: Path
+) -> None:
+    """Issue 17 §5: exporting a client with no sessions wrote a header-only CSV and said "The
+    ratings of 0 practices … was saved"."""
+    window = make_window()
+    controller = controller_of(window)  # type: ignore[arg-type]
+    asked: list[bool] = []
+    controller.transfer.ask_export_path = lambda: asked.append(True) or tmp_path / "x.csv"
+    controller.actions["export"].trigger()
+    (box,) = calm_messages()
+    assert box.text().startswith("There is nothing to export yet")
+    assert asked == [] and not (tmp_path / "x.csv").exists()
+    box.accept()
+
+
+def test_the_export_says_were_for_ratings_and_suggests_whose_and_when(
+    make_window: MakeWindow, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from cft_desktop.ui.records.transfer import suggested_name
+
+    window = _window_with_sessions(make_window)
+    controller = controller_of(window)  # type: ignore[arg-type]
+    target = tmp_path / "r.csv"
+    controller.transfer.ask_export_path = lambda: target
+    controller.actions["export"].trigger()
+    (box,) = calm_messages()
+    assert " practices (" in box.text() and ") were saved to " in box.text()
+    box.accept()
+    today = date.today().isoformat()
+    assert controller.transfer.suggested_name.endswith(f" {today}.csv")
+    assert suggested_name("Client A", date(2026, 12, 3)) == "cft-ratings Client A 2026-12-03.csv"
+    assert suggested_name('a/b:c?"', date(2026, 12, 3)) == "cft-ratings a b c 2026-12-03.csv"
