@@ -603,9 +603,17 @@ class ProgressBar:
 
 def _narrator_for(args: argparse.Namespace, script: Script, neural: Narrator) -> Narrator:
     """`neural`, or with --voice the pack's takes before it; says which before anything plays."""
+    from cft_desktop.voice.languages import needs_recording_message, neural_speaks
+
     name = getattr(args, "voice", None)
+    # The usual voice cannot say a practice in another language: only a complete pack can.
+    strict = getattr(args, "strict", False) or not neural_speaks(script.language)
     if name is None:
-        if getattr(args, "strict", False):
+        if not neural_speaks(script.language):
+            raise CftError(needs_recording_message(script.title, script.language)
+                           .replace("Choose that voice in the side panel, or record it first.",
+                                    "Give it with --voice NAME (see `voice import`)."))
+        if strict:
             raise CftError("--strict needs --voice NAME (a voice pack to speak from)")
         return neural
     from cft_desktop.voice.recorded import VoicePack, recordable_phrases
@@ -613,7 +621,7 @@ def _narrator_for(args: argparse.Namespace, script: Script, neural: Narrator) ->
 
     narrator = RecordedNarrator(VoicePack.open(name), script, neural)
     neural_phrases = narrator.neural_phrases()  # reads every take now, so a lost one is known
-    if neural_phrases and args.strict:
+    if neural_phrases and strict:
         numbers = {text: n for n, text in enumerate(recordable_phrases(script), start=1)}
         listed = "\n".join(f"{numbers[text]:03d} {text}" for text in neural_phrases)
         lost = narrator.pack.fell_back()

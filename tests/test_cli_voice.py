@@ -228,3 +228,42 @@ def _flip_member(source: Path, target: Path, member: str) -> None:
             if info.filename == member:
                 data[-10] ^= 0x01
             outside.writestr(info.filename, bytes(data))
+
+
+GERMAN = """---
+id: tiny
+title: Winzig
+kind: breathing
+minutes: 1
+summary: Eine kleine Übung.
+language: de
+---
+Let your breath find its own gentle rhythm.
+
+[breathe 2]
+[in] Breathing in.
+[out] And breathing out.
+
+Well done.
+"""
+
+
+def test_a_practice_in_another_language_plays_only_from_a_complete_recording(
+        tmp_path: Path, data_dir: Path, voice_cache_dir: Path) -> None:
+    """Issue 14: a script whose `language:` the usual voice does not speak needs a recording;
+    nothing falls back to the English voice."""
+    path = tmp_path / "winzig.md"
+    path.write_text(GERMAN, encoding="utf-8")
+    plain = run_cli(tmp_path, "render", str(path), "--out", "x.wav")
+    assert plain.returncode == 2 and "language the usual voice does not speak (de)" in plain.stderr
+    assert "--voice NAME" in plain.stderr and not (tmp_path / "x.wav").exists()
+    assert_no_traceback(plain)
+    _pack_without_last_phrase(voice_cache_dir)
+    partial = run_cli(tmp_path, "render", str(path), "--out", "x.wav", "--voice", "mine")
+    assert partial.returncode == 2 and "004 Well done." in partial.stderr  # strict by itself
+    pack = VoicePack.open("mine")
+    take = takes.process_take(fed(TINY_PHRASES[3], voice_cache_dir).samples, 48000)
+    pack.add_take("tiny", TINY_PHRASES[3], take.samples, 48000)
+    whole = run_cli(tmp_path, "render", str(path), "--out", "x.wav", "--voice", "mine")
+    assert whole.returncode == 0, whole.stderr
+    assert (tmp_path / "x.wav").stat().st_size > 0

@@ -9,9 +9,9 @@ thread for the library and the editor, the main thread for the CLI).
 
 Format
 ------
-YAML front matter (``id``, ``title``, ``kind``, ``minutes``, ``summary``, optional ``caution``, ``ending``,
-``order``, ``version``), then a body in which paragraphs separated by blank lines are *phrases* and
-these cue lines stand alone:
+YAML front matter (``id``, ``title``, ``kind``, ``minutes``, ``summary``, optional ``caution``,
+``ending``, ``language``, ``order``, ``version``), then a body in which paragraphs separated by
+blank lines are *phrases* and these cue lines stand alone:
 
 ``[pause N]``            N seconds of silence, stretched by the pause scale
 ``[breathe N]``          N paced breath cycles
@@ -44,7 +44,9 @@ from cft_desktop.errors import ScriptError, ScriptErrors
 
 KINDS = ("breathing", "imagery", "psychoeducation", "grounding")
 REQUIRED_KEYS = ("id", "title", "kind", "minutes", "summary")
-OPTIONAL_KEYS = ("caution", "order", "version", "ending")
+OPTIONAL_KEYS = ("caution", "order", "version", "ending", "language")
+# A language tag as people write them: "en", "de", "es-MX", "pt-BR" (the default is "en").
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # How a practice ends: "awake" brings the listener back to the room (the usual); "sleep" fades
 # into silence with no reorientation, and the window dims as it ends (issue 16 §4, item 7).
 ENDINGS = ("awake", "sleep")
@@ -135,6 +137,7 @@ class Script:
     order: int | None = None
     version: int = 1
     ending: str = "awake"
+    language: str = "en"
     comments: tuple[tuple[int, str], ...] = field(default=(), compare=False)
 
     def phrases(self) -> list[Phrase | BreathLine]:
@@ -235,6 +238,7 @@ def parse_text(text: str, path: Path | str = "<text>") -> Script:
         order=order if isinstance(order, int) else None,
         version=version if isinstance(version, int) else 1,
         ending=str(meta.get("ending") or "awake"),
+        language=str(meta.get("language") or "en"),
         items=tuple(items),
         source=path,
         comments=tuple(comments),
@@ -304,6 +308,10 @@ def _parse_front_matter(
     for key in ("title", "summary", "caution"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             bad(key, "must be text")
+    language = meta.get("language")
+    if language not in (None, "") and (not isinstance(language, str)
+                                       or not LANGUAGE_PATTERN.match(language)):
+        bad("language", f"'{language}' is not a language tag; write it like en, de or es-MX")
     if meta.get("ending") not in (None, "", *ENDINGS):
         bad("ending", f"'{meta['ending']}' is not one of {', '.join(ENDINGS)}")
     for key in ("order", "version"):

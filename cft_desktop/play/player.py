@@ -234,8 +234,17 @@ class Player:
                 exc,
             )
             return
+        from cft_desktop.voice.languages import needs_recording_message, neural_speaks
+        from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
         if voice:
             narrator = self._recorded(voice, script, narrator)
+        # The usual voice cannot say it: only a pack with every phrase recorded can.
+        if not neural_speaks(script.language) and (
+                not isinstance(narrator, RecordedNarrator) or narrator.neural_phrases()):
+            message = needs_recording_message(script.title, script.language)
+            self._events.on_cannot_start(message, CftError(message))
+            return
         # A copy: the mixer reads its settings on the render thread; set_mix writes them field by
         # field, and the caller's own object must not change under it.
         session = Session(script, pacing, narrator, assets, replace(mix))
@@ -265,6 +274,10 @@ class Player:
                                        f"the usual voice speaks this practice. {exc}")
             return neural
         total = len(recorded.phrases)
+        from cft_desktop.voice.languages import neural_speaks
+
+        if not neural_speaks(script.language):
+            return recorded  # all or nothing: `start` says what is missing, not a mix
         if missing and len(missing) == total:
             self._events.on_voice_note(f"“{script.title}” is not recorded in the voice "
                                        f"“{voice}” yet, so the usual voice speaks it.")

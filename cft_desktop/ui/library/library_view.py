@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cft_desktop.core.library import Entry, Library
 from cft_desktop.ui.common.theme import LIGHT, Palette
+from cft_desktop.voice.languages import NEEDS_RECORDING, neural_speaks
 
 KIND_HEADINGS = {
     "breathing": "Breathing",
@@ -253,6 +254,8 @@ class LibraryView(QWidget):
         script = entry.script
         assert script is not None
         meta = minutes_text(script.minutes)
+        if not neural_speaks(script.language):
+            meta += f" · {script.language} · {NEEDS_RECORDING}"
         if not entry.builtin:
             meta += f" · {USER_MARK}"  # the therapist's own (edited, written or imported)
         item = QListWidgetItem(f"{script.title}, {meta}. {script.summary}")

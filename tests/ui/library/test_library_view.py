@@ -111,3 +111,31 @@ def test_the_measured_text_width_follows_the_real_viewport(make_window: MakeWind
         seen.append(view.verticalScrollBar().isVisibleTo(view))
         assert viewport_width(view) == view.viewport().width()
     assert True in seen and False in seen  # with and without the scroll bar
+
+
+GERMAN_SCRIPT = """---
+id: mitgefuehl
+title: Mitgefühl
+kind: imagery
+minutes: 3
+summary: Eine kurze Übung auf Deutsch.
+language: de
+---
+Willkommen.
+"""
+
+
+def test_a_practice_in_another_language_is_listed_as_needing_a_recording(
+    make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    write_script(user_dirs.scripts, "mitgefuehl.md", GERMAN_SCRIPT)
+    window = make_window()
+    rows = {row_id: text for kind, row_id, text in window.library_view.rows() if kind == "practice"}
+    assert "3 minutes · de · needs a recording" in rows["mitgefuehl"]
+    assert "needs a recording" not in rows["safe-place"]
+    failed: list[str] = []
+    window.playback.failed.connect(failed.append)
+    assert window.library_view.select("mitgefuehl")
+    window.practice.start_practice(window.library_view.current_entry().script)
+    assert failed and "does not speak (de)" in failed[0]
+    assert window.playback.state == "idle"
