@@ -60,7 +60,10 @@ def test_pdf_summary_names_the_right_numbers(records: Records, tmp_path: Path) -
     assert rows["Soothed"] == ["Soothed", "50.0", "40.0", "-10.0", "noticeable, worse", "3"]
     assert rows["Relaxed"] == ["Relaxed", "40.0", "40.0", "+0.0", "under 10 points (same)", "2"]
     assert rows["Self-criticism"][1:4] == ["40.0", "40.0", "+0.0"]
-    assert "Energised" in text and "no paired ratings" in text
+    # Never asked (optional items the therapist left off): not listed at all (issue 17 §5).
+    assert "Energised" not in joined and "Kind to myself" not in joined
+    assert [row.item_id for row in summary.items] == [
+        "distress", "relaxed", "soothed", "self_criticism"]
     assert "Ease of getting a sense of the practice (after, mean): 56.7 (3 answers)" in joined
     assert "Did anything upsetting come up? no: 2, a little: 0, a lot: 1" in joined
     # Long notes wrap where the font's widths say; read them as one line.

@@ -47,9 +47,16 @@ class Summary:
 def summarise(
     pseudonym: str, sessions: Sequence[SessionRecord], items: ItemSet = DEFAULT_ITEM_SET
 ) -> Summary:
-    """Per-item means before and after (over sessions rated both times) and their change."""
+    """Per-item means before and after (over sessions rated both times) and their change.
+
+    Items never asked in these sessions are left out; an item asked but skipped each time shows
+    as having no paired ratings."""
     rows: list[ItemSummary] = []
+    asked = {answer.item_id for s in sessions for phase in (Phase.BEFORE, Phase.AFTER)
+             for answer in s.answers(phase)}
     for item_id in PAIRED_ITEMS:
+        if item_id not in asked:
+            continue  # never on a form (an optional item left off): not "no paired ratings"
         item = items.item(item_id)
         pairs = [
             (b, a)
