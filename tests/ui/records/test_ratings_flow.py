@@ -81,11 +81,12 @@ def test_before_form_by_keyboard_then_the_session_is_in_the_file(
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)  # type: ignore[attr-defined]
     assert QApplication.focusWidget() is dialog.slider("distress")
-    # Distress: Right places it (in the middle) and moves it on.
-    QTest.keyClick(dialog.slider("distress"), Qt.Key.Key_Right)
-    assert dialog.slider("distress").placed() and dialog.slider("distress").value() == 50
-    assert dialog.row("distress").value.text() == "50"  # type: ignore[attr-defined]
-    for _ in range(3):
+    # Distress: the first arrow places it at the end it points to (never a middle the person
+    # did not choose, issue 17 §4); the next arrows move it from there.
+    QTest.keyClick(dialog.slider("distress"), Qt.Key.Key_Left)
+    assert dialog.slider("distress").placed() and dialog.slider("distress").value() == 0
+    assert dialog.row("distress").value.text() == "0"  # type: ignore[attr-defined]
+    for _ in range(53):
         QTest.keyClick(dialog.slider("distress"), Qt.Key.Key_Right)
     assert dialog.slider("distress").value() == 53
     assert not dialog.continue_.isEnabled()
@@ -379,7 +380,7 @@ def test_after_form_by_keyboard_alone(qtbot: object, make_window: MakeWindow) ->
     with read_store() as store:
         (session,) = store.sessions()
         assert session.value(Phase.AFTER, "upset") == "a little"
-        assert session.value(Phase.AFTER, "ease") == 50
+        assert session.value(Phase.AFTER, "ease") == 100  # Up places it at the top
 
 
 def test_the_flow_moves_consent_before_play_after_safety_check_and_back(

@@ -84,8 +84,9 @@ SKIP_ALL_TIP = (
 class RatingSlider(QSlider):
     """A 0–100 slider with no preset position: no handle is drawn until it is placed.
 
-    Mouse: a click or drag places it there. Keyboard: any arrow or Page key places it in the
-    middle (then moves it as usual), Home/End place it at 0/100. The wheel is ignored so that
+    Mouse: a click or drag places it there. Keyboard: the first arrow or Page key places it at
+    the end it points to (→ ↑ Page Up at 100, ← ↓ Page Down at 0; then it moves as usual), Home/End
+    place it at 0/100. A value in the middle is never chosen for the person. The wheel is ignored so that
     scrolling the form never places a slider by accident. `placed_changed` tells the form.
     """
 
@@ -150,7 +151,10 @@ class RatingSlider(QSlider):
                 event.accept()
                 return
             if key in self._MOVE_KEYS:
-                self.place((SCALE_MIN + SCALE_MAX) // 2)
+                # Never a value the person did not choose (a first arrow used to put it at 50,
+                # nudging the answer): the end the arrow points to, from where they move it.
+                up = key in (Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_PageUp)
+                self.place(SCALE_MAX if up else SCALE_MIN)
                 event.accept()
                 return
         super().keyPressEvent(event)
