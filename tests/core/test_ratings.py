@@ -168,8 +168,8 @@ def test_check_answers_names_every_problem() -> None:
     assert "Distress: answered twice" in message
     assert "500 is outside" in message
     assert "ease: not asked before" in message
-    assert "Soothed: needs a value or an explicit skip" in message
-    assert "Self-criticism: needs a value or an explicit skip" in message
+    assert "Safe and warm: needs a value or an explicit skip" in message
+    assert "Harsh with myself: needs a value or an explicit skip" in message
 
 
 def test_check_answers_refuses_a_disabled_optional_item() -> None:

@@ -53,13 +53,13 @@ def test_pdf_summary_names_the_right_numbers(records: Records, tmp_path: Path) -
     assert "Client (pseudonym): Curlew" in text
     assert "Sessions: 3    Dates: 02 Mar 2026 to 16 Mar 2026" in text
     rows = {}
-    for label in ("Distress", "Relaxed", "Soothed", "Self-criticism"):
+    for label in ("Distress", "Calm", "Safe and warm", "Harsh with myself"):
         at = text.index(label)
         rows[label] = text[at : at + 6]
     assert rows["Distress"] == ["Distress", "60.0", "35.0", "-25.0", "marked, better", "3"]
-    assert rows["Soothed"] == ["Soothed", "50.0", "40.0", "-10.0", "noticeable, worse", "3"]
-    assert rows["Relaxed"] == ["Relaxed", "40.0", "40.0", "+0.0", "under 10 points (same)", "2"]
-    assert rows["Self-criticism"][1:4] == ["40.0", "40.0", "+0.0"]
+    assert rows["Safe and warm"] == ["Safe and warm", "50.0", "40.0", "-10.0", "noticeable, worse", "3"]
+    assert rows["Calm"] == ["Calm", "40.0", "40.0", "+0.0", "under 10 points (same)", "2"]
+    assert rows["Harsh with myself"][1:4] == ["40.0", "40.0", "+0.0"]
     # Never asked (optional items the therapist left off): not listed at all (issue 17 §5).
     assert "Energised" not in joined and "Kind to myself" not in joined
     assert [row.item_id for row in summary.items] == [

@@ -158,7 +158,7 @@ def test_an_incomplete_form_is_refused_and_nothing_is_stored(records: Records) -
     session_id = records.start_session(client, "srb", "1", {}, "joe", T0)
     items = records.item_set(client)
     partial = make_form(items, Phase.BEFORE)[:3]
-    with pytest.raises(RatingError, match="Self-criticism: needs a value or an explicit skip"):
+    with pytest.raises(RatingError, match="Harsh with myself: needs a value or an explicit skip"):
         records.save_before(session_id, partial)
     assert records.session(session_id).before is None
     assert stored_sessions(records)[session_id]["before"] is None

@@ -100,8 +100,11 @@ def problem_with_value(item: RatingItem, value: int | str | None) -> str | None:
     return problem_with_text(value, limit=TEXT_MAX_CHARS, what=item.label)
 
 
-# The items in the order the forms show them. Wording is ours (CLINICAL.md forbids borrowing
-# questionnaire items); ids are stable forever because stored answers and exports refer to them.
+# The items in the order the forms show them. Labels echo the words of the question a client was
+# asked ("calm and settled", "safe, warm and connected", "how harsh are you being with yourself"),
+# so History and the PDF read as the form did (issue 17 §5). Wording is ours (CLINICAL.md forbids
+# borrowing questionnaire items); ids are stable forever because stored answers and exports refer
+# to them.
 DEFAULT_ITEMS: tuple[RatingItem, ...] = (
     RatingItem(
         item_id="distress",
@@ -117,7 +120,7 @@ DEFAULT_ITEMS: tuple[RatingItem, ...] = (
         item_id="relaxed",
         kind=ItemKind.SCALE,
         phases=(Phase.BEFORE, Phase.AFTER),
-        label="Relaxed",
+        label="Calm",
         wording="How calm and settled does your body feel right now?",
         low_label="Tense and restless",
         high_label="Completely settled",
@@ -127,7 +130,7 @@ DEFAULT_ITEMS: tuple[RatingItem, ...] = (
         item_id="soothed",
         kind=ItemKind.SCALE,
         phases=(Phase.BEFORE, Phase.AFTER),
-        label="Soothed",
+        label="Safe and warm",
         wording="How safe, warm and connected do you feel right now?",
         low_label="Not at all",
         high_label="Deeply safe and warm",
@@ -137,7 +140,7 @@ DEFAULT_ITEMS: tuple[RatingItem, ...] = (
         item_id="self_criticism",
         kind=ItemKind.SCALE,
         phases=(Phase.BEFORE, Phase.AFTER),
-        label="Self-criticism",
+        label="Harsh with myself",
         wording="How harsh are you being with yourself right now?",
         low_label="Not harsh at all",
         high_label="Extremely harsh",

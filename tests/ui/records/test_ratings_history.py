@@ -40,10 +40,10 @@ def test_history_table_numbers_labels_and_notes(make_window: MakeWindow) -> None
     model = dialog.model
     titles = model.column_titles()
     assert titles[:3] == ["Date", "Practice", "Played"]
-    assert titles[3:7] == ["Distress", "Relaxed", "Soothed", "Self-criticism"]
+    assert titles[3:7] == ["Distress", "Calm", "Safe and warm", "Harsh with myself"]
     assert titles[7:] == ["Ease", "Upset"]
     assert model.rowCount() == 3
-    distress, relaxed, soothed = titles.index("Distress"), titles.index("Relaxed"), titles.index("Soothed")
+    distress, relaxed, soothed = titles.index("Distress"), titles.index("Calm"), titles.index("Safe and warm")
     # Newest first.
     assert model.cell_text(0, 0) == "04 Mar 2026 09:00"
     assert model.cell_text(0, 1) == "Soothing rhythm breathing"
@@ -71,7 +71,7 @@ def test_history_table_numbers_labels_and_notes(make_window: MakeWindow) -> None
     assert dialog.engagement_note.text() == ENGAGEMENT_NOTE and dialog.engagement_note.isVisible()
     dialog.choose_item("relaxed")
     assert dialog.chart.item.item_id == "relaxed"
-    assert "Relaxed, over 3 sessions" in dialog.summary.text()
+    assert "Calm, over 3 sessions" in dialog.summary.text()
     assert dialog.averaging.text() == ""
 
 
