@@ -46,6 +46,10 @@ def verified_text(day: object) -> str:
     return strftime("%d %b %Y") if strftime is not None else str(day)
 
 
+CELL_PADDING_Y = 4  # px, above and below a cell's text
+CELL_PADDING_X = 6  # px, left and right
+
+
 class CrisisTable(QTableWidget):
     """The crisis resources, read-only, one row each, with the date they were last verified.
 
@@ -64,7 +68,9 @@ class CrisisTable(QTableWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.verticalHeader().setVisible(False)
-        self.setStyleSheet("QTableWidget::item { padding: 4px 6px; }")
+        self.setStyleSheet(
+            f"QTableWidget::item {{ padding: {CELL_PADDING_Y}px {CELL_PADDING_X}px; }}")
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         metrics = QFontMetrics(self.font())
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -91,6 +97,20 @@ class CrisisTable(QTableWidget):
 
     def _fit_height(self) -> None:
         self.resizeRowsToContents()
+        # The cells' padding (the style sheet above) is not in the items' size hints, so a long
+        # cell wrapped to one line more than its row had room for and lost its last words.
+        for row in range(self.rowCount()):
+            needed = self.rowHeight(row)
+            for column in range(self.columnCount()):
+                item = self.item(row, column)
+                if item is None:
+                    continue
+                width = self.columnWidth(column) - 2 * CELL_PADDING_X - 4
+                box = QFontMetrics(item.font()).boundingRect(
+                    0, 0, max(20, width), 10_000,
+                    int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap), item.text())
+                needed = max(needed, box.height() + 2 * CELL_PADDING_Y + 4)
+            self.setRowHeight(row, needed)
         height = self.horizontalHeader().height() + 2 * self.frameWidth() + 2
         height += self.verticalHeader().length()
         if height != self.height():
