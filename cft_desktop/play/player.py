@@ -234,16 +234,14 @@ class Player:
                 exc,
             )
             return
-        from cft_desktop.voice.languages import needs_recording_message, neural_speaks
-        from cft_desktop.voice.recorded_narrator import RecordedNarrator
+        from cft_desktop.voice.recorded_narrator import check_speakable
 
         if voice:
             narrator = self._recorded(voice, script, narrator)
-        # The usual voice cannot say it: only a pack with every phrase recorded can.
-        if not neural_speaks(script.language) and (
-                not isinstance(narrator, RecordedNarrator) or narrator.neural_phrases()):
-            message = needs_recording_message(script.title, script.language)
-            self._events.on_cannot_start(message, CftError(message))
+        try:
+            check_speakable(script, narrator)
+        except CftError as exc:
+            self._events.on_cannot_start(str(exc), exc)
             return
         # A copy: the mixer reads its settings on the render thread; set_mix writes them field by
         # field, and the caller's own object must not change under it.

@@ -73,3 +73,16 @@ class RecordedNarrator(Narrator):
     def clip(self, text: str, length_scale: float) -> FloatArray:
         clip = self.take_clip(text)
         return clip if clip is not None else self.fallback.clip(text, length_scale)
+
+
+def check_speakable(script: Script, narrator: Narrator) -> None:
+    """Raise `CftError` if `narrator` cannot say all of `script`: a practice in a language the
+    neural voice does not speak needs a recorded voice with every phrase recorded. Playing and
+    saving as audio both ask this, so neither ever mixes in the English voice."""
+    from cft_desktop.errors import CftError
+    from cft_desktop.voice.languages import needs_recording_message, neural_speaks
+
+    if neural_speaks(script.language):
+        return
+    if not isinstance(narrator, RecordedNarrator) or narrator.neural_phrases():
+        raise CftError(needs_recording_message(script.title, script.language))

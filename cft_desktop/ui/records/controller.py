@@ -217,7 +217,9 @@ class RecordsController(QObject):
         self.profile_label.setText(f"Client: {pseudonym}" if therapist else "")
         self.profile_label.setAccessibleDescription(pseudonym)
         self.profile_label.setVisible(therapist)
-        self.window.statusBar().setVisible(bool(note) or therapist or self.next_in_plan() is not None)
+        # Read once: with a plan it reads every session of the client (a large store: ~0.1 s).
+        step = self.next_in_plan()
+        self.window.statusBar().setVisible(bool(note) or therapist or step is not None)
         available = records is not None
         for key in ("history", "export", "import", "consent", "passphrase", "therapist"):
             self.actions[key].setEnabled(available)
@@ -229,7 +231,7 @@ class RecordsController(QObject):
         self.actions["erase_mine"].setEnabled(available and not therapist)
         self.actions["settings"].setEnabled(available and therapist)
         self.actions["plan"].setEnabled(available and therapist)
-        self._refresh_plan_button()
+        self._refresh_plan_button(step)
 
     # -- the plan ---------------------------------------------------------------------------------
 
@@ -267,8 +269,7 @@ class RecordsController(QObject):
             return None
         return plan.as_text(self.titles(), self.who(client))
 
-    def _refresh_plan_button(self) -> None:
-        step = self.next_in_plan()
+    def _refresh_plan_button(self, step: PlanStep | None) -> None:
         if step is None:
             self.plan_button.hide()
             return

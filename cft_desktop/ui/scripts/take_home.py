@@ -219,6 +219,12 @@ class _Job:
                 narrator = RecordedNarrator(VoicePack.open(self.voice), self.script, narrator)
             except CftError as exc:
                 log.warning("the voice %r could not be opened for saving: %s", self.voice, exc)
+        from cft_desktop.voice.recorded_narrator import check_speakable
+
+        try:
+            check_speakable(self.script, narrator)
+        except CftError as exc:
+            return Failed(f"{self.target.name} was not saved.", _sentence(str(exc)))
         self._check()
         session = Session(self.script, self.pacing, narrator, assets, self.mix)
         session.load_cached()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cft_desktop import paths
 from cft_desktop.core.library import Library
@@ -126,7 +126,7 @@ Willkommen.
 
 
 def test_a_practice_in_another_language_is_listed_as_needing_a_recording(
-    make_window: MakeWindow, user_dirs: UserDirs
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs
 ) -> None:
     write_script(user_dirs.scripts, "mitgefuehl.md", GERMAN_SCRIPT)
     window = make_window()
@@ -139,3 +139,17 @@ def test_a_practice_in_another_language_is_listed_as_needing_a_recording(
     window.practice.start_practice(window.library_view.current_entry().script)
     assert failed and "does not speak (de)" in failed[0]
     assert window.playback.state == "idle"
+    # Saving it as audio is refused the same way, and writes nothing.
+    from cft_desktop.ui.scripts.take_home import Failed
+
+    home = window.script_editing.take_home
+    target = user_dirs.data / "mitgefuehl.wav"
+    entry = window.library_view.current_entry()
+    assert entry is not None and home.start(entry, target)
+    qtbot.waitUntil(lambda: home.last_outcome is not None, timeout=20_000)  # type: ignore[attr-defined]
+    outcome = home.last_outcome
+    assert isinstance(outcome, Failed) and "does not speak (de)" in outcome.detail
+    assert not target.exists()
+    for box in QApplication.topLevelWidgets():
+        if isinstance(box, QMessageBox):
+            box.close()

@@ -68,6 +68,36 @@ def consent_needed(record: ConsentRecord | None) -> bool:
     return record is None or record.version != CONSENT_VERSION
 
 
+def _lay_out_sections(dialog: QDialog, title: str, intro: str, body: QWidget, button: QPushButton,
+                      *, min_width: int, width_chars: int, height_lines: int) -> None:
+    """Title, intro, the sections in `body` scrolling, and `button` bottom right; sized to the
+    text and kept inside the screen. Shared by the consent and the first-run information."""
+    body.layout().addStretch(1)  # type: ignore[union-attr]
+    scroll = QScrollArea()
+    scroll.setWidget(body)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    button.setProperty("role", "primary")
+    button.setDefault(True)
+    footer = QHBoxLayout()
+    footer.addStretch(1)
+    footer.addWidget(button)
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(22, 18, 22, 18)
+    layout.setSpacing(10)
+    layout.addWidget(text_label(title, "title"))
+    layout.addWidget(text_label(intro, "muted"))
+    layout.addWidget(scroll, 1)
+    layout.addLayout(footer)
+    outline_boxes(dialog)
+    metrics = QFontMetrics(dialog.font())
+    screen = dialog.screen().availableGeometry().height() - 60 if dialog.screen() else 740
+    dialog.resize(max(min_width, metrics.averageCharWidth() * width_chars),
+                  min(screen, metrics.lineSpacing() * height_lines))
+
+
 class ConsentDialog(QDialog):
     decided = Signal(object)  # frozenset[str]: the topics ticked
     dismissed = Signal()
@@ -105,37 +135,14 @@ class ConsentDialog(QDialog):
             inner.addWidget(box)
             self.boxes[topic.topic_id] = box
             body_layout.addWidget(group)
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-
         title = "Your ratings and privacy" if reviewing else "Before you begin"
         if pseudonym:
             title += f" ({pseudonym})"
         self.save = named(QPushButton("Save my choices"), "Save my choices",
                           "Keep these choices. You can change them later from the Ratings menu.")
-        self.save.setProperty("role", "primary")
-        self.save.setDefault(True)
-        footer = QHBoxLayout()
-        footer.addStretch(1)
-        footer.addWidget(self.save)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 18, 22, 18)
-        layout.setSpacing(10)
-        layout.addWidget(text_label(title, "title"))
-        layout.addWidget(text_label(REVIEW_INTRO if reviewing else CONSENT_INTRO, "muted"))
-        layout.addWidget(scroll, 1)
-        layout.addLayout(footer)
+        _lay_out_sections(self, title, REVIEW_INTRO if reviewing else CONSENT_INTRO, body,
+                          self.save, min_width=820, width_chars=100, height_lines=46)
         self.save.clicked.connect(self._on_save)
-        outline_boxes(self)
-        metrics = QFontMetrics(self.font())
-        screen = self.screen().availableGeometry().height() - 60 if self.screen() else 740
-        self.resize(max(820, metrics.averageCharWidth() * 100), min(screen, metrics.lineSpacing() * 46))
 
     def accepted_topics(self) -> frozenset[str]:
         return frozenset(topic for topic, box in self.boxes.items() if box.isChecked())
@@ -193,33 +200,12 @@ class FirstRunInfoDialog(QDialog):
             inner.addWidget(text_label(topic.text, selectable=True, name=topic.title))
             self.sections[topic.topic_id] = group
             body_layout.addWidget(group)
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.done_button = named(QPushButton("I have read this"), "I have read this",
                                  "Go on to the practices. Help → Crisis resources… lists the "
                                  "numbers at any time.")
-        self.done_button.setProperty("role", "primary")
-        self.done_button.setDefault(True)
-        footer = QHBoxLayout()
-        footer.addStretch(1)
-        footer.addWidget(self.done_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 18, 22, 18)
-        layout.setSpacing(10)
-        layout.addWidget(text_label(INFO_TITLE, "title"))
-        layout.addWidget(text_label(INFO_INTRO, "muted"))
-        layout.addWidget(scroll, 1)
-        layout.addLayout(footer)
+        _lay_out_sections(self, INFO_TITLE, INFO_INTRO, body, self.done_button,
+                          min_width=760, width_chars=90, height_lines=40)
         self.done_button.clicked.connect(self._on_read)
-        outline_boxes(self)
-        metrics = QFontMetrics(self.font())
-        screen = self.screen().availableGeometry().height() - 60 if self.screen() else 740
-        self.resize(max(760, metrics.averageCharWidth() * 90), min(screen, metrics.lineSpacing() * 40))
 
     def _on_read(self) -> None:
         self._done = True
