@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from cft_desktop import paths
 from cft_desktop.errors import CftError
 from cft_desktop.lazy import Lazy
-from cft_desktop.ui.common.conventions import settle_menu_roles
+from cft_desktop.ui.common.conventions import key_text, settle_menu_roles
 from cft_desktop.ui.common.gui_thread import GuiCalls
 from cft_desktop.ui.common.messages import WINDOW_TITLE, show_calm_message
 from cft_desktop.ui.common.settings import Settings, make_owner_only
@@ -116,9 +116,14 @@ class _Features:
         # Here, not at the top: they would all come before the first frame.
         from cft_desktop.core.library import Library
         from cft_desktop.sound.settings import available_beds
+        from cft_desktop.ui.client.comfort import ComfortActions
+        from cft_desktop.ui.client.pace import PaceControl
+        from cft_desktop.ui.client.simple_view import SimpleView
+        from cft_desktop.ui.help.menu import HelpMenu
         from cft_desktop.ui.library.library_view import LibraryView
         from cft_desktop.ui.panels.pacing_panel import PacingPanel
         from cft_desktop.ui.player.controller import PracticeController
+        from cft_desktop.ui.player.grounding import GROUND_KEY
         from cft_desktop.ui.player.playback import Playback
         from cft_desktop.ui.player.player_view import PlayerView
         from cft_desktop.ui.scripts.actions import ScriptEditing
@@ -133,10 +138,14 @@ class _Features:
         player_view = PlayerView()
         pacing_panel = PacingPanel(settings.pacing(), settings.mix(), settings.display(),
                                    sorted(beds), settings=settings)
+        # The simple view: one Pace control under the buttons while the side panel is hidden.
+        pace = PaceControl()
+        player_view.set_pace(pace)
+        simple_view = SimpleView(pacing_panel, pace, library_view)
         window.place(
-            library_view, player_view, pacing_panel,
+            simple_view.left, player_view, pacing_panel,
             focus_chain=[library_view.list, *player_view.focus_chain(),
-                         *pacing_panel.focus_chain()],
+                         *simple_view.focus_chain(), *pacing_panel.focus_chain()],
             fallback_focus=lambda: next(
                 (w for w in player_view.focus_chain() if w.isEnabled()), player_view.ground),
         )
@@ -146,9 +155,14 @@ class _Features:
         script_editing = ScriptEditing(window, window.actions, library, library_view,
                                        pacing_panel, playback, practice)
         window.add_view_menu()
+        simple_view.attach(window.actions)
+        ComfortActions(window.actions, pacing_panel)
+        help_menu = HelpMenu(window, window.actions, settings,
+                             extra_keys=[(key_text(GROUND_KEY), "Ground me")])
         parts = WindowParts(library=library, library_view=library_view, player_view=player_view,
                             pacing_panel=pacing_panel, playback=playback, practice=practice,
-                            script_editing=script_editing)
+                            script_editing=script_editing, simple_view=simple_view,
+                            help=help_menu)
         practice.apply_display(pacing_panel.display())
         practice.restore()
         if self.ratings:
@@ -158,10 +172,14 @@ class _Features:
 
             parts.records = RecordsController.install(
                 window, window.actions, practice, playback, pacing_panel, library,
-                settings=settings)
+                settings=settings, after_welcome=help_menu.after_welcome)
+            simple_view.follow_therapist_mode(parts.records.therapist_mode,
+                                              parts.records.therapist_mode_changed)
             window.closing.connect(parts.records.shutdown)
             # The client's plan goes out with each take-home file.
             script_editing.take_home.set_plan_source(parts.records.plan_text)
+        # The welcome, the first time the window is on screen on this computer account.
+        window.when_shown(help_menu.welcome_if_new)
         # Last, once every feature has added its menus.
         settle_menu_roles(window.menuBar())
         return parts

@@ -31,6 +31,7 @@ from cft_desktop.core.ratings import CONSENT_VERSION
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.ui.app import build_window
 from cft_desktop.ui.common.settings import Settings
+from cft_desktop.ui.help.menu import WELCOME_VERSION
 from cft_desktop.ui.window.main_window import MainWindow
 from cft_desktop.voice.cache import ClipCache
 from cft_desktop.voice.narrator import Narrator
@@ -69,7 +70,9 @@ class ToneVoice:
         return (tone * 32767).astype(np.int16), SAMPLE_RATE
 
 
-SCREEN_SIZE = (1280, 800)
+# A common laptop with room for the first size (1220×780); smaller screens are tested in their own
+# processes (tests/ui/window/test_screen_fit.py).
+SCREEN_SIZE = (1440, 900)
 
 
 @pytest.fixture(scope="session")
@@ -140,14 +143,20 @@ def make_window(qtbot: object, narrator: Narrator) -> Iterator[MakeWindow]:
     """Build the real window through the composition root, shown; closed (and saved) at the end."""
     windows: list[MainWindow] = []
 
-    def make(check_sound: bool = False, first_run: bool = False, **kwargs: object) -> MainWindow:
-        """`first_run=True`: as on a computer account that never ran CFT Desktop (the consent or
-        the first-run information opens at once); by default it has run here before."""
+    def make(check_sound: bool = False, first_run: bool = False, full_panel: bool = True,
+             **kwargs: object) -> MainWindow:
+        """`first_run=True`: as on a computer account that never ran CFT Desktop (the welcome,
+        then the consent or the first-run information, open at once); by default it has run here
+        before. `full_panel`: the side panel shown, as most tests of its fields need (a fresh
+        account starts in the simple view: `full_panel=False` with `first_run=True`)."""
         kwargs.setdefault("narrator", narrator)
+        given = kwargs.get("settings")
+        settings = given if isinstance(given, Settings) else Settings()
         if not first_run:
-            settings = kwargs.get("settings")
-            (settings if isinstance(settings, Settings) else Settings()).set_first_run_seen(
-                CONSENT_VERSION)
+            settings.set_first_run_seen(CONSENT_VERSION)
+            settings.set_welcome_seen(WELCOME_VERSION)
+        if full_panel:
+            settings.set_shown_parts(settings.shown_parts()[0], True)
         window = build_window(check_sound=check_sound, **kwargs)  # type: ignore[arg-type]
         window.show()
         qtbot.waitExposed(window)  # type: ignore[attr-defined]

@@ -58,9 +58,11 @@ DEFAULTS: dict[str, Any] = {
     "version": SCHEMA_VERSION,
     "window/geometry": None,
     "window/library_shown": True,
-    "window/panel_shown": True,
+    # A client first meets the simple view: the full side panel only once asked for (issue 17).
+    "window/panel_shown": False,
     "library/last_practice": "",
     "first_run/seen": 0,
+    "welcome/seen": 0,
     "voice/pack": "",
     "pacing/json": "",
     "patterns/json": "",
@@ -169,6 +171,16 @@ class Settings:
             return int(self._get("first_run/seen"))
         except (TypeError, ValueError):
             return 0
+
+    def welcome_seen(self) -> int:
+        """The version of the first-run welcome this computer account has seen (0: none)."""
+        try:
+            return int(self._get("welcome/seen"))
+        except (TypeError, ValueError):
+            return 0
+
+    def set_welcome_seen(self, version: int) -> None:
+        self._qs.setValue("welcome/seen", version)
 
     def set_first_run_seen(self, version: int) -> None:
         self._qs.setValue("first_run/seen", version)

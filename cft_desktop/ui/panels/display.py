@@ -1,8 +1,10 @@
-"""The side panel's display comfort: dark theme, large text, the pacer's colour, reduced motion
-and the spoken words' caption (the "Display" box).
+"""The side panel's "Display" box: the pacer's colour and the spoken words' caption, and the
+`DisplayPrefs` of the whole window.
 
-Owns those controls and the `DisplayPrefs` they show, and reports a change once through
-`on_changed`; a colour of the person's own shows as "Your own colour". GUI thread only.
+Owns those controls and the `DisplayPrefs` (theme, text size and motion included: those three are
+ticked in the View menu, `ui.client.comfort`, and reach here through `set_display`), and reports a
+change once through `on_changed`; a colour of the person's own shows as "Your own colour". GUI
+thread only.
 """
 
 from __future__ import annotations
@@ -48,17 +50,6 @@ class DisplayControls:
         self.choose_colour = QPushButton("Choose…")
         self.choose_colour.setAccessibleName("Choose your own pacer colour")
         self.choose_colour.setToolTip("Pick any colour for the breathing pacer.")
-        self.dark = QCheckBox("Dark theme")
-        self.dark.setAccessibleName("Dark theme")
-        self.dark.setToolTip("Light text on a dark background, easier on the eyes in a dim room.")
-        self.large_text = QCheckBox("Large text")
-        self.large_text.setAccessibleName("Large text")
-        self.large_text.setToolTip("Make all the text larger.")
-        self.reduced_motion = QCheckBox("Reduce motion")
-        self.reduced_motion.setAccessibleName("Reduce motion")
-        self.reduced_motion.setToolTip(
-            "Instead of a growing and shrinking circle, the pacer fills a bar and counts seconds."
-        )
         self.show_caption = QCheckBox("Show the words")
         self.show_caption.setAccessibleName("Show the words")
         self.show_caption.setToolTip("Show or hide the words being spoken, under the pacer.")
@@ -78,19 +69,14 @@ class DisplayControls:
         # A short label: wrapping it lets the form squeeze it to nothing beside a stretching row.
         self._colour_label.setWordWrap(False)
         form.addRow(self._colour_label, colour_row)
-        for box in (self.dark, self.large_text, self.reduced_motion, self.show_caption):
-            form.addRow(box)
+        form.addRow(self.show_caption)
         return display
 
     def focus_chain(self) -> list[QWidget]:
-        return [self.colour, self.choose_colour, self.dark, self.large_text, self.reduced_motion,
-                self.show_caption]
+        return [self.colour, self.choose_colour, self.show_caption]
 
     def connect_signals(self) -> None:
         self.colour.currentIndexChanged.connect(self._on_display_edited)
-        self.dark.toggled.connect(self._on_display_edited)
-        self.large_text.toggled.connect(self._on_display_edited)
-        self.reduced_motion.toggled.connect(self._on_display_edited)
         self.show_caption.toggled.connect(self._on_display_edited)
         self.choose_colour.clicked.connect(self._on_choose_colour_clicked)
 
@@ -104,12 +90,16 @@ class DisplayControls:
         self._updating = True
         try:
             self._select_colour(display.pacer_colour)
-            self.dark.setChecked(display.theme == "dark")
-            self.large_text.setChecked(display.large_text)
-            self.reduced_motion.setChecked(display.reduced_motion)
             self.show_caption.setChecked(display.caption_visible)
         finally:
             self._updating = False
+
+    def set_display(self, display: DisplayPrefs) -> None:
+        """Take `display` as the window's (e.g. a View menu tick) and report it if it changed."""
+        self.load(display)
+        if display != self._display:
+            self._display = display
+            self._on_changed(display)
 
     def _select_colour(self, value: str) -> None:
         index = self.colour.findData(value)
@@ -129,9 +119,6 @@ class DisplayControls:
         if self._updating:
             return
         display = self._display.with_changes(
-            theme="dark" if self.dark.isChecked() else "light",
-            large_text=self.large_text.isChecked(),
-            reduced_motion=self.reduced_motion.isChecked(),
             caption_visible=self.show_caption.isChecked(),
             pacer_colour=str(self.colour.currentData()),
         )

@@ -145,9 +145,6 @@ class PacingPanel(QWidget):
         self.bell = sound.bell
         self.colour = display.colour
         self.choose_colour = display.choose_colour
-        self.dark = display.dark
-        self.large_text = display.large_text
-        self.reduced_motion = display.reduced_motion
         self.show_caption = display.show_caption
 
     def _setup_ui(self) -> None:
@@ -241,6 +238,10 @@ class PacingPanel(QWidget):
 
     def display(self) -> DisplayPrefs:
         return self._display_controls.display()
+
+    def set_display(self, display: DisplayPrefs) -> None:
+        """The window's display comfort (the View menu's ticks); `display_changed` if it changed."""
+        self._display_controls.set_display(display)
 
     def own_patterns(self) -> list[Pattern]:
         """The person's saved patterns, in the order they were saved."""

@@ -49,6 +49,12 @@ MIN_WIDTH = 340  # px; the player never gets narrower than this, whatever the te
 # used to leave a pacer about 55 px across.
 TITLE_MAX_LINES = 2
 CAPTION_MAX_LINES = 4
+# With large text every line is taller: fewer lines at the full size keep the pacer at 80 % or more
+# of its normal-text size on a 1366×768 laptop (issue 17 §2). Longer phrases and titles are shown
+# at their compact size, which with large text is as large as the normal text's full caption.
+LARGE_TITLE_MAX_LINES = 1
+LARGE_CAPTION_MAX_LINES = 2
+PACE_GAP_PX = 24  # between the transport buttons and the Pace control when they share a row
 
 
 
@@ -62,6 +68,12 @@ def clock(seconds: float) -> str:
 
 def preparing_text(done: int, total: int) -> str:
     return f"Preparing narration {done} of {total}"
+
+
+def about_left_text(seconds: float) -> str:
+    """A steady estimate while narration is still being prepared: whole minutes, rounded up."""
+    minutes = max(1, -(-int(seconds) // 60))
+    return "about a minute left" if minutes == 1 else f"about {minutes} minutes left"
 
 
 class PlayerView(QWidget):
@@ -84,6 +96,10 @@ class PlayerView(QWidget):
         # Phrases too long for CAPTION_MAX_LINES at the caption size, shown at the compact size.
         self._compact_captions: set[str] = set()
         self._point_size: float = body_point_size(large_text=False)
+        self._large_text = False
+        self._preparing_now = False
+        self._pace: QWidget | None = None
+        self._pace_beside = False
         self._setup_ui()
         self._connect_signals()
         self.set_state(IDLE)
@@ -155,16 +171,20 @@ class PlayerView(QWidget):
         self.preparing_bar = QProgressBar()
         self.preparing_bar.setTextVisible(False)
         self.preparing_bar.setAccessibleName("Preparing narration")
+        self.preparing_bar.setMaximumWidth(90)
+        self.preparing_estimate = QLabel("")
+        self.preparing_estimate.setProperty("role", "muted")
+        self.preparing_estimate.setAccessibleName("Time remaining, about")
         preparing_row = QHBoxLayout()
         preparing_row.addWidget(self.preparing_label)
         preparing_row.addWidget(self.preparing_bar, 1)
+        preparing_row.addWidget(self.preparing_estimate)
         self.preparing = QWidget()
         self.preparing.setLayout(preparing_row)
         preparing_row.setContentsMargins(0, 0, 0, 0)
-        # Keep its space when hidden, so the buttons below never jump.
-        policy = self.preparing.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.preparing.setSizePolicy(policy)
+        # One place for the time left and the preparation (issue 17 §3): while the narration is
+        # still being made the exact time left keeps changing, so this row shows the preparation
+        # and a steady estimate in whole minutes instead, where the time left will be.
         self.preparing.hide()
 
         style = self.style()
@@ -178,6 +198,7 @@ class PlayerView(QWidget):
         self.next.setText("")
         self.next.setIcon(style.standardIcon(icon.SP_MediaSkipForward))
         progress_row.insertWidget(0, self.previous)
+        progress_row.addWidget(self.preparing)
         progress_row.addWidget(self.next)
         self.play = self._button("Play", "Start or continue the practice (Space)")
         self.play.setIcon(style.standardIcon(icon.SP_MediaPlay))
@@ -192,6 +213,7 @@ class PlayerView(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             transport.addWidget(button)
         transport.addStretch(1)
+        self._transport = transport
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -200,9 +222,52 @@ class PlayerView(QWidget):
         layout.addWidget(self.safety)
         layout.addWidget(self.caption)
         layout.addLayout(progress_row)
-        layout.addWidget(self.preparing)
         layout.addLayout(transport)
         self._fit_caption()
+
+    def set_pace(self, pace: QWidget) -> None:
+        """The simple view's Pace control: beside the transport buttons when the player is wide
+        enough for both, else on a row of its own under them (the pacer keeps that row's height
+        whenever it can)."""
+        self._pace = pace
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.addWidget(pace)
+        self._place_pace()
+
+    def _place_pace(self) -> None:
+        pace = self._pace
+        if pace is None:
+            return
+        buttons_px = sum(b.sizeHint().width() for b in (self.play, self.pause, self.stop))
+        margins = self.layout().contentsMargins() if self.layout() else None
+        inner_px = self.width() - (margins.left() + margins.right() if margins else 0)
+        beside = (pace.isVisibleTo(self) or not pace.isHidden()) and (
+            buttons_px + 2 * self._transport.spacing() + PACE_GAP_PX
+            + pace.sizeHint().width() <= inner_px)
+        if beside == self._pace_beside:
+            return
+        self._pace_beside = beside
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        # Beside the buttons it must not hold the player wide: a narrower window moves it below.
+        # Told through a property: the row's widget answers it in its minimumSizeHint.
+        pace.setProperty("squeezable", beside)
+        pace.updateGeometry()
+        if beside:
+            layout.removeWidget(pace)
+            # After Stop, before the closing stretch.
+            self._transport.insertSpacing(self._transport.count() - 1, PACE_GAP_PX)
+            self._transport.insertWidget(self._transport.count() - 1, pace)
+        else:
+            self._transport.removeWidget(pace)
+            gap = self._transport.itemAt(self._transport.count() - 2)
+            if gap is not None and gap.spacerItem() is not None:
+                self._transport.removeItem(gap)
+            layout.addWidget(pace)
+
+    def pace_beside_buttons(self) -> bool:
+        return self._pace_beside
 
     def _button(self, name: str, tip: str) -> QPushButton:
         button = QPushButton(name)
@@ -294,6 +359,7 @@ class PlayerView(QWidget):
             self._shown_seconds = seconds
             self.elapsed.setText(clock(seconds[0]))
             self.remaining.setText(f"{clock(seconds[1])} left")
+            self.preparing_estimate.setText(about_left_text(seconds[1]))
 
     def reset_position(self) -> None:
         self.pacer.reset()
@@ -334,20 +400,25 @@ class PlayerView(QWidget):
     def show_preparation(self, done: int, total: int) -> None:
         """(done, total) phrases ready; done >= total hides it (nothing is being prepared)."""
         if done >= total:
-            self.preparing.hide()
+            self.hide_preparation()
             return
         self.preparing_label.setText(preparing_text(done, total))
         self.preparing_bar.setRange(0, max(1, total))
         self.preparing_bar.setValue(done)
+        self._preparing_now = True
+        self.remaining.hide()
         self.preparing.show()
 
     def hide_preparation(self) -> None:
+        self._preparing_now = False
         self.preparing.hide()
+        self.remaining.show()
 
     # -- appearance -----------------------------------------------------------------------------
 
     def apply_display(self, palette: Palette, point_size: float, colour: str,
                       reduced_motion: bool) -> None:
+        self._large_text = point_size > body_point_size(large_text=False)
         self.pacer.set_palette(palette)
         self._muted_colour = palette.muted_text
         if self._caption_dimmed:
@@ -374,7 +445,8 @@ class PlayerView(QWidget):
         full = QFontMetrics(self._font(self.caption, CAPTION_SCALE))
         compact = QFontMetrics(self._font(self.caption, CAPTION_COMPACT_SCALE))
         width = max(100, self.caption.width() - 4)
-        most = full.lineSpacing() * CAPTION_MAX_LINES
+        most = full.lineSpacing() * (LARGE_CAPTION_MAX_LINES if self._large_text
+                                     else CAPTION_MAX_LINES)
         needed = full.lineSpacing() * 2
         compact_texts: set[str] = set()
         for text in self._caption_pool:
@@ -392,7 +464,8 @@ class PlayerView(QWidget):
         metrics = QFontMetrics(self._font(self.title, TITLE_SCALE))
         width = max(100, self.title.width())
         lines = _wrapped_height(metrics, width, self.title.text()) / metrics.lineSpacing()
-        _set_fit(self.title, lines > TITLE_MAX_LINES + 0.5)
+        most = LARGE_TITLE_MAX_LINES if self._large_text else TITLE_MAX_LINES
+        _set_fit(self.title, lines > most + 0.5)
         # Left to itself a wrapping label asks for a width of its own choosing (276 px for
         # "Compassionate colour" at large text), which made the window wider than a 1024 px
         # screen. It only needs its longest word, at the compact size.
@@ -405,6 +478,7 @@ class PlayerView(QWidget):
         super().resizeEvent(event)
         self._fit_title()
         self._fit_caption()
+        self._place_pace()
         self._keep_height_for_wrapped_text()
 
     def _keep_height_for_wrapped_text(self) -> None:

@@ -66,6 +66,7 @@ UNAVAILABLE_MESSAGE = (
 
 class RecordsController(QObject):
     store_changed = Signal()  # opened, locked, client switched, settings or ratings saved
+    therapist_mode_changed = Signal(bool)  # on or off, as the status line shows it
 
     def __init__(self, window: QMainWindow, actions: Actions, practice: PracticeController,
                  playback: Playback, pacing_panel: PacingPanel, library: Library,
@@ -87,6 +88,10 @@ class RecordsController(QObject):
         self.side_dialog: QDialog | None = None  # settings, passphrase, crisis, erase, import report
         self.message_box: QMessageBox | None = None
         self._waiting: list[Callable[[], None]] = []
+        self.therapist_mode = False
+        # What must wait for the first-run welcome (the Help menu's): the store's first words and
+        # the consent. Until `install` is told otherwise, nothing waits.
+        self._after_welcome: Callable[[Callable[[], None]], None] = lambda call: call()
         self.flow = RatingFlow(self)
         self.locking = Locking(self)
         self.therapist = Therapist(self)
@@ -98,15 +103,21 @@ class RecordsController(QObject):
     @classmethod
     def install(cls, window: QMainWindow, actions: Actions, practice: PracticeController,
                 playback: Playback, pacing_panel: PacingPanel, library: Library,
-                path: Path | None = None, settings: Settings | None = None) -> RecordsController:
-        """Create the controller for `window` and open the ratings (dialogs follow once shown)."""
+                path: Path | None = None, settings: Settings | None = None,
+                after_welcome: Callable[[Callable[[], None]], None] | None = None,
+                ) -> RecordsController:
+        """Create the controller for `window` and open the ratings (dialogs follow once shown).
+
+        `after_welcome` holds the first-run consent back until the welcome is closed."""
         controller = cls(window, actions, practice, playback, pacing_panel, library, path,
                          settings)
+        if after_welcome is not None:
+            controller._after_welcome = after_welcome
         # Handed over by the practice controller's own method, never written onto it: it decides
         # where its Play asks, and there is one gate at a time.
         practice.set_before_practice(controller.flow.before_practice)
         controller.open_store()
-        controller.later(controller.flow.first_run)
+        controller.when_free(controller.flow.first_run)
         return controller
 
     @staticmethod
@@ -227,6 +238,9 @@ class RecordsController(QObject):
         self.actions["therapist"].blockSignals(True)
         self.actions["therapist"].setChecked(therapist)
         self.actions["therapist"].blockSignals(False)
+        if therapist != self.therapist_mode:
+            self.therapist_mode = therapist
+            self.therapist_mode_changed.emit(therapist)
         self.actions["clients"].setEnabled(available and therapist)
         self.actions["erase_mine"].setEnabled(available and not therapist)
         self.actions["settings"].setEnabled(available and therapist)
@@ -303,6 +317,11 @@ class RecordsController(QObject):
     def later(self, call: Callable[[], None]) -> None:
         QTimer.singleShot(0, self, call)
 
+    def when_free(self, call: Callable[[], None]) -> None:
+        """`later`, and after the first-run welcome if it is still to be read: the person meets
+        one window at a time, the welcome first."""
+        self.later(lambda: self._after_welcome(call))
+
     def show_flow(self, dialog: QDialog, then: Callable[[], None] | None = None) -> None:
         """Open a form that belongs to the practice flow; one at a time, the rest wait."""
         if self.dialog is not None:
@@ -356,14 +375,14 @@ class RecordsController(QObject):
         try:
             if db.needs_passphrase(self.path):
                 self.set_off(LOCKED_NOTE)
-                self.later(self.locking.ask_unlock)
+                self.when_free(self.locking.ask_unlock)
                 return
             self.adopt(Records.open(self.path))
         except StoreError as exc:
             log.warning("ratings store could not be opened: %s", exc)
             self.set_off(UNAVAILABLE_NOTE)
             detail = str(exc)
-            self.later(lambda: self.calm(UNAVAILABLE_MESSAGE, detail))
+            self.when_free(lambda: self.calm(UNAVAILABLE_MESSAGE, detail))
 
     def set_off(self, reason: str) -> None:
         self.records = None
@@ -376,7 +395,8 @@ class RecordsController(QObject):
         self.off_reason = ""
         message = records.recovery_message
         if message:
-            self.later(lambda: self.calm(message, "Nothing else needs doing; ratings work as usual."))
+            self.when_free(lambda: self.calm(message,
+                                             "Nothing else needs doing; ratings work as usual."))
         self.refresh_status()
         self.locking.restart_idle()
         self.store_changed.emit()

@@ -40,11 +40,23 @@ from PySide6.QtWidgets import (
 from cft_desktop.ui.common.actions import Actions
 from cft_desktop.ui.common.conventions import key_text
 from cft_desktop.ui.common.messages import WINDOW_TITLE
+from cft_desktop.ui.common.screen_fit import FRAME_MARGIN_PX, available_area, fit_to_screen
 from cft_desktop.ui.common.settings import Settings
 
 __all__ = ["DEFAULT_SIZE", "WINDOW_TITLE", "MainWindow", "SidePanel", "SoundBanner", "WindowParts"]
 
 DEFAULT_SIZE = (1220, 780)
+
+
+def first_size(window: QWidget) -> QSize:
+    """The size of a window opened for the first time on this computer account: DEFAULT_SIZE on
+    a screen with room for it, else the whole available area (a 1366×768 laptop has about 728 px
+    of height to give, less than the 780 asked for; there a window that fills it is what fits)."""
+    wanted = QSize(*DEFAULT_SIZE)
+    room = available_area(window).size() - FRAME_MARGIN_PX
+    if wanted.width() <= room.width() and wanted.height() <= room.height():
+        return wanted
+    return room
 VIEW_MENU = "&View"
 
 
@@ -116,6 +128,8 @@ class WindowParts:
     practice: Any
     script_editing: Any = None
     records: Any = None
+    simple_view: Any = None
+    help: Any = None
 
 
 class MainWindow(QMainWindow):
@@ -150,7 +164,9 @@ class MainWindow(QMainWindow):
         # The frame opens at its remembered size, so filling it later moves nothing.
         geometry = settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(*DEFAULT_SIZE)
+            self.resize(first_size(self))
+        # Remembered on a larger screen, or the screen is smaller now: never cut off.
+        fit_to_screen(self, self.size())
         if build_now:
             self.build()
 
@@ -190,6 +206,13 @@ class MainWindow(QMainWindow):
             callback()
         else:
             self._when_built.append(callback)
+
+    def when_shown(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the built window is on screen: at once if it already is."""
+        if self._first_show_done:
+            QTimer.singleShot(0, callback)
+        else:
+            self.shown.connect(callback)
 
     def place(self, left: QWidget, centre: QWidget, side: QWidget,
               focus_chain: Sequence[QWidget], fallback_focus: Callable[[], QWidget]) -> None:
@@ -243,7 +266,7 @@ class MainWindow(QMainWindow):
             "room.", lambda: self._show_part(self.left_part, self.library_action.isChecked()),
             menu=VIEW_MENU, keys="Ctrl+1", checkable=True)
         self.panel_action = actions.add(
-            "view.panel", "&Pacing and sound",
+            "view.panel", "All &settings",
             f"Show or hide the pacing and sound settings ({key_text('Ctrl+2')}). Hidden, the pacer "
             "gets its room.", lambda: self._show_part(self.side_panel, self.panel_action.isChecked()),
             menu=VIEW_MENU, keys="Ctrl+2", checkable=True)

@@ -31,7 +31,7 @@ def test_size_practice_pacing_and_display_survive_a_restart(
     panel.cue_volume.setValue(-24)
     panel.inhale_cue.setChecked(False)
     panel.bell.setChecked(False)
-    panel.dark.setChecked(True)
+    first.actions["view.dark"].setChecked(True)
     panel.show_caption.setChecked(False)
     first.close()
 

@@ -604,12 +604,12 @@ def test_screenshot_with_a_problem(tmp_path: Path, qtbot: object, make_window: M
     path = folder / "editor-problem.png"
     assert editor.grab().save(str(path))
     # The dark theme reaches an open editor through the window's display setting.
-    window.pacing_panel.dark.setChecked(True)
+    window.actions["view.dark"].setChecked(True)
     for _ in range(3):
         QApplication.processEvents()
     assert editor.highlighter.comment.foreground().color().name() == DARK.muted_text
     assert editor.grab().save(str(folder / "editor-problem-dark.png"))
-    window.pacing_panel.dark.setChecked(False)
+    window.actions["view.dark"].setChecked(False)
     # Fixed and saved: the library lists it beside the built-ins, marked as the user's.
     editor.replace_text(editor.text().replace("[bel]", "[bell]"))
     assert editor.save()

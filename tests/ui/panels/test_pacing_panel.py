@@ -110,8 +110,13 @@ def test_changes_are_emitted_once_per_change(qtbot: object, panel: PacingPanel) 
         panel.background.setCurrentIndex(2)
     assert blocker.args[0].ambient == "rain"
     with qtbot.waitSignal(panel.display_changed) as blocker:  # type: ignore[attr-defined]
-        panel.reduced_motion.setChecked(True)
+        panel.show_caption.setChecked(False)
+    assert not blocker.args[0].caption_visible
+    with qtbot.waitSignal(panel.display_changed) as blocker:  # type: ignore[attr-defined]
+        panel.set_display(panel.display().with_changes(reduced_motion=True))
     assert blocker.args[0].reduced_motion
+    with qtbot.assertNotEmitted(panel.display_changed):  # type: ignore[attr-defined]
+        panel.set_display(panel.display())
 
 
 def test_set_pacing_shows_a_whole_pacing_and_emits_once(panel: PacingPanel) -> None:

@@ -123,3 +123,13 @@ def make_sessions(client: str, rows: list[tuple[dict[str, int | str | None], dic
 
 def data_file() -> Path:
     return db.default_path()
+
+
+def close_welcome(qtbot: object, window: object) -> None:
+    """Read the first-run welcome and press Begin (it comes before every other first-run form)."""
+    from cft_desktop.ui.help.dialogs import WelcomeDialog
+
+    help_menu = window.parts.help  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: isinstance(help_menu.dialog, WelcomeDialog)  # type: ignore[attr-defined]
+                    and help_menu.dialog.isVisible())
+    help_menu.dialog.button.click()

@@ -15,6 +15,7 @@ from tests.ui.conftest import MakeWindow
 from tests.ui.records.ratings_support import (
     answer_consent,
     calm_messages,
+    close_welcome,
     controller_of,
     press_play,
     read_store,
@@ -35,6 +36,7 @@ def test_the_first_run_opens_the_consent_before_any_practice_and_records_it(
     qtbot: object, make_window: MakeWindow
 ) -> None:
     window = make_window(first_run=True)
+    close_welcome(qtbot, window)
     controller = controller_of(window)
     dialog = wait_for_dialog(qtbot, controller, ConsentDialog)  # nothing was pressed
     text = _text_of(dialog)
@@ -60,6 +62,7 @@ def test_a_first_run_consent_closed_unanswered_comes_back_before_the_first_ratin
     qtbot: object, make_window: MakeWindow
 ) -> None:
     window = make_window(first_run=True)
+    close_welcome(qtbot, window)
     controller = controller_of(window)
     wait_for_dialog(qtbot, controller, ConsentDialog).reject()  # Escape
     assert Settings().first_run_seen() == 0
@@ -72,6 +75,7 @@ def test_with_no_usable_store_the_first_run_still_shows_the_safety_information(
 ) -> None:
     db.default_path().write_bytes(b"\x00 not a ratings file \xff")
     window = make_window(first_run=True)
+    close_welcome(qtbot, window)
     controller = controller_of(window)
     qtbot.waitUntil(lambda: bool(calm_messages()))  # type: ignore[attr-defined]
     for box in calm_messages():
@@ -96,6 +100,7 @@ def test_a_locked_store_asks_the_passphrase_first_then_the_information(
     with Records.open() as store:
         store.change_passphrase(None, PASSPHRASE)
     window = make_window(first_run=True)
+    close_welcome(qtbot, window)
     controller = controller_of(window)
     wait_for_dialog(qtbot, controller, UnlockDialog).reject()  # Not now
     info = wait_for_dialog(qtbot, controller, FirstRunInfoDialog)
@@ -106,6 +111,7 @@ def test_a_locked_store_asks_the_passphrase_first_then_the_information(
 
 def test_once_answered_the_next_start_shows_nothing(qtbot: object, make_window: MakeWindow) -> None:
     first = make_window(first_run=True)
+    close_welcome(qtbot, first)
     answer_consent(qtbot, controller_of(first))
     qtbot.waitUntil(lambda: controller_of(first).dialog is None)  # type: ignore[attr-defined]
     first.close()

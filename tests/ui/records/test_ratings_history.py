@@ -161,12 +161,12 @@ def test_chart_redraws_for_a_new_question_theme_and_focus(make_window: MakeWindo
     assert _pixel(focused, middle.x(), middle.y()) == _pixel(relaxed, middle.x(), middle.y())
     # A theme change repaints the chart in the new colours.
     window = dialog.parent()
-    window.pacing_panel.dark.setChecked(True)  # type: ignore[union-attr]
+    window.actions["view.dark"].setChecked(True)  # type: ignore[union-attr]
     QApplication.processEvents()
     dark = chart.grab().toImage()
     assert active_theme().name != "light"
     assert _pixel(dark, chart.width() // 2, 6) == QColor(active_theme().surface).name()
-    window.pacing_panel.dark.setChecked(False)  # type: ignore[union-attr]
+    window.actions["view.dark"].setChecked(False)  # type: ignore[union-attr]
 
 
 def test_the_legend_names_every_mark_and_wraps_instead_of_cutting_worse_off(

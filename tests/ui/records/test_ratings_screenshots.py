@@ -95,17 +95,17 @@ def test_screenshots_of_the_ratings_dialogs(qtbot: object, make_window: MakeWind
     assert history is not None
     _save(history, shots, "ratings-history")
 
-    window.pacing_panel.dark.setChecked(True)
+    window.actions["view.dark"].setChecked(True)
     history.update()
     _save(history, shots, "ratings-history-dark")
     safety = controller.flow.show_safety([Trigger.DISTRESS_HIGH])
     _save(safety, shots, "ratings-safety-dark")
     safety.close()
     history.close()
-    window.pacing_panel.dark.setChecked(False)
+    window.actions["view.dark"].setChecked(False)
 
     # Large text: the after form (the longest) still reads without clipping.
-    window.pacing_panel.large_text.setChecked(True)
+    window.actions["view.large_text"].setChecked(True)
     press_play(qtbot, window)
     large = wait_for_dialog(qtbot, controller, RatingDialog)
     assert isinstance(large, RatingDialog)
@@ -115,4 +115,4 @@ def test_screenshots_of_the_ratings_dialogs(qtbot: object, make_window: MakeWind
     large_after = wait_for_dialog(qtbot, controller, RatingDialog)
     _save(large_after, shots, "ratings-after-large")
     large_after.reject()
-    window.pacing_panel.large_text.setChecked(False)
+    window.actions["view.large_text"].setChecked(False)

@@ -20,6 +20,7 @@ from cft_desktop.core.ratings import CONSENT_VERSION
 from cft_desktop.errors import VoiceError
 from cft_desktop.ui import app as ui_app
 from cft_desktop.ui.common.settings import Settings
+from cft_desktop.ui.help.menu import WELCOME_VERSION
 from cft_desktop.ui.records.controller import RecordsController
 from cft_desktop.ui.window.main_window import DEFAULT_SIZE, WINDOW_TITLE, MainWindow
 from cft_desktop.voice.narrator import Narrator
@@ -148,6 +149,7 @@ def test_the_frame_is_painted_first_then_filled_without_moving(
 ) -> None:
     # It has run on this account before (the first run's consent is tests/ui/records/test_first_run.py).
     Settings().set_first_run_seen(CONSENT_VERSION)
+    Settings().set_welcome_seen(WELCOME_VERSION)
     window = ui_app.open_window(narrator)
     try:
         # What `cft-desktop` shows at once: the titled, themed frame at its size, still empty.

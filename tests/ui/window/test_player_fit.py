@@ -42,7 +42,7 @@ def test_every_phrase_fits_and_the_pacer_keeps_its_room(make_window: MakeWindow,
                                                          large: bool) -> None:
     window = make_window()
     window.resize(1220, 780)
-    window.pacing_panel.large_text.setChecked(large)
+    window.actions["view.large_text"].setChecked(large)
     _settle()
     player = window.player_view
     compact_seen = False

@@ -71,21 +71,21 @@ def test_screenshots_of_the_main_states(make_window: MakeWindow, shots: Path) ->
     assert window.player_view.caption_text()
     saved.append(_save(window, shots, "playing"))
 
-    # Through the panel's own controls, as a person would switch them.
-    panel = window.pacing_panel
-    panel.reduced_motion.setChecked(True)
+    # Through the View menu's ticks, as a person would switch them.
+    view = window.actions
+    view["view.reduce_motion"].setChecked(True)
     saved.append(_save(window, shots, "reduced-motion"))
-    panel.reduced_motion.setChecked(False)
+    view["view.reduce_motion"].setChecked(False)
 
-    panel.large_text.setChecked(True)
+    view["view.large_text"].setChecked(True)
     _show_playing(window)
     saved.append(_save(window, shots, "large-text"))
-    panel.large_text.setChecked(False)
+    view["view.large_text"].setChecked(False)
 
-    panel.dark.setChecked(True)
+    view["view.dark"].setChecked(True)
     _show_playing(window, share_of_inhale=0.95)
     saved.append(_save(window, shots, "dark-theme"))
 
-    panel.dark.setChecked(False)
+    view["view.dark"].setChecked(False)
     assert window.pacing_panel.display() == DisplayPrefs()
     assert all(path.stat().st_size > 20_000 for path in saved)

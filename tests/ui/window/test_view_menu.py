@@ -67,7 +67,8 @@ def test_the_view_menu_is_named_for_keyboard_and_screen_reader(make_window: Make
     titles = [action.text() for action in window.menuBar().actions()]
     assert "&View" in titles
     assert [a.text() for a in window.view_menu.actions() if not a.isSeparator()] == [
-        "Practice &list", "&Pacing and sound", "&Full screen"]
+        "Practice &list", "All &settings", "&Full screen", "&Dark theme", "&Large text",
+        "&Reduce motion"]
     assert all(a.toolTip() for a in window.view_menu.actions() if not a.isSeparator())
 
 

@@ -1,0 +1,53 @@
+"""Keeping windows and dialogs inside the screen a person actually has.
+
+Owns the one rule every top-level window follows: its size is what it would like, but never more
+than the screen's available area (the screen less the task bar, the dock and the menu bar) minus a
+small margin, and a dialog opens inside that area. A 1366×768 laptop has about 1366×728 to offer;
+a 1024×600 netbook about 1024×560. GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+# Room left around a window for its frame (title bar and borders are outside Qt's geometry).
+FRAME_MARGIN_PX = QSize(16, 40)
+
+
+def available_area(widget: QWidget | None = None) -> QRect:
+    """The available geometry of `widget`'s screen (or the primary one)."""
+    screen = widget.screen() if widget is not None else None
+    if screen is None:
+        screen = QGuiApplication.primaryScreen()
+    if screen is None:  # no screen at all: a laptop-sized guess rather than nothing
+        return QRect(0, 0, 1366, 728)
+    return screen.availableGeometry()
+
+
+def fitting_size(wanted: QSize, widget: QWidget | None = None) -> QSize:
+    """`wanted`, shrunk to fit the available area with its frame; never below the widget's own
+    minimum size, which the widget's layout needs."""
+    area = available_area(widget).size() - FRAME_MARGIN_PX
+    size = wanted.boundedTo(area)
+    if widget is not None:
+        size = size.expandedTo(widget.minimumSize())
+    return size
+
+
+def fit_to_screen(widget: QWidget, wanted: QSize | None = None) -> None:
+    """Resize `widget` to `wanted` (default: its size hint) within the screen, and move it back
+    inside the available area if any part of it lies outside."""
+    widget.resize(fitting_size(wanted if wanted is not None else widget.sizeHint(), widget))
+    keep_inside_screen(widget)
+
+
+def keep_inside_screen(widget: QWidget) -> None:
+    """Move `widget` so its frame lies inside the available area (as far as its size allows)."""
+    area = available_area(widget)
+    frame = widget.frameGeometry()
+    x = min(max(frame.x(), area.left()), max(area.left(), area.right() + 1 - frame.width()))
+    y = min(max(frame.y(), area.top()), max(area.top(), area.bottom() + 1 - frame.height()))
+    if (x, y) != (frame.x(), frame.y()):
+        widget.move(x, y)

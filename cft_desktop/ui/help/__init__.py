@@ -1,0 +1,1 @@
+"""The Help menu: the first-run welcome, a short guide, the keyboard shortcuts and About."""
