@@ -31,6 +31,7 @@ from cft_desktop.lazy import Lazy
 from cft_desktop.ui.common.conventions import key_text, settle_menu_roles
 from cft_desktop.ui.common.gui_thread import GuiCalls
 from cft_desktop.ui.common.messages import WINDOW_TITLE, show_calm_message
+from cft_desktop.ui.common.screen_fit import KeepWindowsOnScreen
 from cft_desktop.ui.common.settings import Settings, make_owner_only
 from cft_desktop.ui.common.theme import apply_theme, palette_named
 from cft_desktop.ui.window.main_window import MainWindow, WindowParts
@@ -89,6 +90,7 @@ def build_window(
         # Styled before any widget exists, so no widget is polished twice.
         prefs = settings.display()
         apply_theme(app, palette_named(prefs.theme), prefs.large_text)
+        KeepWindowsOnScreen.install(app)
     features = _Features(
         library=library if library is not None else _load_library,
         narrator=narrator or Lazy(default_narrator, "narrator"),
@@ -178,6 +180,7 @@ class _Features:
             window.closing.connect(parts.records.shutdown)
             # The client's plan goes out with each take-home file.
             script_editing.take_home.set_plan_source(parts.records.plan_text)
+        help_menu.add_items()
         # The welcome, the first time the window is on screen on this computer account.
         window.when_shown(help_menu.welcome_if_new)
         # Last, once every feature has added its menus.

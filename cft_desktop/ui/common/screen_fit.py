@@ -8,9 +8,9 @@ a 1024×600 netbook about 1024×560. GUI thread only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 # Room left around a window for its frame (title bar and borders are outside Qt's geometry).
 FRAME_MARGIN_PX = QSize(16, 40)
@@ -51,3 +51,31 @@ def keep_inside_screen(widget: QWidget) -> None:
     y = min(max(frame.y(), area.top()), max(area.top(), area.bottom() + 1 - frame.height()))
     if (x, y) != (frame.x(), frame.y()):
         widget.move(x, y)
+
+
+class KeepWindowsOnScreen(QObject):
+    """Installed on the application once: every dialog (and any other top-level window) that is
+    shown is first fitted inside its screen's available area, whatever size it asked for. One rule
+    in one place, so a dialog added later cannot open with its buttons below the task bar."""
+
+    _installed: KeepWindowsOnScreen | None = None
+
+    @classmethod
+    def install(cls, app: QCoreApplication) -> None:
+        if cls._installed is None:
+            cls._installed = cls(app)
+            app.installEventFilter(cls._installed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Show and isinstance(watched, QDialog)
+                and watched.isWindow()):
+            watched.resize(fitting_size(watched.size(), watched))
+            parent = watched.parentWidget()
+            if parent is not None:
+                # Centred on its window at the size it now has (Qt placed it for the size it
+                # asked for, or not yet at all), then kept inside the screen.
+                centre = parent.window().frameGeometry().center()
+                frame = watched.frameGeometry()
+                watched.move(centre.x() - frame.width() // 2, centre.y() - frame.height() // 2)
+            keep_inside_screen(watched)
+        return False

@@ -225,6 +225,9 @@ def check_box_palette(palette: Palette) -> QPalette:
     return result
 
 
+# A focused primary button turns light inside, or its ring would vanish against its fill (the
+# focus colour is 1.04:1 on the light theme's accent): ring to fill and ring to window are then
+# both above 3:1 in both themes (issue 17 §4; tests/ui/common/test_focus_ring.py measures pixels).
 def style_sheet(palette: Palette, large_text: bool) -> str:
     """The application style sheet. Soft corners, no strong borders, a clear focus ring."""
     p = palette
@@ -255,7 +258,8 @@ QPushButton[role="compact"] {{ padding: 2px {pad + 4}px; min-height: {size + 10}
 QPushButton[role="primary"] {{ background: {p.accent}; color: {p.accent_text}; border-color: {p.accent}; }}
 QPushButton[role="primary"]:disabled {{ background: {p.window}; color: {p.disabled_text};
     border-color: {p.border}; }}
-QPushButton[role="primary"]:focus {{ border: 2px solid {p.focus}; }}
+QPushButton[role="primary"]:focus {{ border: 3px solid {p.focus}; background: {p.surface};
+    color: {p.heading_text}; }}
 QPushButton[role="ground"] {{ background: {p.surface}; color: {p.text}; border: 2px solid {p.accent};
     font-weight: 600; }}
 QPushButton[role="ground"]:focus {{ border: 3px solid {p.focus}; }}

@@ -32,7 +32,13 @@ class HelpMenu:
         self._extra_keys = extra_keys
         self._waiting: list[Callable[[], None]] = []
         self.dialog: QDialog | None = None
-        actions.separator(HELP_MENU)
+
+    def add_items(self) -> None:
+        """The Help menu's items, after Crisis resources… (the records feature adds it first, so
+        it is the top item: the one a person in distress should not have to look for)."""
+        actions = self._actions
+        if actions.menu(HELP_MENU).actions():
+            actions.separator(HELP_MENU)
         actions.add("help.welcome", "&Welcome…", "What a practice is like, how to change the "
                     "pace, and where Ground me is.", self.show_welcome, menu=HELP_MENU)
         actions.add("help.guide", "A short &guide…", "How to choose, play and pace a practice, "

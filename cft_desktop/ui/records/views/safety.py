@@ -18,6 +18,7 @@ from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -246,7 +247,15 @@ class CrisisDialog(QDialog):
         layout.setSpacing(10)
         layout.addWidget(text_label("Crisis resources", "title"))
         block, self.crisis_table, self.cannot_contact = crisis_block(resources)
-        layout.addWidget(block, 1)
+        # The table is as tall as all its rows; on a small screen (or with large text) the
+        # dialog scrolls rather than push its Close button off the screen.
+        scroll = QScrollArea()
+        scroll.setWidget(block)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(scroll, 1)
         close = named(QPushButton("Close"), "Close", "Close this window.")
         close.setDefault(True)
         close.clicked.connect(self.accept)
@@ -255,4 +264,8 @@ class CrisisDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
         metrics = QFontMetrics(self.font())
-        self.resize(max(900, metrics.averageCharWidth() * 112), self.sizeHint().height())
+        width = max(900, metrics.averageCharWidth() * 112)
+        block.setMinimumWidth(width - 64)
+        wanted = block.sizeHint().height() + layout.sizeHint().height() - scroll.sizeHint().height()
+        block.setMinimumWidth(0)
+        self.resize(width, wanted + 8)

@@ -1,0 +1,79 @@
+"""Run on its own (a fresh process per screen size): open the window as a fresh account would on
+an offscreen screen of the size asked, and print what fits as JSON. Used by test_screen_fit.py;
+the offscreen screen's size is fixed for the life of a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main() -> None:
+    width, height, large, panel = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "large",
+                                   sys.argv[4] == "panel")
+    folder = Path(tempfile.mkdtemp())
+    config = folder / "screen.json"
+    config.write_text(json.dumps({"screens": [{
+        "name": "probe", "x": 0, "y": 0, "width": width, "height": height,
+        "logicalDpiX": 96, "logicalDpiY": 96, "dpr": 1}]}), encoding="utf-8")
+    for name in ("DATA", "CACHE", "LOG"):
+        os.environ[f"CFT_DESKTOP_{name}_DIR"] = str(folder / name.lower())
+
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    app = QApplication(["probe", "-platform", f"offscreen:configfile={config}"])
+    from cft_desktop.core.ratings import CONSENT_VERSION
+    from cft_desktop.ui.app import build_window
+    from cft_desktop.ui.common.settings import Settings
+    from cft_desktop.ui.help.menu import WELCOME_VERSION
+
+    settings = Settings()
+    settings.set_first_run_seen(CONSENT_VERSION)
+    settings.set_welcome_seen(WELCOME_VERSION)
+    settings.set_shown_parts(True, panel)
+    settings.set_display(settings.display().with_changes(large_text=large))
+    window = build_window(check_sound=False, settings=settings)
+    window.show()
+
+    def settle() -> None:
+        for _ in range(6):
+            app.processEvents()
+
+    settle()
+    window.library_view.select("soothing-rhythm-breathing-3")
+    settle()
+
+    def frame(widget: QWidget) -> list[int]:
+        rect = widget.frameGeometry()
+        return [rect.x(), rect.y(), rect.width(), rect.height()]
+
+    pacer = window.player_view.pacer
+    area = app.primaryScreen().availableGeometry()
+    result: dict[str, object] = {
+        "area": [area.x(), area.y(), area.width(), area.height()],
+        "window": frame(window),
+        "window_min": [window.minimumSizeHint().width(), window.minimumSizeHint().height()],
+        "pacer_px": min(pacer.width(), pacer.height()),
+        "pace_beside": window.player_view.pace_beside_buttons(),
+    }
+    records = window.records
+    records.show_history()
+    settle()
+    result["history"] = frame(records.history_dialog)
+    records.history_dialog.close()
+    records.flow.show_crisis_resources()
+    settle()
+    result["crisis"] = frame(records.side_dialog)
+    records.side_dialog.close()
+    window.actions["help.welcome"].trigger()
+    settle()
+    result["welcome"] = frame(window.parts.help.dialog)
+    print(json.dumps(result))
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
