@@ -8,7 +8,7 @@ here is checked, applied live and remembered exactly as one typed there. GUI thr
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QDynamicPropertyChangeEvent, QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy, QWidget
 
 from cft_desktop.core.pacing import BPM_RANGE, Pacing
@@ -48,6 +48,18 @@ class PaceControl(QWidget):
         row.addStretch(1)
         self.slower_button.clicked.connect(self.slower)
         self.faster_button.clicked.connect(self.faster)
+
+    def event(self, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.DynamicPropertyChange and isinstance(
+                event, QDynamicPropertyChangeEvent)
+                and event.propertyName().data() == b"short"):
+            # On a short screen the buttons are slim, as the status line's are.
+            role = "compact" if self.property("short") else ""
+            for button in (self.slower_button, self.faster_button):
+                button.setProperty("role", role)
+                button.style().unpolish(button)
+                button.style().polish(button)
+        return super().event(event)
 
     def minimumSizeHint(self) -> QSize:
         # Beside the player's buttons it must not hold the player wide: squeezed, the player

@@ -32,6 +32,18 @@ TITLE_SCALE = 1.6
 # spare (`fit="compact"`): never below the body text, so large text stays large.
 TITLE_COMPACT_SCALE = 1.25
 CAPTION_COMPACT_SCALE = 1.0
+# With large text the body grows by a third; the title and the caption, large already, grow less,
+# so the pacer keeps its room (issue 17 §2). Both stay above their normal-text sizes.
+LARGE_TITLE_SCALE = 1.35
+LARGE_CAPTION_SCALE = 1.2
+
+
+def title_scale(large_text: bool) -> float:
+    return LARGE_TITLE_SCALE if large_text else TITLE_SCALE
+
+
+def caption_scale(large_text: bool) -> float:
+    return LARGE_CAPTION_SCALE if large_text else CAPTION_SCALE
 
 
 def scaled_point_size(size: float, scale: float) -> int:
@@ -238,9 +250,10 @@ QWidget {{ color: {p.text}; font-size: {size}pt; }}
 QMainWindow, QDialog, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.window}; }}
 QToolTip {{ color: {p.text}; background: {p.surface}; border: 1px solid {p.border}; padding: 4px; }}
 QLabel[role="muted"] {{ color: {p.muted_text}; }}
-QLabel[role="title"] {{ font-size: {scaled_point_size(size, TITLE_SCALE)}pt; font-weight: 600; }}
+QLabel[role="title"] {{ font-size: {scaled_point_size(size, title_scale(large_text))}pt;
+    font-weight: 600; }}
 QLabel[role="title"][fit="compact"] {{ font-size: {scaled_point_size(size, TITLE_COMPACT_SCALE)}pt; }}
-QLabel[role="caption"] {{ font-size: {scaled_point_size(size, CAPTION_SCALE)}pt; }}
+QLabel[role="caption"] {{ font-size: {scaled_point_size(size, caption_scale(large_text))}pt; }}
 QLabel[role="caption"][fit="compact"] {{
     font-size: {scaled_point_size(size, CAPTION_COMPACT_SCALE)}pt; }}
 QLabel[role="safety"] {{ color: {p.muted_text}; }}

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cft_desktop.core.timeline import Timeline
 from cft_desktop.ui.common.theme import DEFAULT_PACER_COLOUR, LIGHT, Palette
+from cft_desktop.ui.common.theme import point_size as body_point_size
 
 LABELS = {
     "inhale": "Breathe in",
@@ -44,6 +45,10 @@ MIN_RADIUS_SHARE = 0.42
 # The soft halo reaches this far beyond the circle itself.
 HALO_SCALE = 1.07
 LABEL_SCALE = 1.6  # the "Breathe in" label against body text; never drawn below body text
+# With large text the body is already large; the label grows less, so the circle keeps its room
+# (issue 17 §2): 15 pt × 1.3 is still above the normal text's label (11 pt × 1.6).
+LARGE_LABEL_SCALE = 1.3
+LABEL_BOX_SCALE = 1.5  # the label's line and the air around it, in the label font's heights
 
 
 @dataclass(frozen=True)
@@ -201,8 +206,10 @@ class PacerWidget(QWidget):
         self.update()
 
     def _set_fonts(self, point_size: float) -> None:
+        self._body_pt = point_size
         self._label_font = QFont(self.font())
-        self._label_font.setPointSizeF(point_size * LABEL_SCALE)
+        large = point_size > body_point_size(large_text=False)
+        self._label_font.setPointSizeF(point_size * (LARGE_LABEL_SCALE if large else LABEL_SCALE))
         self._label_font.setWeight(QFont.Weight.DemiBold)
         self._fitted: dict[tuple[str, int], QFont] = {}
         self._count_font = QFont(self.font())
@@ -225,7 +232,7 @@ class PacerWidget(QWidget):
             full_px = QFontMetrics(font).horizontalAdvance(text)
             if full_px > width_px > 0:
                 size = self._label_font.pointSizeF()
-                floor = size / LABEL_SCALE
+                floor = min(size, self._body_pt)
                 fitted = max(floor, size * width_px / full_px)
                 font.setPointSizeF(fitted)
                 # Glyph widths do not scale exactly with the point size (hinting): step down
@@ -245,8 +252,7 @@ class PacerWidget(QWidget):
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setFont(self._label_font)
-            label_height = round(painter.fontMetrics().height() * 1.8)
-            area = QRectF(self.rect()).adjusted(8, 8, -8, -8 - label_height)
+            area, label_height = self._areas()
             if self._reduced_motion:
                 self._paint_bar(painter, area)
             else:
@@ -259,9 +265,20 @@ class PacerWidget(QWidget):
         finally:
             painter.end()
 
+    def _areas(self) -> tuple[QRectF, int]:
+        """Where the circle (or bar) is drawn, and the height of the label's box under it."""
+        label_height = round(QFontMetrics(self._label_font).height() * LABEL_BOX_SCALE)
+        return QRectF(self.rect()).adjusted(8, 8, -8, -8 - label_height), label_height
+
+    def guide_diameter_px(self) -> float:
+        """The diameter of the guide ring, the size of a full in-breath: the pacer's size as a
+        person sees it."""
+        area, _label = self._areas()
+        return 2 * _max_radius(area)
+
     def _paint_circle(self, painter: QPainter, area: QRectF) -> None:
         centre = area.center()
-        max_radius = max(10.0, min(area.width(), area.height()) / 2 - 6)
+        max_radius = _max_radius(area)
         min_radius = max_radius * MIN_RADIUS_SHARE
         radius = min_radius + (max_radius - min_radius) * self._state.fullness
         # The guide ring shows where a full in-breath reaches, so the goal is visible in advance.
@@ -340,3 +357,6 @@ class PacerWidget(QWidget):
             count_rect = QRectF(area.left(), area.top(), area.width(), top - area.top() - 8)
             painter.drawText(count_rect, Qt.AlignmentFlag.AlignCenter, str(count))
 
+
+def _max_radius(area: QRectF) -> float:
+    return max(10.0, min(area.width(), area.height()) / 2 - 6)

@@ -10,7 +10,7 @@ GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -27,12 +27,12 @@ from cft_desktop.core.timeline import Timeline
 from cft_desktop.ui.common.states import IDLE, PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.common.theme import (
     CAPTION_COMPACT_SCALE,
-    CAPTION_SCALE,
     LIGHT,
     TITLE_COMPACT_SCALE,
-    TITLE_SCALE,
     Palette,
+    caption_scale,
     scaled_point_size,
+    title_scale,
 )
 from cft_desktop.ui.common.theme import (
     point_size as body_point_size,
@@ -55,6 +55,9 @@ CAPTION_MAX_LINES = 4
 LARGE_TITLE_MAX_LINES = 1
 LARGE_CAPTION_MAX_LINES = 2
 PACE_GAP_PX = 24  # between the transport buttons and the Pace control when they share a row
+# A screen with less height than this to give (a 1024×600 netbook has about 560) is short: the
+# length-and-kind line, which the practice list also shows, makes way for the pacer there.
+SHORT_SCREEN_PX = 640
 
 
 
@@ -100,6 +103,7 @@ class PlayerView(QWidget):
         self._preparing_now = False
         self._pace: QWidget | None = None
         self._pace_beside = False
+        self._meta_is_length = False
         self._setup_ui()
         self._connect_signals()
         self.set_state(IDLE)
@@ -331,6 +335,8 @@ class PlayerView(QWidget):
             kind = KIND_HEADINGS.get(script.kind, script.kind)
             self.title.setText(script.title)
             self.meta.setText(f"{minutes_text(script.minutes)} · {kind}")
+        self._meta_is_length = entry is not None and entry.script is not None
+        self._fit_to_screen_height()
         self._fit_title()
         pool = [p.text for p in entry.script.phrases()] if entry and entry.script else []
         if pool != self._caption_pool:
@@ -442,7 +448,7 @@ class PlayerView(QWidget):
         """
         if point_size is not None:
             self._point_size = point_size
-        full = QFontMetrics(self._font(self.caption, CAPTION_SCALE))
+        full = QFontMetrics(self._font(self.caption, caption_scale(self._large_text)))
         compact = QFontMetrics(self._font(self.caption, CAPTION_COMPACT_SCALE))
         width = max(100, self.caption.width() - 4)
         most = full.lineSpacing() * (LARGE_CAPTION_MAX_LINES if self._large_text
@@ -461,7 +467,7 @@ class PlayerView(QWidget):
 
     def _fit_title(self) -> None:
         """The title at its full size when it fits in TITLE_MAX_LINES, else at the compact size."""
-        metrics = QFontMetrics(self._font(self.title, TITLE_SCALE))
+        metrics = QFontMetrics(self._font(self.title, title_scale(self._large_text)))
         width = max(100, self.title.width())
         lines = _wrapped_height(metrics, width, self.title.text()) / metrics.lineSpacing()
         most = LARGE_TITLE_MAX_LINES if self._large_text else TITLE_MAX_LINES
@@ -473,6 +479,28 @@ class PlayerView(QWidget):
         longest_px = max((small.horizontalAdvance(w) for w in self.title.text().split()), default=0)
         if self.title.minimumWidth() != longest_px + 4:
             self.title.setMinimumWidth(longest_px + 4)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_to_screen_height()
+
+    def _fit_to_screen_height(self) -> None:
+        screen = self.screen()
+        short = screen is not None and screen.availableGeometry().height() < SHORT_SCREEN_PX
+        # Only the length and kind make way: a hint or a script's errors are always shown.
+        self.meta.setVisible(not (short and self._meta_is_length))
+        self.title.setToolTip(self.meta.text() if short and self._meta_is_length else "")
+        layout = self.layout()
+        if layout is not None:
+            layout.setContentsMargins(12, 4 if short else 8, 12, 4 if short else 8)
+            layout.setSpacing(4 if short else -1)  # -1: the style's own spacing
+        if self._pace is not None and self._pace.property("short") != short:
+            self._pace.setProperty("short", short)
+            self._pace.updateGeometry()
+
+    def short_screen(self) -> bool:
+        screen = self.screen()
+        return screen is not None and screen.availableGeometry().height() < SHORT_SCREEN_PX
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -56,8 +56,9 @@ def main() -> None:
         "area": [area.x(), area.y(), area.width(), area.height()],
         "window": frame(window),
         "window_min": [window.minimumSizeHint().width(), window.minimumSizeHint().height()],
-        "pacer_px": min(pacer.width(), pacer.height()),
+        "pacer_px": round(pacer.guide_diameter_px()),
         "pace_beside": window.player_view.pace_beside_buttons(),
+        "meta_shown": window.player_view.meta.isVisible(),
     }
     records = window.records
     records.show_history()

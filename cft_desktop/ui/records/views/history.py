@@ -43,6 +43,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPixmap,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -307,10 +308,21 @@ class ChangeChart(QWidget):
         return QSize(760, 280)
 
     def minimumSizeHint(self) -> QSize:
-        # Room for a readable plot above the dates and a legend wrapped onto up to three rows,
-        # whatever the text size.
-        line = QFontMetrics(self.font()).height()
-        return QSize(360, 120 + line * 5 + 14)
+        # Room for a readable plot (90 px) above the dates and the legend as it wraps at this
+        # width: three rows when narrow, one when wide. Counting rows that are not there made the
+        # History 600 px tall at least with large text, more than a 1024×600 screen has.
+        metrics = QFontMetrics(self.font())
+        left = metrics.horizontalAdvance("100") + 16
+        width = max(self.width(), 360)
+        rows = len(self._legend_rows(left, width - 16))
+        return QSize(360, 90 + metrics.height() * (2 + rows) + 14 + 6 * (rows - 1) + 12)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        hint = self.minimumSizeHint()
+        if hint != getattr(self, "_last_minimum", None):
+            self._last_minimum = hint
+            self.updateGeometry()  # the legend wrapped onto more or fewer rows
 
     def _legend_rows(self, left: float, right: float) -> list[list[tuple[str, str, float]]]:
         """The legend entries (kind, words, x) wrapped into rows that fit between left and right:
