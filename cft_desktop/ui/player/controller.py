@@ -84,6 +84,7 @@ class PracticeController(QObject):
         self._background_started = False
         # Asked before Play starts a practice; True = it will start it itself (`set_before_practice`).
         self._before_practice: Callable[[Script], bool] | None = None
+        self._showing_grounding = False
         self._last_dialog: QMessageBox | None = None
         self.last_voice_note = ""
         self.dimmer = Dimmer(window)
@@ -204,8 +205,16 @@ class PracticeController(QObject):
         interrupted = self.playback.stop(emit_finished=False)
         practice, heard = interrupted if interrupted is not None else ("", 0.0)
         self.grounding_started.emit(practice, heard)
-        from cft_desktop.core.grounding import grounding_script
+        from cft_desktop.core.grounding import GROUND_ME_ID, grounding_script
 
+        # The list shows what plays now, not the practice it interrupted (issue 17 §3); the
+        # choice is not remembered, so the next start offers the practice chosen before.
+        self._showing_grounding = True
+        try:
+            if not self.library_view.select(GROUND_ME_ID):
+                self.library_view.list.setCurrentRow(-1)
+        finally:
+            self._showing_grounding = False
         self.start_practice(grounding_script(self.library))
 
     def choose(self, practice_id: str) -> bool:
@@ -257,7 +266,7 @@ class PracticeController(QObject):
     @Slot()
     def _on_window_closing(self) -> None:
         entry = self.library_view.current_entry()
-        if entry is not None and entry.ok:
+        if entry is not None and entry.ok and not self._showing_grounding:
             self.settings.set_last_practice(entry.id)
         self.settings.set_pacing(self.pacing_panel.pacing())
         self.settings.set_mix(self.pacing_panel.mix())
@@ -275,7 +284,7 @@ class PracticeController(QObject):
         self.player_view.set_can_play(entry is not None and entry.ok)
         if self.playback.state == IDLE:
             self.player_view.show_practice(entry)
-        if entry is not None and entry.ok:
+        if entry is not None and entry.ok and not self._showing_grounding:
             self.settings.set_last_practice(entry.id)
 
     @Slot(str)

@@ -24,6 +24,7 @@ from cft_desktop.keep_awake.base import QuietBackend
 from cft_desktop.session import Session
 from cft_desktop.sound.clips import SAMPLE_RATE
 from cft_desktop.sound.engine import BLOCK_FRAMES
+from cft_desktop.ui.common.settings import Settings
 from cft_desktop.ui.player.pacer import pacer_state_at
 from cft_desktop.ui.window.main_window import MainWindow
 from cft_desktop.voice.cache import ClipCache
@@ -224,6 +225,11 @@ def test_ground_me_fades_the_practice_out_and_grounds(
     assert old_engine is not None and old_engine._stream is None  # faded out and closed
     assert window.playback.practice_id == "ground-me"
     assert window.player_view.title.text() == "Ground me"
+    # The list no longer shows the interrupted practice as the one playing (issue 17 §3), and
+    # the next start still offers the practice chosen before.
+    current = window.library_view.current_entry()
+    assert current is None or current.id == "ground-me"
+    assert Settings().last_practice() == "test-breath"
     qtbot.waitUntil(lambda: window.playback.state == "playing", timeout=START_TIMEOUT_MS)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: window.player_view.caption_text().startswith("You can let go"),  # type: ignore[attr-defined]
                     timeout=START_TIMEOUT_MS)
