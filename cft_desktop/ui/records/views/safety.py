@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -106,8 +107,13 @@ class CrisisTable(QTableWidget):
                 item = self.item(row, column)
                 if item is None:
                     continue
-                width = self.columnWidth(column) - 2 * CELL_PADDING_X - 4
-                box = QFontMetrics(item.font()).boundingRect(
+                width = self.text_width(column)
+                # The table's own font (the style sheet's size, large text included) in the
+                # item's weight: the item's font alone is the application's default size, and
+                # with large text a row came out a line short ("in English and" …).
+                font = QFont(self.font())
+                font.setBold(item.font().bold())
+                box = QFontMetrics(font).boundingRect(
                     0, 0, max(20, width), 10_000,
                     int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap), item.text())
                 needed = max(needed, box.height() + 2 * CELL_PADDING_Y + 4)
@@ -116,6 +122,13 @@ class CrisisTable(QTableWidget):
         height += self.verticalHeader().length()
         if height != self.height():
             self.setFixedHeight(height)
+
+    def text_width(self, column: int) -> int:
+        """The width a cell's words wrap in: the column less the padding, the style's text margin
+        on each side (its focus frame margin and one pixel) and the grid line. Counting less made
+        "…in English and French." wrap to three lines in a row sized for two."""
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        return self.columnWidth(column) - 2 * CELL_PADDING_X - 2 * margin - 1
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -146,6 +159,7 @@ def crisis_block(resources: CrisisResources) -> tuple[QWidget, CrisisTable, QLab
     layout.addWidget(cannot)
     table = CrisisTable(resources)
     layout.addWidget(table)
+    layout.addStretch(1)  # in a taller scrolling area the spare room goes below, not between
     return box, table, cannot
 
 
