@@ -334,8 +334,12 @@ class LibraryView(QWidget):
             self.list.viewport().update()
 
     def relayout(self) -> None:
-        """Font size changed: wrapped heights must be measured again."""
+        """Font size changed: wrapped heights must be measured again. The chosen practice stays
+        in sight (every row above it changed height, so it had moved out of view)."""
         self.list.doItemsLayout()
+        current = self.list.currentItem()
+        if current is not None:
+            self.list.scrollToItem(current)
 
     # -- slots ----------------------------------------------------------------------------------
 

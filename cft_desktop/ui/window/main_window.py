@@ -40,7 +40,13 @@ from PySide6.QtWidgets import (
 from cft_desktop.ui.common.actions import Actions
 from cft_desktop.ui.common.conventions import key_text
 from cft_desktop.ui.common.messages import WINDOW_TITLE
-from cft_desktop.ui.common.screen_fit import FRAME_MARGIN_PX, available_area, fit_to_screen
+from cft_desktop.ui.common.screen_fit import (
+    FRAME_MARGIN_PX,
+    available_area,
+    fit_to_screen,
+    fitting_size,
+    keep_inside_screen,
+)
 from cft_desktop.ui.common.settings import Settings
 
 __all__ = ["DEFAULT_SIZE", "WINDOW_TITLE", "MainWindow", "SidePanel", "SoundBanner", "WindowParts"]
@@ -312,6 +318,17 @@ class MainWindow(QMainWindow):
         library, player, side = self.splitter.sizes()
         if side != needed and player > 0:
             self.splitter.setSizes([library, max(0, player + side - needed), needed])
+        self._keep_on_screen()
+
+    def _keep_on_screen(self) -> None:
+        """A part shown or a larger text can make the window grow past the screen's edge; bring
+        it back inside as far as its content allows (never while it fills the screen)."""
+        if self.isFullScreen() or self.isMaximized() or not self.isVisible():
+            return
+        wanted = fitting_size(self.size(), self)
+        if wanted != self.size():
+            self.resize(wanted)
+            keep_inside_screen(self)
 
     # -- Qt events ------------------------------------------------------------------------------
 
@@ -324,6 +341,14 @@ class MainWindow(QMainWindow):
         if not self._first_show_done:
             self._first_show_done = True
             self.shown.emit()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest and self.built:
+            # The layout has settled on a new minimum (a part shown or hidden, another text
+            # size): a window it pushed past the screen's edge comes back once it can.
+            QTimer.singleShot(0, self, self._keep_on_screen)
+        return handled
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
