@@ -230,8 +230,11 @@ def style_sheet(palette: Palette, large_text: bool) -> str:
     p = palette
     size = point_size(large_text)
     pad = 10 if large_text else 7
+    # Linux desktop themes put stock icons on dialog buttons (a green "↩" on OK) that no other
+    # button in the window has; the words are clearer alone, so dialog buttons carry none.
     return f"""
 QWidget {{ color: {p.text}; font-size: {size}pt; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QMainWindow, QDialog, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.window}; }}
 QToolTip {{ color: {p.text}; background: {p.surface}; border: 1px solid {p.border}; padding: 4px; }}
 QLabel[role="muted"] {{ color: {p.muted_text}; }}
