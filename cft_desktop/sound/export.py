@@ -3,13 +3,15 @@
 Owns the file formats of take-home sessions. Writes block by block through libsndfile (bundled with
 `soundfile`, so no ffmpeg is needed) — one huge write call to OGG crashes libsndfile
 (ARCHITECTURE.md §5) and blocks keep memory flat. The file appears under its name only when
-complete and on disk (`cft_desktop.atomic`: temp file, fsync, replace). Runs on the CLI's main
-thread or a GUI worker thread.
+complete and on disk (`cft_desktop.atomic`: temp file, fsync, replace). Each file can carry tags
+(title, artist, comment), which libsndfile writes in each format's own way: ID3 in MP3, Vorbis
+comments in OGG and FLAC, an INFO list in WAV. Runs on the CLI's main thread or a GUI worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +31,20 @@ FORMATS: dict[str, tuple[str, str]] = {
     ".ogg": ("OGG", "VORBIS"),
     ".mp3": ("MP3", "MPEG_LAYER_III"),
 }
+
+
+# The tags a take-home file can carry, by libsndfile's names (soundfile's attributes).
+TAG_NAMES = ("title", "artist", "comment")
+# libsndfile writes MP3 tags as ID3 text marked ISO-8859-1 but hands over the bytes of UTF-8, so
+# anything beyond ASCII would read back garbled ("×" as "Ã\x97"): MP3 tags are folded to ASCII.
+_ASCII_FOR = str.maketrans({"×": "x", "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-",
+                            "—": "-", "…": "...", "\u00a0": " "})
+
+
+def ascii_tag(text: str) -> str:
+    """`text` in ASCII: typographic marks as their plain forms, accents dropped."""
+    folded = unicodedata.normalize("NFKD", text.translate(_ASCII_FOR))
+    return folded.encode("ascii", "ignore").decode("ascii")
 
 
 def format_for(path: Path) -> tuple[str, str]:
@@ -56,8 +72,12 @@ def export_session(
     session: Mixdown,
     out_path: Path,
     on_progress: Callable[[int, int], None] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> int:
-    """Render `session` from frame 0 to its end into `out_path`; returns the frames written."""
+    """Render `session` from frame 0 to its end into `out_path`; returns the frames written.
+
+    `tags`: any of `TAG_NAMES` with its text, written before the sound (OGG and FLAC take them
+    only then)."""
     import soundfile
 
     file_format, subtype = format_for(out_path)
@@ -69,6 +89,11 @@ def export_session(
         temp_path, "w", samplerate=SAMPLE_RATE, channels=1, format=file_format,
         subtype=subtype,
     ) as sink:
+        for name, text in (tags or {}).items():
+            if name not in TAG_NAMES:
+                raise ValueError(f"unknown tag {name!r}; expected one of {TAG_NAMES}")
+            if text:
+                setattr(sink, name, ascii_tag(text) if file_format == "MP3" else text)
         frame = 0
         while frame < total:
             count = min(EXPORT_BLOCK_FRAMES, total - frame)

@@ -185,3 +185,24 @@ def test_interrupted_export_leaves_nothing_behind(session: Session, tmp_path: Pa
     with pytest.raises(KeyboardInterrupt):
         export_session(session, tmp_path / "session.ogg", stop)
     assert [p for p in tmp_path.iterdir() if p.is_file()] == []
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg", ".mp3"])
+def test_tags_are_written_in_each_format_and_mp3_keeps_to_ascii(
+    session: Session, tmp_path: Path, suffix: str
+) -> None:
+    title = "Kindness – for the ‘critic’ in a café"
+    out = tmp_path / f"tagged{suffix}"
+    export_session(session, out, tags={"title": title, "artist": "Dr Lee",
+                                       "comment": "6 breaths a minute, pauses ×1.0"})
+    with sf.SoundFile(out) as sound:
+        written = (sound.title, sound.artist, sound.comment)
+    if suffix == ".mp3":
+        # libsndfile marks MP3 text as Latin-1 but writes UTF-8 bytes: plain ASCII reads right.
+        assert written == ("Kindness - for the 'critic' in a cafe", "Dr Lee",
+                           "6 breaths a minute, pauses x1.0")
+    else:
+        assert written == (title, "Dr Lee", "6 breaths a minute, pauses ×1.0")
+    with pytest.raises(ValueError, match="unknown tag"):
+        export_session(session, tmp_path / f"bad{suffix}", tags={"album": "x"})
+    assert list(tmp_path.glob("bad*")) == []  # nothing half-written is left

@@ -158,7 +158,7 @@ def text_pairs(palette: Palette) -> list[tuple[str, str, str]]:
         ("banner text", p.banner_text, p.banner),
         ("group heading", p.heading_text, p.window),
         ("library heading", p.heading_text, p.surface),
-        ("selected text in a field", p.focus_text, p.focus),
+        ("selected text in a field, selected row in a list or table", p.focus_text, p.focus),
     ]
 
 
@@ -245,8 +245,13 @@ def style_sheet(palette: Palette, large_text: bool) -> str:
     p = palette
     size = point_size(large_text)
     pad = 10 if large_text else 7
+    # Item views take their selection pair from the sheet as well as the palette: a desktop theme
+    # may give lists a palette of its own (near-white on light blue), and the sheet wins over it.
+    # Linux desktop themes put stock icons on dialog buttons (a green "↩" on OK) that no other
+    # button in the window has; the words are clearer alone, so dialog buttons carry none.
     return f"""
 QWidget {{ color: {p.text}; font-size: {size}pt; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QMainWindow, QDialog, QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.window}; }}
 QToolTip {{ color: {p.text}; background: {p.surface}; border: 1px solid {p.border}; padding: 4px; }}
 QLabel[role="muted"] {{ color: {p.muted_text}; }}
@@ -276,6 +281,7 @@ QPushButton[role="primary"]:focus {{ border: 3px solid {p.focus}; background: {p
 QPushButton[role="ground"] {{ background: {p.surface}; color: {p.text}; border: 2px solid {p.accent};
     font-weight: 600; }}
 QPushButton[role="ground"]:focus {{ border: 3px solid {p.focus}; }}
+QAbstractItemView {{ selection-background-color: {p.focus}; selection-color: {p.focus_text}; }}
 QListWidget {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 10px;
     padding: 4px; }}
 QListWidget:focus {{ border: 2px solid {p.focus}; }}

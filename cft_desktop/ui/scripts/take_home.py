@@ -15,6 +15,10 @@ window's one route back to it). Cancel sets an event the worker checks after eve
 block; it then raises `_Cancelled` inside the export, whose clean-up removes the temporary file, so
 a cancelled save leaves nothing behind.
 
+The file is tagged with the practice's title, the voice and the pacing it was made at (so a phone's
+music app lists it plainly), and the file chooser and the progress say how long it will be at the
+panel's pacing: the library's minutes hold only at the default pace.
+
 Sharing the narrator with playback's synthesis worker is safe: its in-memory table is locked, the
 piper voice allows one synthesis at a time under its own lock, and two writes of one cache entry hold
 the same bytes (voice/narrator.py, voice/piper.py, voice/cache.py). The sound side is imported on the
@@ -82,6 +86,42 @@ def suffix_of_filter(selected: str) -> str:
 def duration_text(frames: int) -> str:
     minutes, seconds = divmod(round(frames / SAMPLE_RATE), 60)
     return f"{minutes} min {seconds:02d} s"
+
+
+# The artist tag of a file in the usual (synthesised) voice; a recorded one is named by its pack.
+USUAL_VOICE_ARTIST = "CFT Desktop voice"
+# The shipped bell (audio/bell.wav) lasts 4 s; the estimate uses it rather than load the sounds on
+# the GUI thread just to measure one.
+ESTIMATE_BELL_FRAMES = 4 * SAMPLE_RATE
+
+
+def pacing_comment(pacing: Pacing) -> str:
+    """The pacing a file was made at, in a few words: '6 breaths a minute, in:out 2:3, pauses ×1.0'."""
+    parts = [f"{pacing.bpm:g} breaths a minute"]
+    if pacing.ramp_from_bpm is not None:
+        parts[0] += f" (slowing from {pacing.ramp_from_bpm:g} over {pacing.ramp_breaths} breaths)"
+    if not pacing.breath_work:
+        parts.append("no breath work")
+    parts.append(f"in:out {pacing.ratio_text}")
+    if pacing.hold_in_s or pacing.hold_out_s:
+        parts.append(f"holds {pacing.hold_in_s:g} s and {pacing.hold_out_s:g} s")
+    parts.append(f"pauses ×{pacing.pause_scale:.1f}")
+    return ", ".join(parts)
+
+
+def estimated_seconds(script: Script, pacing: Pacing) -> float:
+    """How long `script` lasts at `pacing`, each phrase's length estimated from its words."""
+    from cft_desktop.core.user_scripts import estimate_timeline
+
+    return estimate_timeline(script, pacing, ESTIMATE_BELL_FRAMES).duration_s
+
+
+def length_note(seconds: float) -> str:
+    """'About 7 minutes at this pace' (to the nearest minute)."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "Under a minute at this pace"
+    return f"About {minutes} minute{'s' if minutes != 1 else ''} at this pace"
 
 
 class _Cancelled(Exception):
@@ -209,6 +249,7 @@ class _Job:
                           "saved.",
                           "Reinstalling CFT Desktop puts them back; your ratings and scripts are "
                           "not affected.")
+        artist = USUAL_VOICE_ARTIST
         if self.voice:
             # The take-home file in the recorded voice, at the client's pace; phrases not
             # recorded are said by the usual voice, as when playing.
@@ -217,6 +258,7 @@ class _Job:
 
             try:
                 narrator = RecordedNarrator(VoicePack.open(self.voice), self.script, narrator)
+                artist = self.voice
             except CftError as exc:
                 log.warning("the voice %r could not be opened for saving: %s", self.voice, exc)
         from cft_desktop.voice.recorded_narrator import check_speakable
@@ -259,7 +301,9 @@ class _Job:
         self._check()
         self.news.saving(0)
         try:
-            frames = export_session(session, self.target, on_saved)
+            frames = export_session(session, self.target, on_saved, tags={
+                "title": self.script.title, "artist": artist,
+                "comment": pacing_comment(self.pacing)})
         except CftError as exc:
             return Failed(f"{self.target.name} was not saved.", _sentence(str(exc)))
         except OSError as exc:
@@ -319,6 +363,8 @@ class TakeHome(QObject):
         self.last_message: QMessageBox | None = None
         self.last_outcome: Outcome | None = None
         self._job: _Job | None = None
+        # How long the file will be at the panel's pacing, shown while choosing and saving it.
+        self.length_note = ""
         self._folder = Path.home()
         # Replaced by tests (and could be by a packaging with its own file chooser): given the
         # suggested path, returns the chosen one or None.
@@ -340,14 +386,18 @@ class TakeHome(QObject):
         entry = self.library_view.current_entry()
         if entry is None or entry.script is None:
             return False
+        self.length_note = length_note(estimated_seconds(entry.script, self.pacing_panel.pacing()))
         chosen = self.ask_path(self._folder / f"{entry.script.id}{DEFAULT_SUFFIX}")
         if chosen is None:
             return False
         return self.start(entry, chosen)
 
     def _ask_path(self, suggested: Path) -> Path | None:
+        caption = "Save the practice as audio"
+        if self.length_note:
+            caption += f" ({self.length_note[:1].lower()}{self.length_note[1:]})"
         name, selected = QFileDialog.getSaveFileName(
-            self.window, "Save the practice as audio", str(suggested), file_filters())
+            self.window, caption, str(suggested), file_filters())
         if not name:
             return None
         path = Path(name)
@@ -370,8 +420,10 @@ class TakeHome(QObject):
             return False
         self._folder = target.parent
         panel, playback = self.pacing_panel, self.playback
+        pacing = panel.pacing()
+        self.length_note = length_note(estimated_seconds(script, pacing))
         news = _News(self._gui, self)
-        job = _Job(script, panel.pacing(), panel.mix(), target,
+        job = _Job(script, pacing, panel.mix(), target,
                    lambda: playback.narrator, lambda: playback.assets, news, panel.voice_name())
         self._job = job
         self._open_progress(target)
@@ -381,7 +433,7 @@ class TakeHome(QObject):
     # -- progress -------------------------------------------------------------------------------
 
     def _open_progress(self, target: Path) -> None:
-        dialog = QProgressDialog("Getting ready…", "Cancel", 0, 100, self.window)
+        dialog = QProgressDialog(self._with_length("Getting ready…"), "Cancel", 0, 100, self.window)
         dialog.setWindowTitle(f"Saving {target.name}")
         dialog.setAccessibleName("Saving the practice as audio")
         # Not modal: the practice can still be played (or paused) while the file is written.
@@ -393,6 +445,9 @@ class TakeHome(QObject):
         dialog.canceled.connect(self.cancel)
         dialog.setValue(0)
         self.progress = dialog
+
+    def _with_length(self, step: str) -> str:
+        return f"{step}\n{self.length_note}" if self.length_note else step
 
     def _bring_forward(self) -> None:
         if self.progress is not None and self.progress.isVisible():
@@ -428,7 +483,7 @@ class TakeHome(QObject):
     def _on_preparing(self, done: int, total: int) -> None:
         if self.progress is None:
             return
-        self.progress.setLabelText(f"Preparing narration {done} of {total}")
+        self.progress.setLabelText(self._with_length(f"Preparing narration {done} of {total}"))
         self.progress.setMaximum(max(1, total))
         self.progress.setValue(done)
 
@@ -436,7 +491,7 @@ class TakeHome(QObject):
     def _on_saving(self, percent: int) -> None:
         if self.progress is None or self._job is None:
             return
-        self.progress.setLabelText(f"Saving {self._job.target.name}… {percent}%")
+        self.progress.setLabelText(self._with_length(f"Saving {self._job.target.name}… {percent}%"))
         self.progress.setMaximum(100)
         self.progress.setValue(percent)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage
 from PySide6.QtWidgets import QApplication
@@ -45,17 +46,18 @@ def test_history_table_numbers_labels_and_notes(make_window: MakeWindow) -> None
     assert model.rowCount() == 3
     distress, relaxed, soothed = titles.index("Distress"), titles.index("Calm"), titles.index("Safe and warm")
     # Newest first.
-    assert model.cell_text(0, 0) == "04 Mar 2026 09:00"
-    assert model.cell_text(0, 1) == "Soothing rhythm breathing"
+    # Two lines a cell (the numbers over the change in words), so the table fits the window.
+    assert model.cell_text(0, 0) == "04 Mar 2026\n09:00"
+    assert model.cell_text(0, 1) == "Soothing rhythm\nbreathing"
     assert model.cell_text(0, 2) == "100%"
-    assert model.cell_text(0, distress) == "70 → 42  (−28, marked, better)"
-    assert model.cell_text(0, relaxed) == "20 → 45  (+25, marked, better)"
+    assert model.cell_text(0, distress) == "70 → 42\n−28, marked, better"
+    assert model.cell_text(0, relaxed) == "20 → 45\n+25, marked, better"
     assert model.cell_text(0, soothed) == "– → 40"  # skipped before: no change claimed
-    assert model.cell_text(1, distress) == "60 → 48  (−12, noticeable, better)"
-    assert model.cell_text(1, relaxed) == "30 → 30  (no change)"
+    assert model.cell_text(1, distress) == "60 → 48\n−12, noticeable, better"
+    assert model.cell_text(1, relaxed) == "30 → 30\nno change"
     # A worsening is labelled as one, in words, with its size.
-    assert model.cell_text(2, distress) == "40 → 65  (+25, marked, worse)"
-    assert model.cell_text(2, relaxed) == "50 → 62  (+12, noticeable, better)"
+    assert model.cell_text(2, distress) == "40 → 65\n+25, marked, worse"
+    assert model.cell_text(2, relaxed) == "50 → 62\n+12, noticeable, better"
     assert model.cell_text(2, titles.index("Ease")) == "70"
     assert model.cell_text(2, titles.index("Upset")) == "a little"
     worse = model.index(2, distress)
@@ -63,6 +65,10 @@ def test_history_table_numbers_labels_and_notes(make_window: MakeWindow) -> None
     assert worse.data(9).color().name() == change_colour(Direction.WORSE)  # ForegroundRole
     assert better.data(9).color().name() == change_colour(Direction.BETTER)
     assert "marked, worse" in worse.data(3)  # ToolTipRole
+    # A screen reader hears each cell as one line.
+    assert model.index(0, 1).data(Qt.ItemDataRole.AccessibleTextRole) == "Soothing rhythm breathing"
+    assert worse.data(Qt.ItemDataRole.AccessibleTextRole) == "40 → 65, +25, marked, worse"
+    assert model.index(0, 0).data(Qt.ItemDataRole.AccessibleTextRole) == "04 Mar 2026, 09:00"
     # The chart's summary says how many went which way; the notes are on screen.
     assert dialog.chart.item is not None and dialog.chart.item.item_id == "distress"
     assert len(dialog.chart.pairs) == 3
@@ -109,12 +115,16 @@ def test_columns_fit_their_text_as_qt_would_size_them(make_window: MakeWindow) -
     for column in range(columns):
         for row in range(dialog.model.rowCount()):
             text = dialog.model.cell_text(row, column)
-            assert metrics.horizontalAdvance(text) < fitted[column], (row, column, text)
+            for line in text.split("\n"):
+                assert metrics.horizontalAdvance(line) < fitted[column], (row, column, line)
     distress = dialog.model.column_titles().index("Distress")
-    assert dialog.model.cell_text(0, distress) == "100 → 9  (−91, marked, better)"
-    # Qt's own sizing (which asks the model for every role of every sampled cell) agrees.
+    assert dialog.model.cell_text(0, distress) == "100 → 9\n−91, marked, better"
+    # Qt's own sizing (which asks the model for every role of every sampled cell) agrees. (The
+    # table now fits the dialog, so the last column is stretched over the room left: it is at
+    # least as wide as Qt would make it.)
+    assert fitted[-1] >= dialog.table.sizeHintForColumn(columns - 1)
     dialog.table.resizeColumnsToContents()
-    assert [header.sectionSize(c) for c in range(columns)] == fitted
+    assert [header.sectionSize(c) for c in range(columns - 1)] == fitted[:-1]
 
 
 def test_summary_counts_every_session_when_pairs_repeat() -> None:
@@ -193,3 +203,66 @@ def test_the_legend_names_every_mark_and_wraps_instead_of_cutting_worse_off(
             alone = any(row == [(kind, words, x)] for row in rows)
             assert alone or x + mark + metrics.horizontalAdvance(words) <= right
     assert len(chart._legend_rows(40, 420)) > 1
+
+
+def _noted_history(make_window: MakeWindow) -> HistoryDialog:
+    """A client whose after-form asks for a note too, with one long note among short ones."""
+    window = make_window()
+    controller = controller_of(window)
+    store = controller.records
+    assert store is not None
+    client = store.active_client().client_id
+    store.set_item_set(client, store.item_set(client).with_enabled("note"))
+    rows = [*ROWS * 4, ({"distress": 100}, {"distress": 9, "upset": "a lot", "note": LONG_NOTE})]
+    rows = [(before, {"note": "Felt calmer.", **after}) for before, after in rows]
+    store.add_sessions(make_sessions(client, rows, store))
+    dialog = controller.show_history()
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+LONG_NOTE = ("My shoulders dropped and the breath slowed down by itself, which surprised me; "
+             "the critic came back near the end but it was quieter than last week.")
+
+
+@pytest.mark.parametrize(("notes", "width"), [(True, 1326), (True, 1210), (False, 1110)])
+def test_the_table_fits_a_laptop_screen_without_scrolling_sideways(
+        make_window: MakeWindow, notes: bool, width: int) -> None:
+    """A 1366 px screen less 40 for the window frame; and narrower still (the note column, when
+    the form asks for one, gives up room down to a tenth of its heading's width or so)."""
+    rows = [*ROWS * 4, ({"distress": 100}, {"distress": 9, "upset": "a lot"})]
+    dialog = _noted_history(make_window) if notes else _history(make_window, rows)
+    dialog.resize(width, 700)
+    for _ in range(3):
+        QApplication.processEvents()
+    table, model = dialog.table, dialog.model
+    header = table.horizontalHeader()
+    assert table.verticalScrollBar().isVisible()  # more sessions than room: it takes its width
+    assert table.horizontalScrollBar().maximum() == 0
+    assert not table.horizontalScrollBar().isVisible()
+    assert header.length() <= table.viewport().width()
+    titles = model.column_titles()
+    if notes:
+        assert titles[-1] == "Note" and model.note_column == len(titles) - 1
+    else:
+        assert "Note" not in titles and model.note_column is None
+    metrics = QFontMetricsF(header.font())
+    for column in range(model.columnCount()):
+        size = header.sectionSize(column)
+        heading = str(model.headerData(column, Qt.Orientation.Horizontal))
+        # Every heading reads whole, line by line.
+        assert all(metrics.horizontalAdvance(line) < size for line in heading.split("\n")), (
+            heading, size)
+        assert size >= header.sectionSizeHint(column), heading
+        if column != model.note_column:
+            # Every other cell as wide as Qt would make it: nothing elided.
+            assert size >= table.sizeHintForColumn(column), (heading, size)
+    if model.note_column is not None:
+        # The long note is cut on screen and read whole in its tooltip.
+        note = model.index(0, model.note_column)
+        assert note.data(Qt.ItemDataRole.ToolTipRole) == LONG_NOTE
+        assert header.sectionSize(model.note_column) < QFontMetricsF(
+            table.font()).horizontalAdvance(LONG_NOTE)
+    # The rows hold the two lines of each cell.
+    lines = QFontMetricsF(table.font()).lineSpacing() * 2
+    assert table.rowHeight(0) >= lines

@@ -154,14 +154,15 @@ def test_cancel_leaves_no_file_and_playing_goes_on(
     real_export = export.export_session
 
     def held_export(session: Session, out_path: Path,
-                    on_progress: Callable[[int, int], None] | None = None) -> int:
+                    on_progress: Callable[[int, int], None] | None = None,
+                    tags: dict[str, str] | None = None) -> int:
         def progress(done: int, total: int) -> None:
             if on_progress is not None:
                 on_progress(done, total)
             first_block_written.set()
             release.wait(RENDER_TIMEOUT_MS / 1000)
 
-        return real_export(session, out_path, progress)
+        return real_export(session, out_path, progress, tags)
 
     monkeypatch.setattr(export, "export_session", held_export)
     window.practice.play()
@@ -223,7 +224,8 @@ def test_progress_says_what_it_does_and_cancel_stops_after_the_phrase_in_hand(
         dialog = take_home.progress
         assert dialog is not None
         qtbot.waitUntil(lambda: dialog.isVisible()  # type: ignore[attr-defined]
-                        and dialog.labelText() == "Preparing narration 1 of 2", timeout=5_000)
+                        and dialog.labelText() == "Preparing narration 1 of 2\n"
+                        "About 1 minute at this pace", timeout=5_000)
         assert dialog.value() == 1 and dialog.maximum() == 2
         # The window answers meanwhile: another practice can be chosen.
         practices = [row for kind, row, _ in window.library_view.rows() if kind == "practice"]
@@ -339,3 +341,124 @@ def test_the_action_is_disabled_for_a_broken_entry(
     practices = [row for kind, row, _ in window.library_view.rows() if kind == "practice"]
     assert window.library_view.select(practices[0])
     assert action.isEnabled()
+
+
+# -- what the file says about itself, and how long it will be ------------------------------------
+
+
+def _id3_frames(path: Path) -> dict[str, str]:
+    """The text frames of an MP3's ID3v2.3 tag, read from its bytes (no tag library is installed
+    here: neither mutagen nor ffprobe), so the MP3 check does not rest on libsndfile reading back
+    what libsndfile wrote."""
+    data = path.read_bytes()
+    assert data[:3] == b"ID3" and data[3] == 3, data[:10]
+    size = 0
+    for byte in data[6:10]:
+        size = (size << 7) | byte
+    frames: dict[str, str] = {}
+    at, end = 10, 10 + size
+    while at + 10 <= end and data[at:at + 4].strip(b"\0"):
+        name = data[at:at + 4].decode("ascii")
+        length = int.from_bytes(data[at + 4:at + 8], "big")
+        body = data[at + 10:at + 10 + length]
+        at += 10 + length
+        encoding, text = body[0], body[1:]
+        if name == "COMM":
+            text = text[3:].split(b"\0", 1)[1]  # language, then a short description
+        codec = {0: "latin-1", 1: "utf-16"}[encoding]
+        frames[name] = text.decode(codec).rstrip("\0")
+    return frames
+
+
+def _tags(path: Path) -> dict[str, str]:
+    with soundfile.SoundFile(path) as sound:
+        return {"title": sound.title, "artist": sound.artist, "comment": sound.comment}
+
+
+@pytest.mark.parametrize("suffix", [".mp3", ".ogg", ".flac", ".wav"])
+def test_the_file_is_tagged_with_the_practice_the_voice_and_the_pacing(
+    qtbot: object, window: MainWindow, tmp_path: Path, suffix: str
+) -> None:
+    panel = window.pacing_panel
+    assert panel.pacing().bpm == 6.0 and panel.pacing().ratio_text == "2:3"
+    target = tmp_path / f"test-breath{suffix}"
+    assert isinstance(_save(qtbot, window, target), Saved)
+    _close_messages()
+    expected = {"title": "Test breathing", "artist": "CFT Desktop voice",
+                "comment": "6 breaths a minute, in:out 2:3, pauses ×1.0"}
+    if suffix == ".mp3":
+        # ID3 as libsndfile writes it holds ASCII only; "×" is written as "x".
+        expected["comment"] = "6 breaths a minute, in:out 2:3, pauses x1.0"
+        assert _id3_frames(target) | {"TSSE": ""} == {
+            "TIT2": expected["title"], "TPE1": expected["artist"], "COMM": expected["comment"],
+            "TSSE": ""}
+    assert _tags(target) == expected
+
+    # Slower, with holds and longer pauses: the comment says so.
+    panel.bpm.setValue(4.0)
+    panel.hold_in.setValue(1.0)
+    panel.pause_scale.setValue(1.5)
+    assert (panel.pacing().hold_in_s, panel.pacing().pause_scale) == (1.0, 1.5)
+    slower = tmp_path / f"slower{suffix}"
+    assert isinstance(_save(qtbot, window, slower), Saved)
+    _close_messages()
+    comment = _tags(slower)["comment"]
+    times = "x" if suffix == ".mp3" else "×"
+    assert comment == f"4 breaths a minute, in:out 2:3, holds 1 s and 0 s, pauses {times}1.5"
+
+
+def test_a_file_in_a_recorded_voice_names_the_voice(
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs, tmp_path: Path
+) -> None:
+    from cft_desktop.voice.recorded import VoicePack
+
+    rate = 44100
+    take = (0.1 * np.sin(np.arange(rate) / rate * 2 * np.pi * 300)).astype(np.float32)
+    VoicePack.create("Dr Lee").add_take("test-breath", "Breathe with the circle.", take, rate)
+    write_script(user_dirs.scripts, "test-breath.md", BREATH_SCRIPT)
+    window = make_window(ratings=False)
+    assert window.library_view.select("test-breath")
+    assert window.pacing_panel.set_voice("Dr Lee")
+    target = tmp_path / "test-breath.ogg"
+    assert isinstance(_save(qtbot, window, target), Saved)
+    _close_messages()
+    assert _tags(target)["artist"] == "Dr Lee"
+    assert _tags(target)["title"] == "Test breathing"
+
+
+def test_the_length_at_the_panel_pacing_is_shown_while_choosing_and_saving(
+    qtbot: object, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cft_desktop.ui.scripts import take_home as module
+
+    captions: list[str] = []
+
+    def no_file_chosen(_parent: object, caption: str, _folder: str, _filters: str
+                       ) -> tuple[str, str]:
+        captions.append(caption)
+        return "", ""
+
+    monkeypatch.setattr(module.QFileDialog, "getSaveFileName", no_file_chosen)
+    take_home = _take_home(window)
+    # The real file chooser, answered with no file: it said how long the file would be.
+    window.script_editing.save_audio_action.trigger()
+    assert not take_home.busy
+    assert captions == ["Save the practice as audio (about 1 minute at this pace)"]
+    # The library's "1 min" holds at the default pace only; slower breathing makes it longer.
+    window.pacing_panel.bpm.setValue(4.0)
+    window.script_editing.save_audio_action.trigger()
+    assert captions[-1] == "Save the practice as audio (about 2 minutes at this pace)"
+
+    # And while saving, under what it is doing.
+    target = tmp_path / "test-breath.wav"
+    take_home.ask_path = lambda _suggested: target
+    with qtbot.waitSignal(take_home.finished, timeout=RENDER_TIMEOUT_MS):  # type: ignore[attr-defined]
+        window.script_editing.save_audio_action.trigger()
+        dialog = take_home.progress
+        assert dialog is not None
+        assert dialog.labelText().split("\n") == ["Getting ready…", "About 2 minutes at this pace"]
+    _close_messages()
+    # The estimate is near what was written (phrase lengths are estimated from their words).
+    written = soundfile.info(target).duration
+    assert abs(written - module.estimated_seconds(
+        window.library_view.current_entry().script, window.pacing_panel.pacing())) < 30

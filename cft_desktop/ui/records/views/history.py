@@ -5,7 +5,9 @@ drawn with QPainter, and the change per session in a table (date, practice, how 
 item before → after). Worsening is shown exactly as prominently as improvement: the same line
 weight and text size, a distinct colour *and* a distinct line style, and always the words
 "better" / "worse" and "noticeable" (10+) / "marked" (20+) with the rule-of-thumb and engagement
-notes on screen. No streaks, no totals that judge.
+notes on screen. No streaks, no totals that judge. Each cell is at most two lines (the numbers
+over the change in words, the day over the time) and the note column takes the room the others
+leave, so the table fits a 1366-pixel screen without scrolling sideways.
 
 Large histories: the table is a model/view pair that formats only the rows on screen, and the
 chart draws at most one mark per few pixels, averaging neighbouring sessions when there are more
@@ -37,13 +39,15 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFont,
     QFontMetrics,
-    QFontMetricsF,
     QPainter,
     QPaintEvent,
     QPen,
     QPixmap,
     QResizeEvent,
+    QTextLayout,
+    QTextOption,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -92,6 +96,7 @@ LEGEND_ENTRIES = (("hollow", "before"), ("filled", "after"), ("better", "better 
 # The views ask `data` for a dozen roles per cell (font, alignment, check state…) while sizing and
 # painting; only these have answers, so every other role returns before any cell is formatted.
 _TEXT_ROLES = frozenset({int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.AccessibleTextRole)})
+_DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
 _FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
 _ANSWERED_ROLES = _TEXT_ROLES | {_TOOLTIP_ROLE, _FOREGROUND_ROLE}
@@ -119,10 +124,13 @@ def _number(value: int | str | None) -> str:
 
 def paired_cell(item: RatingItem, before: int | str | None, after: int | str | None
                 ) -> tuple[str, ItemChange | None]:
-    """The table text for one item of one session, and its change if both were answered."""
+    """The table text for one item of one session, and its change if both were answered.
+
+    Two lines, the numbers over the change in words: the table then fits a 1366-pixel screen
+    without scrolling sideways, and the words are never dropped to make room."""
     if isinstance(before, int) and isinstance(after, int):
         change = item_change(item, before, after)
-        return f"{before} → {after}  ({change_words(change)})", change
+        return f"{before} → {after}\n{change_words(change)}", change
     return f"{_number(before)} → {_number(after)}", None
 
 
@@ -131,7 +139,29 @@ def fraction_text(fraction: float | None) -> str:
 
 
 def date_text(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y %H:%M")
+    """The day over the time, as two lines."""
+    return moment.strftime("%d %b %Y\n%H:%M")
+
+
+# A practice title longer than this goes on two lines, broken at the space nearest its middle.
+TITLE_ONE_LINE = 16
+
+
+def title_lines(title: str) -> str:
+    if len(title) <= TITLE_ONE_LINE or " " not in title:
+        return title
+    spaces = [i for i, c in enumerate(title) if c == " "]
+    middle = min(spaces, key=lambda i: max(i, len(title) - i - 1))
+    return f"{title[:middle]}\n{title[middle + 1:]}"
+
+
+def spoken(text: str, kind: str) -> str:
+    """A cell's two lines as one, for screen readers and tooltips."""
+    return text.replace("\n", " " if kind == "practice" else ", ")
+
+
+# Rows hold two lines of text (`paired_cell`, `date_text`, `title_lines`).
+ROW_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -150,6 +180,7 @@ class HistoryModel(QAbstractTableModel):
         self._columns: list[_Column] = []
         self._titles: Mapping[str, str] = {}
         self._cache: dict[int, list[tuple[str, ItemChange | None]]] = {}
+        self.note_column: int | None = None
 
     def set_history(self, sessions: Sequence[SessionRecord], items: ItemSet,
                     titles: Mapping[str, str], paired: Sequence[RatingItem] | None = None) -> None:
@@ -167,6 +198,9 @@ class HistoryModel(QAbstractTableModel):
             if item_id in items.enabled or any(answer_value(s.after, item_id) is not None
                                                for s in sessions[-2000:]):
                 self._columns.append(_Column(item.label, "after", item))
+        notes = [n for n, c in enumerate(self._columns) if c.item is not None
+                 and c.item.item_id == "note"]
+        self.note_column = notes[0] if notes else None
         self.endResetModel()
 
     def rowCount(self, parent: SizeIndex = QModelIndex()) -> int:  # noqa: B008
@@ -191,7 +225,8 @@ class HistoryModel(QAbstractTableModel):
             if column.kind == "date":
                 cells.append((date_text(session.started_at), None))
             elif column.kind == "practice":
-                cells.append((self._titles.get(session.script_id, session.script_id), None))
+                title = self._titles.get(session.script_id, session.script_id)
+                cells.append((title_lines(title), None))
             elif column.kind == "completed":
                 cells.append((fraction_text(session.fraction_completed), None))
             elif column.kind == "paired" and column.item is not None:
@@ -214,12 +249,13 @@ class HistoryModel(QAbstractTableModel):
         if role not in _ANSWERED_ROLES or not index.isValid():
             return None
         text, change = self._row(index.row())[index.column()]
-        if role in _TEXT_ROLES:
+        if role == _DISPLAY_ROLE:
             return text
-        if role == _TOOLTIP_ROLE:
-            if change is not None:
-                return f"{self._columns[index.column()].title}: {change.describe()}"
-            return text
+        column = self._columns[index.column()]
+        if role == _TOOLTIP_ROLE and change is not None:
+            return f"{column.title}: {change.describe()}"
+        if role in _TEXT_ROLES or role == _TOOLTIP_ROLE:
+            return spoken(text, column.kind)
         if change is not None:  # the foreground role
             return QBrush(QColor(change_colour(change.direction)))
         return None
@@ -229,7 +265,7 @@ class HistoryModel(QAbstractTableModel):
         if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
                 and 0 <= section < len(self._columns)):
             column = self._columns[section]
-            return f"{column.title} before → after" if column.kind == "paired" else column.title
+            return f"{column.title}\nbefore → after" if column.kind == "paired" else column.title
         return None
 
 
@@ -513,6 +549,36 @@ def summary_text(item: RatingItem, pairs: Sequence[tuple[datetime, int, int]]) -
     )
 
 
+class _LineWidths:
+    """The width Qt's item delegate gives a cell's text: its widest line laid out as the
+    delegate lays it out, rounded up (a line's width as laid out can be a fraction of a pixel
+    over the font's plain advance, and a cell a pixel short wraps and elides its last words)."""
+
+    def __init__(self, font: QFont) -> None:
+        self._font = font
+        self._known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        known = self._known.get(text)
+        if known is not None:
+            return known
+        layout = QTextLayout(text.replace("\n", "\u2028"), self._font)
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        layout.setTextOption(option)
+        widest = 0.0
+        layout.beginLayout()
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(1_000_000.0)
+            widest = max(widest, line.naturalTextWidth())
+        layout.endLayout()
+        self._known[text] = width = math.ceil(widest)
+        return width
+
+
 class HistoryDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -540,9 +606,13 @@ class HistoryDialog(QDialog):
         self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setWordWrap(False)
+        # Only the note wraps (every other cell brings its own line break); a long one is
+        # elided after its second line and read whole in its tooltip.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(QFontMetrics(self.font()).height() + 10)
+        self.table.verticalHeader().setDefaultSectionSize(
+            QFontMetrics(self.font()).lineSpacing() * ROW_LINES + 10)
         self.table.horizontalHeader().setResizeContentsPrecision(60)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -584,7 +654,9 @@ class HistoryDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addLayout(footer)
         self.item_choice.currentIndexChanged.connect(self._show_chosen)
-        self.resize(1120, 780)
+        # Wide enough for every column with the note and the vertical scroll bar (tested at
+        # 1210), and within a 1366-pixel screen.
+        self.resize(1210, 780)
 
     def set_history(self, pseudonym: str, sessions: Sequence[SessionRecord], items: ItemSet,
                     titles: Mapping[str, str]) -> None:
@@ -613,29 +685,38 @@ class HistoryDialog(QDialog):
 
         Qt sizes each sampled cell through the delegate, which asks the model for about eight
         roles per cell across the Python boundary: a fifth of the time the dialog takes to open
-        with 10,000 sessions. Every cell is one line of plain text in the table's font, so its
-        width is the text's advance plus the delegate's margins, measured once on a real cell.
+        with 10,000 sessions. Every cell is plain text in the table's font, so its width is its
+        widest line as Qt lays it out plus the delegate's margins, measured once on a real cell.
         The sample is the newest `resizeContentsPrecision` rows, Qt's own when the dialog opens
         (on a refresh Qt would start from the rows in view, so widths would follow the scrolling).
+        The note column is not measured: it stretches over the room the others leave.
         """
         table, model = self.table, self.model
         header = table.horizontalHeader()
         rows = min(model.rowCount(), header.resizeContentsPrecision())
         columns = model.columnCount()
+        for column in range(columns):
+            # The note takes whatever room the other columns leave, so a long one never pushes
+            # the table wider than the window.
+            header.setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch if column == model.note_column
+                else QHeaderView.ResizeMode.Interactive)
+        table.ensurePolished()
+        table.verticalHeader().setDefaultSectionSize(
+            QFontMetrics(table.font()).lineSpacing() * ROW_LINES + 10)
         if rows <= 0 or columns == 0:
             table.resizeColumnsToContents()
             return
-        table.ensurePolished()
-        # Qt lays text out in fractions of a pixel and rounds each cell's width up.
-        metrics = QFontMetricsF(table.font())
+        width_of = _LineWidths(table.font())
         option = QStyleOptionViewItem()
         table.initViewItemOption(option)
         margin = (table.itemDelegate().sizeHint(option, model.index(0, 0)).width()
-                  - math.ceil(metrics.horizontalAdvance(model.cell_text(0, 0))))
+                  - width_of(model.cell_text(0, 0)))
         grid = 1 if table.showGrid() else 0
         for column in range(columns):
-            widest = max(math.ceil(metrics.horizontalAdvance(model.cell_text(row, column)))
-                         for row in range(rows))
+            if column == model.note_column:
+                continue
+            widest = max(width_of(model.cell_text(row, column)) for row in range(rows))
             wanted = max(widest + margin + grid, header.sectionSizeHint(column))
             header.resizeSection(column, min(max(wanted, header.minimumSectionSize()),
                                              header.maximumSectionSize()))

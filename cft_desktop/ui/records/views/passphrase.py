@@ -177,6 +177,11 @@ class PrivacyDialog(QDialog):
             return
         if new != again:
             self.message.setText("The two new passphrases are not the same. Please type them again.")
+            # Both go: which of the two was mistyped cannot be seen behind the dots, so the
+            # person starts again from the first rather than editing blind.
+            self.new.clear()
+            self.repeat.clear()
+            self.new.setFocus()
             return
         self.change_requested.emit(self._current(), new)
 
