@@ -89,7 +89,8 @@ def test_save_refuses_invalid_text_and_writes_nothing(library: Library) -> None:
     bad = us.copy_text(SCRIPT, "calm-copy").replace("[pause 2]", "[bel]")
     with pytest.raises(ScriptErrors) as caught:
         us.save(bad, library, None)
-    assert [(e.line, e.message) for e in caught.value.errors] == [(13, "unknown cue [bel]")]
+    assert [(e.line, e.message) for e in caught.value.errors] == [
+        (13, "unknown cue [bel]: did you mean [bell]?")]
     assert list(_user(library).iterdir()) == []
 
 
@@ -146,7 +147,7 @@ def test_import_of_a_bad_file_lists_every_error_and_writes_nothing(
         us.check_import(bad, library)
     assert [str(e) for e in caught.value.errors] == [
         f"{bad}:4: 'kind': 'dream' is not one of breathing, imagery, psychoeducation, grounding",
-        f"{bad}:13: unknown cue [bel]",
+        f"{bad}:13: unknown cue [bel]: did you mean [bell]?",
     ]
     assert list(_user(library).iterdir()) == []
 

@@ -135,7 +135,7 @@ def test_copy_typing_validation_estimate_save_and_library(
     editor.text_edit.setTextCursor(cursor)
     QTest.keyClicks(editor.text_edit, "[bel]")
     assert editor.problem_texts() == []  # debounced: not yet
-    expected = f"{line}: unknown cue [bel]"
+    expected = f"{line}: unknown cue [bel]: did you mean [bell]?"
     qtbot.waitUntil(lambda: editor.problem_texts() == [expected], timeout=WAIT_MS)  # type: ignore[attr-defined]
     assert editor.text_edit.problem_lines == {line}
     assert len(editor.text_edit.extraSelections()) == 2
@@ -199,6 +199,26 @@ def test_copy_typing_validation_estimate_save_and_library(
     current = window.library_view.current_entry()
     assert current is not None and current.id == script.id and not current.builtin
     assert window.script_editing.edit_action.isEnabled()
+    _close_clean(editor)
+
+
+def test_one_cue_typo_is_one_problem_with_a_suggestion(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    editor = _open_copy(window)
+    line = _line_of(editor, "[pause 3]")
+    breaths = "\n[in] Breathing in.\n[out] And out." * 3
+    _type_at_end_of_line(editor, line, f"\n\n[breath three]{breaths}\n")
+    expected = [f"{line + 2}: unknown cue [breath three]: did you mean [breathe 3]?"]
+    qtbot.waitUntil(lambda: editor.problem_texts() == expected, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert editor.problems_label.text().startswith("1 problem:")
+    assert editor.text_edit.problem_lines == {line + 2}
+
+    # A second, unrelated mistake is listed too, at its own line.
+    last = len(editor.text().split("\n"))
+    _type_at_end_of_line(editor, last, "\n[pause lots]\n")
+    qtbot.waitUntil(lambda: len(editor.problem_texts()) == 2, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert editor.problem_texts() == expected + [
+        f"{last + 1}: bad number in [pause lots]: write [pause 3] (seconds)"]
     _close_clean(editor)
 
 
@@ -403,7 +423,8 @@ def test_import_refuses_a_bad_file_whole_and_takes_a_good_one(
     assert message is not None
     listed = message.informativeText()
     for expected in ("bad.md:4: 'kind': 'imagination' is not one of",
-                     "bad.md:10: unknown cue [bel]", "bad.md:12: bad number in [breathe lots]"):
+                     "bad.md:10: unknown cue [bel]: did you mean [bell]?",
+                     "bad.md:12: bad number in [breathe lots]"):
         assert expected in listed
     assert "3 problems" in message.text()
     message.close()
@@ -484,7 +505,7 @@ def test_a_broken_user_script_can_be_opened_fixed_and_saved(
     assert editor is not None and editor.own_path == broken
     assert editor.problem_texts() == [
         "4: 'kind': 'imagination' is not one of breathing, imagery, psychoeducation, grounding",
-        "10: unknown cue [bel]",
+        "10: unknown cue [bel]: did you mean [bell]?",
         "12: bad number in [breathe lots]: breaths must be a whole number 1–500",
     ]
     editor.replace_text(GOOD_SCRIPT.replace("shared-good", "shared-bad"))

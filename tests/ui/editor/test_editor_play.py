@@ -51,8 +51,8 @@ def test_edit_validate_play_from_here_save_and_list(
     # Edit: a typo'd cue is caught within the debounce, then fixed; a new phrase is added.
     line = _line_of(editor, "[pause 4]")
     _type_at_end_of_line(editor, line, "\n\n[bel]")
-    qtbot.waitUntil(lambda: editor.problem_texts() == [f"{line + 2}: unknown cue [bel]"],  # type: ignore[attr-defined]
-                    timeout=WAIT_MS)
+    typo = f"{line + 2}: unknown cue [bel]: did you mean [bell]?"
+    qtbot.waitUntil(lambda: editor.problem_texts() == [typo], timeout=WAIT_MS)  # type: ignore[attr-defined]
     QTest.keyClick(editor.text_edit, Qt.Key.Key_Backspace)
     QTest.keyClicks(editor.text_edit, "l]")
     _type_at_end_of_line(editor, line + 2, f"\n\n{NEW_PHRASE}")
