@@ -3,7 +3,7 @@
 Owns cue highlighting, validation as you type (debounced)
   with each ``line: message`` underlined at its line and listed below, the estimated length at the
   window's pacing, "play from here" (the current text, even unsaved, from the phrase or cue at the
-  cursor), undo/redo, atomic saving into the user's scripts folder only when the text is valid,
+  cursor; while it plays, a "Playing from line N…" note and a live Stop button), undo/redo, atomic saving into the user's scripts folder only when the text is valid,
   a draft autosaved after a few idle seconds, an offer to restore a newer draft, and a question
   before unsaved changes are closed away. The window's "Scripts" menu that opens editors lives in
   `ui.scripts.actions`.
@@ -57,6 +57,7 @@ from cft_desktop.core.script import Script, parse_text
 from cft_desktop.errors import ScriptError, ScriptErrors
 from cft_desktop.ui.common.conventions import key_text
 from cft_desktop.ui.common.messages import show_calm_message
+from cft_desktop.ui.common.states import PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.common.theme import LIGHT, Palette
 from cft_desktop.ui.editor.highlighter import ScriptHighlighter, problem_mark
 
@@ -324,6 +325,14 @@ class ScriptEditor(QMainWindow):
                                         "Play this text, even unsaved, from the phrase or cue "
                                         f"at the cursor ({key_text(PLAY_KEYS[0], PLAY_KEYS[2])}).")
         self.stop_button = self._button("Stop", "Stop playing", "Stop playing (Esc).")
+        self.stop_button.setEnabled(False)  # until this editor's "Play from here" plays
+        # Says that this editor's text is playing, and from where: the main window, where the
+        # practice is heard and seen, is often behind the editor.
+        self.play_status = QLabel("")
+        self.play_status.setAccessibleName("Playing")
+        self.play_status.setProperty("role", "muted")
+        self.play_status.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.play_status.hide()
         self.export_button = self._button("Export…", "Export script",
                                           "Save a copy of this text as a .md file to share with "
                                           f"another therapist ({key_text(EXPORT_KEY)}).")
@@ -335,6 +344,7 @@ class ScriptEditor(QMainWindow):
         for button in (self.save_button, self.undo_button, self.redo_button, self.play_button,
                        self.stop_button, self.export_button):
             buttons.addWidget(button)
+        buttons.addWidget(self.play_status)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
 
@@ -562,6 +572,26 @@ class ScriptEditor(QMainWindow):
             self.focus_problems()
             return
         self.play_requested.emit(self.script, self.text_edit.cursor_line())
+
+    def show_playing(self, state: str, line: int) -> None:
+        """Show how the text asked for by "Play from here" (from `line`) is doing: preparing,
+        playing, paused, or, when `state` is "idle", nothing playing any more."""
+        texts = {
+            PREPARING: f"Getting ready to play from line {line}…",
+            PLAYING: f"Playing from line {line}…",
+            PAUSED: f"Paused (played from line {line})",
+        }
+        text = texts.get(state, "")
+        self.play_status.setText(text)
+        self.play_status.setVisible(bool(text))
+        self.play_status.setAccessibleDescription(text)
+        self.stop_button.setEnabled(bool(text))
+        self.play_button.setAccessibleDescription(text)
+        self.play_button.setProperty("playing", bool(text))
+        self.stop_button.setProperty("role", "primary" if text else None)
+        for button in (self.play_button, self.stop_button):
+            button.style().unpolish(button)
+            button.style().polish(button)
 
     @Slot()
     def save(self) -> bool:

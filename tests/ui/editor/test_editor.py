@@ -217,8 +217,8 @@ def test_one_cue_typo_is_one_problem_with_a_suggestion(qtbot: object, make_windo
     last = len(editor.text().split("\n"))
     _type_at_end_of_line(editor, last, "\n[pause lots]\n")
     qtbot.waitUntil(lambda: len(editor.problem_texts()) == 2, timeout=WAIT_MS)  # type: ignore[attr-defined]
-    assert editor.problem_texts() == expected + [
-        f"{last + 1}: bad number in [pause lots]: write [pause 3] (seconds)"]
+    assert editor.problem_texts() == [
+        *expected, f"{last + 1}: bad number in [pause lots]: write [pause 3] (seconds)"]
     _close_clean(editor)
 
 
@@ -240,7 +240,14 @@ def test_play_from_here_asks_for_the_unsaved_text_at_the_cursor_line(
     script, at = asked[0]
     assert at == line
     assert "A phrase not yet saved." in [p.text for p in script.phrases()]  # type: ignore[attr-defined]
+    # The editor shows that its text is playing, and from which line, until it stops.
+    assert editor.play_status.isVisible()
+    assert editor.play_status.text() in (f"Getting ready to play from line {line}…",
+                                         f"Playing from line {line}…")
+    assert editor.stop_button.isEnabled()
     window.practice.stop()
+    qtbot.waitUntil(lambda: not editor.play_status.isVisible(), timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert not editor.stop_button.isEnabled()
     # Invalid text is not played; the problems are pointed out instead.
     _type_at_end_of_line(editor, 1, "x")
     editor.play_from_here()
@@ -547,12 +554,12 @@ def test_editor_is_named_and_works_by_keyboard(qtbot: object, make_window: MakeW
     qtbot.waitUntil(editor.isActiveWindow)  # type: ignore[attr-defined]
     _type_at_end_of_line(editor, _line_of(editor, "[pause 3]"), "0")  # Undo now has work
     order = []
-    for _ in range(9):
+    for _ in range(8):
         order.append(QApplication.focusWidget().accessibleName())
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-    # Redo has nothing to redo, so it is disabled and skipped.
+    # Redo has nothing to redo and Stop nothing to stop, so they are disabled and skipped.
     assert order == ["Script text", "Problems", "Save to my library", "Undo", "Play from here",
-                     "Stop playing", "Export script", "Close the editor", "Script text"]
+                     "Export script", "Close the editor", "Script text"]
     assert "\t" not in editor.text()
     # F8 jumps to the problems.
     editor.text_edit.setFocus()
