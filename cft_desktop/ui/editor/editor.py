@@ -1,12 +1,14 @@
 """The therapist's script editor: `ScriptEditor`, a window for one script.
 
-Owns cue highlighting, validation as you type (debounced)
-  with each ``line: message`` underlined at its line and listed below, the estimated length at the
-  window's pacing, "play from here" (the current text, even unsaved, from the phrase or cue at the
-  cursor; while it plays, a "Playing from line N…" note and a live Stop button), undo/redo, atomic saving into the user's scripts folder only when the text is valid,
-  a draft autosaved after a few idle seconds, an offer to restore a newer draft, and a question
-  before unsaved changes are closed away. The window's "Scripts" menu that opens editors lives in
-  `ui.scripts.actions`.
+Owns the form for the front matter (title, kind, minutes, summary; `ui.editor.header_form`) with
+  the front matter kept out of the text view and composed back in front of it, cue highlighting,
+  validation as you type (debounced) with each ``line: message`` underlined at its line (lines
+  counted as in the file) and listed below, the estimated length at the window's pacing, "play
+  from here" (the current text, even unsaved, from the phrase or cue at the cursor; while it
+  plays, a "Playing from line N…" note and a live Stop button), undo/redo, atomic saving into the
+  user's scripts folder only when the text is valid, a draft autosaved after a few idle seconds,
+  an offer to restore a newer draft, and a question before unsaved changes are closed away. The
+  window's "Scripts" menu that opens editors lives in `ui.scripts.actions`.
 
 The rules on disk (ids, drafts, atomic writes, import checks) live in `core.user_scripts`; this
 module only asks and shows. Questions go through `ask()` (a modal QMessageBox), notices through
@@ -15,6 +17,7 @@ module only asks and shows. Questions go through `ask()` (a modal QMessageBox), 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -59,6 +62,7 @@ from cft_desktop.ui.common.conventions import key_text
 from cft_desktop.ui.common.messages import show_calm_message
 from cft_desktop.ui.common.states import PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.common.theme import LIGHT, Palette
+from cft_desktop.ui.editor.header_form import FIELDS, HeaderForm
 from cft_desktop.ui.editor.highlighter import ScriptHighlighter, problem_mark
 
 if TYPE_CHECKING:
@@ -152,11 +156,17 @@ class _Gutter(QWidget):
 
 
 class ScriptTextEdit(QPlainTextEdit):
-    """Plain text with line numbers and problem lines marked (underline, tint, gutter mark)."""
+    """Plain text with line numbers and problem lines marked (underline, tint, gutter mark).
+
+    Lines are named as in the file: with the front matter kept out of the text (the form above
+    shows it), `line_offset` is its number of lines, so the numbers beside the text, the problems
+    and "play from here" agree with the saved file and with ``validate``.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.palette_ = LIGHT
+        self.line_offset = 0
         self.problem_lines: set[int] = set()
         self.gutter = _Gutter(self)
         self.blockCountChanged.connect(self._on_block_count_changed)
@@ -167,12 +177,18 @@ class ScriptTextEdit(QPlainTextEdit):
         return max(8, self.fontMetrics().height() // 2)
 
     def gutter_width(self) -> int:
-        digits = max(3, len(str(max(1, self.blockCount()))))
+        digits = max(3, len(str(max(1, self.blockCount() + self.line_offset))))
         return 4 + self._mark_size() + 4 + self.fontMetrics().horizontalAdvance("9") * digits + 8
 
     def set_palette(self, palette: Palette) -> None:
         self.palette_ = palette
         self.mark_problems(self.problem_lines)
+
+    def set_line_offset(self, offset: int) -> None:
+        if offset != self.line_offset:
+            self.line_offset = offset
+            self._on_block_count_changed(0)
+            self.mark_problems(self.problem_lines)
 
     def mark_problems(self, lines: set[int]) -> None:
         """Underline and tint every (1-based) line in `lines`."""
@@ -182,7 +198,9 @@ class ScriptTextEdit(QPlainTextEdit):
         selections = []
         document = self.document()
         for line in sorted(lines):
-            block = document.findBlockByNumber(line - 1)
+            if line - 1 - self.line_offset < 0:
+                continue  # in the front matter, which the form shows
+            block = document.findBlockByNumber(line - 1 - self.line_offset)
             if not block.isValid():
                 continue
             whole = QTextEdit.ExtraSelection()
@@ -204,7 +222,7 @@ class ScriptTextEdit(QPlainTextEdit):
         self.gutter.update()
 
     def go_to_line(self, line: int) -> None:
-        block = self.document().findBlockByNumber(max(0, line - 1))
+        block = self.document().findBlockByNumber(max(0, line - 1 - self.line_offset))
         if not block.isValid():
             block = self.document().lastBlock()
         cursor = QTextCursor(block)
@@ -213,7 +231,7 @@ class ScriptTextEdit(QPlainTextEdit):
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def cursor_line(self) -> int:
-        return self.textCursor().blockNumber() + 1
+        return self.textCursor().blockNumber() + 1 + self.line_offset
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -234,7 +252,7 @@ class ScriptTextEdit(QPlainTextEdit):
         while block.isValid() and top <= event.rect().bottom():
             bottom = top + round(self.blockBoundingRect(block).height())
             if block.isVisible() and bottom >= event.rect().top():
-                line = block.blockNumber() + 1
+                line = block.blockNumber() + 1 + self.line_offset
                 problem = line in self.problem_lines
                 painter.setFont(bold if problem else normal)
                 painter.setPen(mark if problem else QColor(p.muted_text))
@@ -293,6 +311,10 @@ class ScriptEditor(QMainWindow):
         self.pacing = pacing
         self.bell_frames = bell_frames
         self.script: Script | None = None  # the text parsed, when it parses
+        # The front matter, kept out of the text view and edited through the form; None when it
+        # cannot be taken apart (then it stays in the text, where its problem can be fixed).
+        self.header: str | None = None
+        self._saved_header: str | None = None
         self.errors: list[ScriptError] = []
         self.last_message: QMessageBox | None = None
         self._closing_confirmed = False
@@ -300,7 +322,8 @@ class ScriptEditor(QMainWindow):
         self._setup_ui(palette)
         self._setup_actions()
         self._connect_signals()
-        self.text_edit.setPlainText(text)
+        self.text_edit.setPlainText(self._take_header(text))
+        self._saved_header = self.header
         self.text_edit.document().setModified(False)
         self.text_edit.document().clearUndoRedoStacks()
         self._validate_timer.stop()
@@ -347,6 +370,9 @@ class ScriptEditor(QMainWindow):
         buttons.addWidget(self.play_status)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
+
+        self.header_form = HeaderForm()
+        self.header_form.edited.connect(self._on_form_edited)
 
         self.text_edit = ScriptTextEdit()
         self.text_edit.setAccessibleName("Script text")
@@ -403,11 +429,14 @@ class ScriptEditor(QMainWindow):
         layout.setContentsMargins(12, 12, 12, 8)
         layout.setSpacing(8)
         layout.addLayout(buttons)
+        layout.addWidget(self.header_form)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().setSizeGripEnabled(False)
 
-        chain: list[QWidget] = [self.text_edit, self.problems_list, self.save_button,
+        form = self.header_form
+        chain: list[QWidget] = [form.title, form.kind, form.minutes, form.summary,
+                                self.text_edit, self.problems_list, self.save_button,
                                 self.undo_button, self.redo_button, self.play_button,
                                 self.stop_button, self.export_button, self.close_button]
         for first, second in pairwise(chain):
@@ -448,7 +477,7 @@ class ScriptEditor(QMainWindow):
     def _connect_signals(self) -> None:
         document = self.text_edit.document()
         document.contentsChanged.connect(self._on_document_contents_changed)
-        document.modificationChanged.connect(self._on_document_modification_changed)
+        document.modificationChanged.connect(self._update_modified)
         self.text_edit.undoAvailable.connect(self.undo_button.setEnabled)
         self.text_edit.redoAvailable.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)
@@ -468,11 +497,32 @@ class ScriptEditor(QMainWindow):
     # -- reading --------------------------------------------------------------------------------
 
     def text(self) -> str:
-        """The text as saved: blocks joined by newlines, no-break spaces kept."""
-        return self.text_edit.document().toRawText().replace("\u2029", "\n")
+        """The text as saved: the front matter, then the blocks joined by newlines, no-break
+        spaces kept."""
+        return (self.header or "") + self.text_edit.document().toRawText().replace("\u2029", "\n")
 
     def is_modified(self) -> bool:
-        return self.text_edit.document().isModified()
+        return self.text_edit.document().isModified() or self.header != self._saved_header
+
+    def _take_header(self, text: str) -> str:
+        """Keep `text`'s front matter for the form; returns what the text view shows."""
+        parts = us.split_front_matter(text)
+        self.header, body = parts if parts is not None else (None, text)
+        self.header_form.show_header(self.header)
+        self.text_edit.set_line_offset(self.header.count("\n") if self.header else 0)
+        return body
+
+    def header_key_at(self, line: int, message: str = "") -> str | None:
+        """The form field a problem on (file) `line` belongs to, if it is in the front matter."""
+        if self.header is None or line > self.text_edit.line_offset:
+            return None
+        lines = self.header.split("\n")
+        for key in FIELDS:
+            if line == 1 and f"'{key}'" in message:
+                return key  # a missing key is reported on the opening line
+            if 1 < line <= len(lines) and re.match(rf"^{key}\s*:", lines[line - 1]):
+                return key
+        return None
 
     def problem_texts(self) -> list[str]:
         """What the problems list shows, in order (for tests and the screen reader)."""
@@ -502,7 +552,12 @@ class ScriptEditor(QMainWindow):
         self.setStyleSheet(
             f"QPlainTextEdit {{ background: {p.surface}; border: 1px solid {p.border}; "
             f"border-radius: 6px; }}\n"
-            f"QPlainTextEdit:focus {{ border: 2px solid {p.focus}; }}"
+            f"QPlainTextEdit:focus {{ border: 2px solid {p.focus}; }}\n"
+            # A form field whose value has a problem: framed in the mark that the text's problem
+            # lines carry (3:1 on the window, tested with the highlighter's colours).
+            f"QLineEdit[problem=\"true\"], QComboBox[problem=\"true\"], "
+            f"QDoubleSpinBox[problem=\"true\"] {{ border: 2px solid {problem_mark(p)}; "
+            f"border-radius: 4px; }}"
         )
 
     @Slot()
@@ -533,6 +588,8 @@ class ScriptEditor(QMainWindow):
             self.estimate_label.setText("No length estimate until the problems below are fixed")
         self._show_problems(errors, warnings)
         self.text_edit.mark_problems({e.line for e in errors})
+        self.header_form.mark_problems(
+            {key for e in errors if (key := self.header_key_at(e.line, e.message)) is not None})
         self.play_button.setEnabled(script is not None)
         self.setWindowTitle(f"{self.title()}: script editor[*]")
 
@@ -624,7 +681,11 @@ class ScriptEditor(QMainWindow):
         self.key = script.id
         us.remove_draft(self.user_dir, self.key)
         self.own_path = path
+        if self.header is None:
+            self._adopt_header()
+        self._saved_header = self.header
         self.text_edit.document().setModified(False)
+        self._update_modified()
         self.draft_timer.stop()
         self.statusBar().showMessage(f"Saved to your library as {path.name}", 8000)
         self.validate_now()
@@ -663,11 +724,26 @@ class ScriptEditor(QMainWindow):
         return False
 
     def replace_text(self, text: str) -> None:
-        """Replace the whole text as one undoable edit."""
+        """Replace the whole text; the part below the front matter as one undoable edit (the
+        front matter goes to the form)."""
+        body = self._take_header(text)
         cursor = QTextCursor(self.text_edit.document())
         cursor.select(QTextCursor.SelectionType.Document)
-        cursor.insertText(text)
+        cursor.insertText(body)
         self.validate_now()
+        self._update_modified()
+
+    def _adopt_header(self) -> None:
+        """A front matter fixed by hand in the text leaves it for the form (after a save, when it
+        is known to be good); the cursor stays on its line."""
+        line = self.text_edit.cursor_line()
+        body = self._take_header(self.text())
+        if self.header is None:
+            return
+        # Not an edit to undo: undoing it would put the front matter into the text a second time.
+        self.text_edit.setPlainText(body)
+        self.text_edit.document().clearUndoRedoStacks()
+        self.text_edit.go_to_line(line)
 
     def take_saved_text(self, text: str) -> None:
         """The file behind this editor was replaced (an import): show it as the saved version.
@@ -675,7 +751,9 @@ class ScriptEditor(QMainWindow):
         One undoable edit, so the previous text is a Ctrl+Z away; no draft is left behind.
         """
         self.replace_text(text)
+        self._saved_header = self.header
         self.text_edit.document().setModified(False)
+        self._update_modified()
         self.draft_timer.stop()
         us.remove_draft(self.user_dir, self.key)
         self.statusBar().showMessage("Replaced by the imported file", 8000)
@@ -738,12 +816,32 @@ class ScriptEditor(QMainWindow):
         self._validate_timer.start()
         self.draft_timer.start()
 
-    @Slot(bool)
-    def _on_document_modification_changed(self, modified: bool) -> None:
-        self.setWindowModified(modified)
+    @Slot()
+    def _update_modified(self) -> None:
+        self.setWindowModified(self.is_modified())
+
+    @Slot(str, str)
+    def _on_form_edited(self, key: str, value: str) -> None:
+        if self.header is None:
+            return
+        self.header = us.set_front_matter_value(self.header, key, value, raw=key == "minutes")
+        self.text_edit.set_line_offset(self.header.count("\n"))
+        self._update_modified()
+        self._validate_timer.start()
+        self.draft_timer.start()
 
     @Slot(QListWidgetItem)
     def _on_problems_item_activated(self, item: QListWidgetItem) -> None:
         line = item.data(Qt.ItemDataRole.UserRole)
-        if isinstance(line, int):
-            self.text_edit.go_to_line(line)
+        if not isinstance(line, int):
+            return
+        if self.header is not None and line <= self.text_edit.line_offset:
+            key = self.header_key_at(line, item.text())
+            if key is not None:
+                self.header_form.fields()[key].setFocus(Qt.FocusReason.OtherFocusReason)
+            else:
+                self.statusBar().showMessage(
+                    f"Line {line} is in the script's header, in a part the fields above do not "
+                    "show. Export the script to change it in another text editor.", 10000)
+            return
+        self.text_edit.go_to_line(line)
