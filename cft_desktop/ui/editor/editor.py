@@ -315,6 +315,7 @@ class ScriptEditor(QMainWindow):
         # cannot be taken apart (then it stays in the text, where its problem can be fixed).
         self.header: str | None = None
         self._saved_header: str | None = None
+        self._header_in_text_chosen = False  # the person asked to edit the header as text
         self.errors: list[ScriptError] = []
         self.last_message: QMessageBox | None = None
         self._closing_confirmed = False
@@ -373,6 +374,7 @@ class ScriptEditor(QMainWindow):
 
         self.header_form = HeaderForm()
         self.header_form.edited.connect(self._on_form_edited)
+        self.header_form.header_in_text_toggled.connect(self._on_header_in_text_toggled)
 
         self.text_edit = ScriptTextEdit()
         self.text_edit.setAccessibleName("Script text")
@@ -381,7 +383,8 @@ class ScriptEditor(QMainWindow):
             "and [bell] stand on their own line, with [in] and [out] lines under a [breathe]. "
             "For people who choose no breath work, put a breath-free version between "
             "[with breath work], [without breath work] and [end]; ending: sleep in the header "
-            "ends in silence and dims the screen. Problems are underlined and listed below. "
+            "(Edit the whole header as text) ends in silence and dims the screen. Problems are "
+            "underlined and listed below. "
             "Tab moves to the next control."
         )
         self.text_edit.setTabChangesFocus(True)
@@ -436,7 +439,7 @@ class ScriptEditor(QMainWindow):
 
         form = self.header_form
         chain: list[QWidget] = [form.title, form.kind, form.minutes, form.summary,
-                                self.text_edit, self.problems_list, self.save_button,
+                                form.in_text, self.text_edit, self.problems_list, self.save_button,
                                 self.undo_button, self.redo_button, self.play_button,
                                 self.stop_button, self.export_button, self.close_button]
         for first, second in pairwise(chain):
@@ -506,9 +509,9 @@ class ScriptEditor(QMainWindow):
 
     def _take_header(self, text: str) -> str:
         """Keep `text`'s front matter for the form; returns what the text view shows."""
-        parts = us.split_front_matter(text)
+        parts = None if self._header_in_text_chosen else us.split_front_matter(text)
         self.header, body = parts if parts is not None else (None, text)
-        self.header_form.show_header(self.header)
+        self.header_form.show_header(self.header, unreadable=not self._header_in_text_chosen)
         self.text_edit.set_line_offset(self.header.count("\n") if self.header else 0)
         return body
 
@@ -735,15 +738,38 @@ class ScriptEditor(QMainWindow):
 
     def _adopt_header(self) -> None:
         """A front matter fixed by hand in the text leaves it for the form (after a save, when it
-        is known to be good); the cursor stays on its line."""
+        is known to be good), unless the person chose to edit it as text."""
+        if not self._header_in_text_chosen:
+            self.set_header_in_text(False)
+
+    def set_header_in_text(self, in_text: bool) -> bool:
+        """Move the front matter into the text (to edit all of it by hand) or back to the form;
+        False when it cannot go back yet (it does not read as a header). The cursor stays on its
+        line and unsaved changes stay unsaved."""
+        document = self.text_edit.document()
+        if in_text == (self.header is None):
+            self._header_in_text_chosen = in_text
+            self.header_form.show_header(self.header, unreadable=not in_text)
+            return True
+        if not in_text and us.split_front_matter(self.text()) is None:
+            self.header_form.show_header(None, unreadable=self._header_in_text_chosen)
+            return False
+        was_modified = self.is_modified()
         line = self.text_edit.cursor_line()
-        body = self._take_header(self.text())
-        if self.header is None:
-            return
-        # Not an edit to undo: undoing it would put the front matter into the text a second time.
+        full = self.text()
+        self._header_in_text_chosen = in_text
+        body = self._take_header(full)
+        # Not an edit to undo: undoing it would put the front matter in twice, or lose it.
         self.text_edit.setPlainText(body)
-        self.text_edit.document().clearUndoRedoStacks()
+        document.clearUndoRedoStacks()
+        if not was_modified:
+            self._saved_header = self.header
+            self.draft_timer.stop()
+        document.setModified(was_modified)
         self.text_edit.go_to_line(line)
+        self.validate_now()
+        self._update_modified()
+        return True
 
     def take_saved_text(self, text: str) -> None:
         """The file behind this editor was replaced (an import): show it as the saved version.
@@ -819,6 +845,14 @@ class ScriptEditor(QMainWindow):
     @Slot()
     def _update_modified(self) -> None:
         self.setWindowModified(self.is_modified())
+
+    @Slot(bool)
+    def _on_header_in_text_toggled(self, in_text: bool) -> None:
+        if not self.set_header_in_text(in_text):
+            self.statusBar().showMessage(
+                "The header cannot go back to the fields yet: it needs a line of three dashes "
+                "above and below it, with 'key: value' lines between. The problems list says "
+                "where.", 10000)
 
     @Slot(str, str)
     def _on_form_edited(self, key: str, value: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QGridLayout,
@@ -52,6 +53,8 @@ class HeaderForm(QWidget):
     """Title, Kind, Minutes and Summary of the script being edited."""
 
     edited = Signal(str, str)
+    # The person asks for the whole front matter in the text (True) or back in these fields.
+    header_in_text_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +79,12 @@ class HeaderForm(QWidget):
         self.summary = QLineEdit()
         self.summary.setAccessibleName("Summary")
         self.summary.setToolTip("One or two sentences that help a client choose this practice.")
+        self.in_text = QCheckBox("Edit the whole header as text")
+        self.in_text.setAccessibleName("Edit the whole header as text")
+        self.in_text.setToolTip(
+            "Show the header (the lines between the two '---' lines) at the top of the text, to "
+            "change what these fields do not show, such as the caution, 'ending: sleep' or the "
+            "language. Untick it to use the fields again.")
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setProperty("role", "muted")
@@ -95,13 +104,15 @@ class HeaderForm(QWidget):
         summary_label.setBuddy(self.summary)
         layout.addWidget(summary_label, 1, 0)
         layout.addWidget(self.summary, 1, 1, 1, 5)
-        layout.addWidget(self.note, 2, 0, 1, 6)
+        layout.addWidget(self.in_text, 2, 1, 1, 5)
+        layout.addWidget(self.note, 3, 1, 1, 5)
         layout.setColumnStretch(1, 1)  # the title takes the room; kind and minutes their own
         self.kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
         self.title.textEdited.connect(lambda text: self.edited.emit("title", text))
         self.summary.textEdited.connect(lambda text: self.edited.emit("summary", text))
         self.kind.activated.connect(self._on_kind_activated)
+        self.in_text.toggled.connect(self.header_in_text_toggled)
         self.minutes.valueChanged.connect(self._on_minutes_changed)
         self._showing = False
 
@@ -109,19 +120,25 @@ class HeaderForm(QWidget):
         return {"title": self.title, "kind": self.kind, "minutes": self.minutes,
                 "summary": self.summary}
 
-    def show_header(self, header: str | None) -> None:
-        """Fill the fields from front-matter text; None: there is none the form can edit."""
+    def show_header(self, header: str | None, unreadable: bool = False) -> None:
+        """Fill the fields from front-matter text; None: it is in the text instead, because the
+        person asked for that or, `unreadable`, because it cannot be taken apart."""
         self._showing = True
         try:
             editable = header is not None
             for field in self.fields().values():
                 field.setEnabled(editable)
+            self.in_text.blockSignals(True)
+            self.in_text.setChecked(not editable)
+            self.in_text.blockSignals(False)
             self.note.setVisible(not editable)
             self.note.setText(
                 "" if editable else
                 "The header at the top of the text could not be read, so it is shown in the "
                 "text: fix it there (it starts and ends with a line of three dashes), save, and "
-                "these fields come back.")
+                "these fields come back." if unreadable else
+                "The header is at the top of the text, between the two lines of three dashes. "
+                "Untick the box to use these fields again.")
             if header is None:
                 return
             title = us.front_matter_value(header, "title")

@@ -556,14 +556,14 @@ def test_editor_is_named_and_works_by_keyboard(qtbot: object, make_window: MakeW
     qtbot.waitUntil(editor.isActiveWindow)  # type: ignore[attr-defined]
     _type_at_end_of_line(editor, _line_of(editor, "[pause 3]"), "0")  # Undo now has work
     order = []
-    for _ in range(12):
+    for _ in range(13):
         order.append(QApplication.focusWidget().accessibleName())
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     # Redo has nothing to redo and Stop nothing to stop, so they are disabled and skipped; the
     # header's form comes first in the window, above the text.
     assert order == ["Script text", "Problems", "Save to my library", "Undo", "Play from here",
                      "Export script", "Close the editor", "Title", "Kind", "Minutes", "Summary",
-                     "Script text"]
+                     "Edit the whole header as text", "Script text"]
     assert "\t" not in editor.text()
     # F8 jumps to the problems.
     editor.text_edit.setFocus()
@@ -697,6 +697,37 @@ def test_header_problems_lead_to_the_form_and_a_new_header_refills_it(
     assert (form.title.text(), form.kind.currentData()) == ("Shared but broken", "imagery")
     assert editor.problem_texts() == []
     assert not form.title.property("problem")
+    _close_clean(editor)
+
+
+def test_the_whole_header_can_be_edited_as_text_and_goes_back_to_the_form(
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    window = make_window()
+    editor = _open_copy(window)
+    form = editor.header_form
+    original = editor.text()
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)  # type: ignore[attr-defined]
+    form.in_text.setFocus()
+    QTest.keyClick(form.in_text, Qt.Key.Key_Space)
+    assert form.in_text.isChecked()
+    assert editor.text_edit.toPlainText() == original and editor.text_edit.line_offset == 0
+    assert not form.title.isEnabled() and form.note.isVisibleTo(editor)
+    assert not editor.is_modified()  # only shown differently
+    # A key the fields do not show, typed by hand into the header.
+    line = _line_of(editor, "summary:")
+    _type_at_end_of_line(editor, line, "\nending: sleep")
+    assert editor.is_modified()
+    form.in_text.setFocus()
+    QTest.keyClick(form.in_text, Qt.Key.Key_Space)
+    assert not form.in_text.isChecked() and form.title.isEnabled()
+    assert not editor.text_edit.toPlainText().startswith("---")
+    assert "ending: sleep\n" in editor.header  # type: ignore[operator]
+    assert editor.is_modified()
+    assert editor.save()
+    saved = parse_file(user_dirs.scripts / f"{PRACTICE}-copy.md")
+    assert saved.ending == "sleep" and saved.title.endswith("(my version)")
     _close_clean(editor)
 
 
