@@ -876,6 +876,7 @@ class ScriptEditor(QMainWindow):
             else:
                 self.statusBar().showMessage(
                     f"Line {line} is in the script's header, in a part the fields above do not "
-                    "show. Export the script to change it in another text editor.", 10000)
+                    "show: tick 'Edit the whole header as text' to change it.", 10000)
+                self.header_form.in_text.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.text_edit.go_to_line(line)

@@ -535,6 +535,10 @@ def test_saving_under_a_builtin_id_is_a_problem_at_the_id_line(
     editor.replace_text(us.set_front_matter_value(editor.text(), "id", PRACTICE))
     assert editor.problem_texts() == [
         f"2: 'id': '{PRACTICE}' is already used by a built-in practice; choose another id"]
+    # The id has no field of its own: going to the problem leads to editing the header as text.
+    editor.problems_list.setCurrentRow(0)
+    QTest.keyClick(editor.problems_list, Qt.Key.Key_Return)
+    assert "Edit the whole header as text" in editor.statusBar().currentMessage()
     assert editor.play_button.isEnabled()  # playing an unsaved version is still fine
     assert not editor.save()
     editor.last_message.close()  # type: ignore[union-attr]
