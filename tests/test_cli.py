@@ -94,11 +94,26 @@ def test_validate_bad_file_prints_file_line_messages(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines == [
         f"{bad}:4: 'kind': 'meditation' is not one of breathing, imagery, psychoeducation, grounding",
-        f"{bad}:10: unknown cue [bel]",
+        f"{bad}:10: unknown cue [bel]: did you mean [bell]?",
         f"{bad}:12: bad number in [pause x]: write [pause 3] (seconds)",
     ]
     for line in lines:
         assert re.fullmatch(rf"{re.escape(str(bad))}:\d+: .+", line)
+    assert_no_traceback(result)
+
+
+def test_validate_reports_one_cue_typo_once_with_a_suggestion(tmp_path: Path) -> None:
+    bad = tmp_path / "typo.md"
+    bad.write_text(
+        "---\nid: typo\ntitle: Typo\nkind: breathing\nminutes: 3\nsummary: S\n---\n"
+        "Hello.\n\n[breath three]\n[in] In.\n[out] Out.\n[in] In.\n[out] Out.\n[in] In.\n"
+        "[out] Out.\n\nAfter.\n",
+        encoding="utf-8",
+    )
+    result = run_cli(tmp_path, "validate", str(bad))
+    assert result.returncode == 2
+    assert result.stdout.splitlines() == [
+        f"{bad}:10: unknown cue [breath three]: did you mean [breathe 3]?"]
     assert_no_traceback(result)
 
 
@@ -158,7 +173,7 @@ def test_render_broken_script_file_exits_2_with_its_line(tmp_path: Path) -> None
                    encoding="utf-8")
     result = run_cli(tmp_path, "render", str(bad), "--out", str(tmp_path / "o.wav"))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"{bad}:8: unknown cue [bel]"
+    assert result.stderr.strip() == f"{bad}:8: unknown cue [bel]: did you mean [bell]?"
     assert_no_traceback(result)
 
 

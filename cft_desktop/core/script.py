@@ -30,6 +30,7 @@ blank lines are *phrases* and these cue lines stand alone:
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -62,6 +63,18 @@ _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 _CUE_LINE = re.compile(r"^\[(?P<body>[^\]]*)\](?P<rest>.*)$")
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 _CONDITION = re.compile(r"with(?:out)?\s+breath\s+work", re.IGNORECASE)
+
+# The cue names a typo is matched against, for "did you mean …?" (the number, if any, is kept).
+_CUE_NAMES = ("pause", "breathe", "bell", "in", "out", "with breath work", "without breath work",
+              "end")
+_NUMBER_WORDS = {
+    word: value for value, word in enumerate((
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+        "nineteen", "twenty"))
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "a": 1, "an": 1}
+_MINUTE_WORDS = ("min", "mins", "minute", "minutes")
+_SECOND_WORDS = ("s", "sec", "secs", "second", "seconds")
 
 
 @dataclass(frozen=True)
@@ -332,9 +345,12 @@ def _parse_body(
     # The breathe block that [in]/[out] lines may still attach to: only while no other line
     # (blank, phrase or cue) has come between them and their cue.
     open_breathe: Breathe | None = None
-    # A [breathe …] cue with an error of its own still owns the [in]/[out] lines under it: one
-    # typo gives one error, not one more for every line of its block.
+    # A cue with an error of its own (an unknown cue, a bad [breathe …]) still owns the [in]/[out]
+    # lines under it: one typo gives one error, not one more for every line of its block.
     broken_breathe_open = False
+    # Likewise an unknown cue meant to open a [with/without breath work] part: its [end] is not
+    # "an [end] with nothing to close" as well.
+    broken_condition_open = False
     inhale_lines: list[BreathLine] = []
     exhale_lines: list[BreathLine] = []
     in_comment_since: int | None = None
@@ -427,6 +443,19 @@ def _parse_body(
         body = cue.group("body").strip()
         rest = cue.group("rest").strip()
         word = body.split()[0].lower() if body.split() else ""
+        known = (word in ("in", "out", "pause", "bell", "breathe") or body.lower() == "end"
+                 or _CONDITION.fullmatch(body) is not None)
+
+        if not known:
+            flush_paragraph()
+            close_breathe()
+            suggestion = suggest_cue(body)
+            hint = f": did you mean {suggestion}?" if suggestion else ""
+            errors.append(ScriptError(path, number, f"unknown cue [{body}]{hint}"))
+            broken_breathe_open = True
+            if suggestion and "breath work" in suggestion:
+                broken_condition_open = True
+            continue
 
         if word in ("in", "out") and len(body.split()) == 1:
             if open_breathe is None:
@@ -453,13 +482,17 @@ def _parse_body(
             errors.append(
                 ScriptError(path, number, f"unexpected text after the cue [{body}]: '{rest}'")
             )
+            broken_breathe_open = True
             continue
         if word == "pause":
             match = re.fullmatch(rf"pause\s+({_NUMBER})", body, re.IGNORECASE)
             if match is None:
-                errors.append(
-                    ScriptError(path, number, f"bad number in [{body}]: write [pause 3] (seconds)")
-                )
+                hint = _did_you_mean(body)
+                errors.append(ScriptError(
+                    path, number, f"bad number in [{body}]: "
+                    + (f"did you mean {hint}?" if hint else "write [pause 3] (seconds)"),
+                ))
+                broken_breathe_open = True
                 continue
             seconds = float(match.group(1))
             if not 0 < seconds <= 600:
@@ -498,8 +531,11 @@ def _parse_body(
                 ))
                 continue
             condition, condition_line = wanted, number
+            broken_condition_open = False
         elif body.lower() == "end":
-            if condition is None:
+            if condition is None and broken_condition_open:
+                broken_condition_open = False  # the unknown cue that meant to open it said it all
+            elif condition is None:
                 errors.append(ScriptError(
                     path, number,
                     "[end] with nothing to close: it ends a [with breath work] or "
@@ -507,8 +543,6 @@ def _parse_body(
                 ))
                 continue
             condition = None
-        else:
-            errors.append(ScriptError(path, number, f"unknown cue [{body}]"))
 
     if in_comment_since is not None:
         errors.append(ScriptError(path, in_comment_since, "comment is not closed: add '-->'"))
@@ -536,18 +570,23 @@ def _parse_breathe(body: str, number: int, path: Path, errors: list[ScriptError]
         if not re.fullmatch(r"[0-9]+", amount) or not 1 <= int(amount) <= 500:
             errors.append(
                 ScriptError(
-                    path, number, f"bad number in [{body}]: breaths must be a whole number 1–500"
+                    path, number,
+                    f"bad number in [{body}]: breaths must be a whole number 1–500"
+                    f"{_also(body)}",
                 )
             )
             return None
         return Breathe(line=number, cycles=int(amount))
     if unit not in ("min", "s"):
-        errors.append(
-            ScriptError(path, number, f"bad unit in [{body}]: use 'min' or 's', or no unit")
-        )
+        errors.append(ScriptError(
+            path, number,
+            f"bad unit in [{body}]: use 'min' or 's', or no unit{_also(body)}",
+        ))
         return None
     if not re.fullmatch(_NUMBER, amount):
-        errors.append(ScriptError(path, number, f"bad number in [{body}]: '{amount}'"))
+        errors.append(
+            ScriptError(path, number, f"bad number in [{body}]: '{amount}'{_also(body)}")
+        )
         return None
     seconds = float(amount) * (60.0 if unit == "min" else 1.0)
     if not 1 <= seconds <= 3600:
@@ -556,3 +595,53 @@ def _parse_breathe(body: str, number: int, path: Path, errors: list[ScriptError]
         )
         return None
     return Breathe(line=number, duration_s=seconds)
+
+
+def suggest_cue(body: str) -> str | None:
+    """The known cue nearest to a mistyped one, as it should be written: ``breath three`` gives
+    ``[breathe 3]``, ``bel`` gives ``[bell]``, ``pause two seconds`` gives ``[pause 2]``; None when
+    nothing is close (a made-up guess would only mislead)."""
+    words: list[str] = []
+    numbers: list[str] = []
+    unit = ""
+    for token in body.lower().replace("-", " ").split():
+        if re.fullmatch(_NUMBER, token):
+            numbers.append(token)
+        elif token in _NUMBER_WORDS and (token not in ("a", "an") or words):
+            numbers.append(str(_NUMBER_WORDS[token]))
+        elif token in _MINUTE_WORDS and (numbers or words):
+            unit = "min"
+        elif token in _SECOND_WORDS and (numbers or words):
+            unit = "s"
+        else:
+            words.append(token)
+    name = " ".join(words)
+    if not name:
+        return None
+    close = difflib.get_close_matches(name, _CUE_NAMES, n=1, cutoff=0.6)
+    if not close:
+        return None
+    cue = close[0]
+    amount = numbers[0] if len(numbers) == 1 else "…"
+    if cue == "pause":
+        # Seconds are a pause's only unit; minutes become seconds.
+        if unit == "min" and amount != "…":
+            amount = f"{float(amount) * 60:g}"
+        return f"[pause {amount}]"
+    if cue == "breathe":
+        return f"[breathe {amount}{' ' + unit if unit else ''}]"
+    return f"[{cue}]"
+
+
+def _did_you_mean(body: str) -> str:
+    """``[breathe 3]`` for a known cue whose number or unit was written in words, else "" (a cue
+    that is only a bad number is better told how to write it)."""
+    suggestion = suggest_cue(body)
+    if suggestion is None or "…" in suggestion or suggestion == f"[{body}]":
+        return ""
+    return suggestion
+
+
+def _also(body: str) -> str:
+    hint = _did_you_mean(body)
+    return f"; did you mean {hint}?" if hint else ""

@@ -129,11 +129,38 @@ def front_matter_value(text: str, key: str) -> object:
     return loaded.get(key) if isinstance(loaded, dict) else None
 
 
-def set_front_matter_value(text: str, key: str, value: str) -> str:
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(front matter, body) of a script's text, so that ``front matter + body == text``.
+
+    The front matter runs from the opening ``---`` line to the closing one, its line break
+    included. None when there is none to take apart safely: no opening or closing line, nothing
+    after the closing line, or YAML that does not read as ``key: value`` lines (the editor then
+    shows the whole text, so the problem can be fixed where it is).
+    """
+    lines = text.split("\n")
+    if len(lines) < 3 or lines[0].lstrip("\ufeff").strip() != "---":
+        return None
+    end = next((i for i in range(1, len(lines) - 1) if lines[i].strip() == "---"), None)
+    if end is None:
+        return None
+    block = "\n".join(lines[1:end])
+    try:
+        loaded = yaml.safe_load(block) if block.strip() else {}
+    except yaml.YAMLError:
+        return None
+    if not isinstance(loaded, dict):
+        return None
+    header = "\n".join(lines[: end + 1]) + "\n"
+    return header, text[len(header):]
+
+
+def set_front_matter_value(text: str, key: str, value: str, raw: bool = False) -> str:
     """`text` with the front-matter line of `key` set to `value` (added before the closing '---').
 
-    Only that line changes (a value continued on the next lines is replaced whole); the rest of
-    the file, comments and line endings included, is kept byte for byte.
+    `value` is text, quoted if YAML would read it otherwise; with `raw`, it is written as it is
+    (a number: ``minutes: 5``). Only that line changes (a value continued on the next lines is
+    replaced whole); the rest of the file, comments and line endings included, is kept byte for
+    byte.
     """
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.split(newline)
@@ -143,7 +170,7 @@ def set_front_matter_value(text: str, key: str, value: str) -> str:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
         raise ValueError("the front matter is not closed") from None
-    new_line = f"{key}: {_yaml_scalar(value)}"
+    new_line = f"{key}: {value if raw else _yaml_scalar(value)}"
     pattern = re.compile(rf"^{re.escape(key)}\s*:")
     for index in range(1, end):
         if pattern.match(lines[index]):

@@ -94,7 +94,7 @@ def test_find_broken_script_raises_its_errors(tmp_path: Path) -> None:
     library = Library(builtin_dir=builtin)
     with pytest.raises(ScriptErrors) as info:
         library.find("bad")
-    assert str(info.value) == f"{path}:8: unknown cue [bel]"
+    assert str(info.value) == f"{path}:8: unknown cue [bel]: did you mean [bell]?"
 
 
 def test_find_missing_md_path_is_a_script_error(tmp_path: Path) -> None:

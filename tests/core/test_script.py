@@ -16,6 +16,7 @@ from cft_desktop.core.script import (
     Script,
     parse_file,
     parse_text,
+    suggest_cue,
 )
 from cft_desktop.errors import CftError, ScriptError, ScriptErrors
 
@@ -271,7 +272,7 @@ def test_crlf_line_endings(tmp_path: Path) -> None:
     path.write_bytes((FRONT + "Hello.\n\n[bel]\n").replace("\n", "\r\n").encode("utf-8"))
     with pytest.raises(ScriptErrors) as info:
         parse_file(path)
-    assert str(info.value) == f"{path}:{BODY_LINE + 2}: unknown cue [bel]"
+    assert str(info.value) == f"{path}:{BODY_LINE + 2}: unknown cue [bel]: did you mean [bell]?"
 
 
 def test_parse_file_reads_utf8(tmp_path: Path) -> None:
@@ -413,7 +414,7 @@ def test_front_matter_errors_are_all_reported() -> None:
 
 def test_unknown_cue() -> None:
     error = only_error(FRONT + "Hello.\n\n[bel]\n")
-    assert str(error) == f"{PATH}:{BODY_LINE + 2}: unknown cue [bel]"
+    assert str(error) == f"{PATH}:{BODY_LINE + 2}: unknown cue [bel]: did you mean [bell]?"
 
 
 @pytest.mark.parametrize(
@@ -456,6 +457,71 @@ def test_a_bad_breathe_cue_is_one_error_not_one_per_breath_line(cue: str) -> Non
     errors = errors_of(FRONT + f"{cue}\n[in] In.\n\n[out] stray\n")
     assert [e.line for e in errors] == [BODY_LINE, BODY_LINE + 3]
     assert "must directly follow" in errors[1].message
+
+
+BREATH_TYPO = (
+    "Hello.\n\n[breath three]\n[in] Breathing in.\n[out] And out.\n[in] In again.\n"
+    "[out] Out again.\n[in] Once more.\n[out] And let go.\n\nAfter the breaths.\n"
+)
+
+
+def test_one_typo_in_a_cue_is_one_problem_with_a_suggestion() -> None:
+    # Issue 17 §5: this typo used to give seven problems, six of them "[in] must directly follow".
+    error = only_error(FRONT + BREATH_TYPO)
+    assert error.line == BODY_LINE + 2
+    assert str(error) == (
+        f"{PATH}:{BODY_LINE + 2}: unknown cue [breath three]: did you mean [breathe 3]?")
+
+
+def test_two_independent_problems_are_both_reported() -> None:
+    text = FRONT + BREATH_TYPO + "\n[out] A stray line after a blank.\n\n[pause lots]\n"
+    errors = errors_of(text)
+    assert [(e.line, e.message.split(":")[0]) for e in errors] == [
+        (BODY_LINE + 2, "unknown cue [breath three]"),
+        (BODY_LINE + 12, "[out] must directly follow a [breathe …] cue (or another [in]/[out] line "
+                         "of its block)"),
+        (BODY_LINE + 14, "bad number in [pause lots]"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "suggestion"),
+    [
+        ("bel", "[bell]"),
+        ("breath three", "[breathe 3]"),
+        ("Breathe Two Minutes", "[breathe 2 min]"),
+        ("paws 4", "[pause 4]"),
+        ("pause two seconds", "[pause 2]"),
+        ("with breathwork", "[with breath work]"),
+        ("breth", "[breathe …]"),
+        ("xyzzy", None),
+        ("", None),
+    ],
+)
+def test_suggest_cue(body: str, suggestion: str | None) -> None:
+    assert suggest_cue(body) == suggestion
+
+
+@pytest.mark.parametrize(
+    ("cue", "message"),
+    [
+        ("[breathe three]", "bad number in [breathe three]: breaths must be a whole number 1–500; "
+                            "did you mean [breathe 3]?"),
+        ("[pause five]", "bad number in [pause five]: did you mean [pause 5]?"),
+        ("[bell] ding", "unexpected text after the cue [bell]: 'ding'"),
+    ],
+)
+def test_a_known_cue_with_a_mistake_owns_its_breath_lines(cue: str, message: str) -> None:
+    error = only_error(FRONT + f"{cue}\n[in] In.\n[out] Out.\n\nAfter.\n")
+    assert (error.line, error.message) == (BODY_LINE, message)
+
+
+def test_a_mistyped_part_opening_does_not_also_flag_its_end() -> None:
+    error = only_error(FRONT + "[with breathwork]\nFeel the breath.\n[end]\n\nAfter.\n")
+    assert error.message == "unknown cue [with breathwork]: did you mean [with breath work]?"
+    # An [end] with nothing open is still its own problem when no typo explains it.
+    errors = errors_of(FRONT + "[with breathwork]\nHi.\n[end]\n\nMore.\n[end]\n")
+    assert [e.line for e in errors] == [BODY_LINE, BODY_LINE + 5]
 
 
 @pytest.mark.parametrize("word", ["in", "out"])
@@ -564,5 +630,5 @@ def test_line_numbers_count_newlines_only() -> None:
 
 def test_error_message_format_matches_spec() -> None:
     error = only_error(FRONT + "\n" * 5 + "[bel]\n")
-    assert re.fullmatch(r"scripts/x\.md:\d+: unknown cue \[bel\]", str(error))
+    assert re.fullmatch(r"scripts/x\.md:\d+: unknown cue \[bel\]: did you mean \[bell\]\?", str(error))
     assert error.line == BODY_LINE + 5

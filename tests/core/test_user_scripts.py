@@ -76,6 +76,28 @@ def test_copy_keeps_windows_line_endings() -> None:
     assert parse_text(text).id == "calm-2"
 
 
+def test_split_front_matter_takes_the_header_apart_exactly() -> None:
+    text = "---\nid: a\ntitle: A\n# a note\nlanguage: de\n---\nHallo.\n"
+    parts = us.split_front_matter(text)
+    assert parts == ("---\nid: a\ntitle: A\n# a note\nlanguage: de\n---\n", "Hallo.\n")
+    assert us.split_front_matter("\ufeff" + text) == ("\ufeff" + parts[0], parts[1])
+    # Nothing to take apart safely: the editor then shows the whole text.
+    for bad in ("Hallo.\n", "---\nid: a\n", "---\ntitle: [A\n---\nHallo.\n", "---\n- a\n---\nx\n",
+                "---\nid: a\n---"):
+        assert us.split_front_matter(bad) is None, bad
+
+
+def test_front_matter_values_as_text_or_as_written() -> None:
+    header = "---\nid: a\nminutes: 3\nsummary: >\n  Two\n  lines.\nending: sleep\n---\n"
+    changed = us.set_front_matter_value(header, "minutes", "1.25", raw=True)
+    changed = us.set_front_matter_value(changed, "summary", "Calm: and kind")
+    changed = us.set_front_matter_value(changed, "title", "12")
+    assert changed == ('---\nid: a\nminutes: 1.25\nsummary: "Calm: and kind"\nending: sleep\n'
+                       'title: "12"\n---\n')
+    assert us.front_matter_value(changed, "minutes") == 1.25
+    assert us.front_matter_value(changed, "title") == "12"
+
+
 def test_new_script_template_is_valid_and_unique(library: Library) -> None:
     script_id, text = us.new_script_text(library)
     script = parse_text(text)
@@ -89,7 +111,8 @@ def test_save_refuses_invalid_text_and_writes_nothing(library: Library) -> None:
     bad = us.copy_text(SCRIPT, "calm-copy").replace("[pause 2]", "[bel]")
     with pytest.raises(ScriptErrors) as caught:
         us.save(bad, library, None)
-    assert [(e.line, e.message) for e in caught.value.errors] == [(13, "unknown cue [bel]")]
+    assert [(e.line, e.message) for e in caught.value.errors] == [
+        (13, "unknown cue [bel]: did you mean [bell]?")]
     assert list(_user(library).iterdir()) == []
 
 
@@ -146,7 +169,7 @@ def test_import_of_a_bad_file_lists_every_error_and_writes_nothing(
         us.check_import(bad, library)
     assert [str(e) for e in caught.value.errors] == [
         f"{bad}:4: 'kind': 'dream' is not one of breathing, imagery, psychoeducation, grounding",
-        f"{bad}:13: unknown cue [bel]",
+        f"{bad}:13: unknown cue [bel]: did you mean [bell]?",
     ]
     assert list(_user(library).iterdir()) == []
 

@@ -1,12 +1,14 @@
 """The therapist's script editor: `ScriptEditor`, a window for one script.
 
-Owns cue highlighting, validation as you type (debounced)
-  with each ``line: message`` underlined at its line and listed below, the estimated length at the
-  window's pacing, "play from here" (the current text, even unsaved, from the phrase or cue at the
-  cursor), undo/redo, atomic saving into the user's scripts folder only when the text is valid,
-  a draft autosaved after a few idle seconds, an offer to restore a newer draft, and a question
-  before unsaved changes are closed away. The window's "Scripts" menu that opens editors lives in
-  `ui.scripts.actions`.
+Owns the form for the front matter (title, kind, minutes, summary; `ui.editor.header_form`) with
+  the front matter kept out of the text view and composed back in front of it, cue highlighting,
+  validation as you type (debounced) with each ``line: message`` underlined at its line (lines
+  counted as in the file) and listed below, the estimated length at the window's pacing, "play
+  from here" (the current text, even unsaved, from the phrase or cue at the cursor; while it
+  plays, a "Playing from line N…" note and a live Stop button), undo/redo, atomic saving into the
+  user's scripts folder only when the text is valid, a draft autosaved after a few idle seconds,
+  an offer to restore a newer draft, and a question before unsaved changes are closed away. The
+  window's "Scripts" menu that opens editors lives in `ui.scripts.actions`.
 
 The rules on disk (ids, drafts, atomic writes, import checks) live in `core.user_scripts`; this
 module only asks and shows. Questions go through `ask()` (a modal QMessageBox), notices through
@@ -15,6 +17,7 @@ module only asks and shows. Questions go through `ask()` (a modal QMessageBox), 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -57,7 +60,9 @@ from cft_desktop.core.script import Script, parse_text
 from cft_desktop.errors import ScriptError, ScriptErrors
 from cft_desktop.ui.common.conventions import key_text
 from cft_desktop.ui.common.messages import show_calm_message
+from cft_desktop.ui.common.states import PAUSED, PLAYING, PREPARING
 from cft_desktop.ui.common.theme import LIGHT, Palette
+from cft_desktop.ui.editor.header_form import FIELDS, HeaderForm
 from cft_desktop.ui.editor.highlighter import ScriptHighlighter, problem_mark
 
 if TYPE_CHECKING:
@@ -151,11 +156,17 @@ class _Gutter(QWidget):
 
 
 class ScriptTextEdit(QPlainTextEdit):
-    """Plain text with line numbers and problem lines marked (underline, tint, gutter mark)."""
+    """Plain text with line numbers and problem lines marked (underline, tint, gutter mark).
+
+    Lines are named as in the file: with the front matter kept out of the text (the form above
+    shows it), `line_offset` is its number of lines, so the numbers beside the text, the problems
+    and "play from here" agree with the saved file and with ``validate``.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.palette_ = LIGHT
+        self.line_offset = 0
         self.problem_lines: set[int] = set()
         self.gutter = _Gutter(self)
         self.blockCountChanged.connect(self._on_block_count_changed)
@@ -166,12 +177,18 @@ class ScriptTextEdit(QPlainTextEdit):
         return max(8, self.fontMetrics().height() // 2)
 
     def gutter_width(self) -> int:
-        digits = max(3, len(str(max(1, self.blockCount()))))
+        digits = max(3, len(str(max(1, self.blockCount() + self.line_offset))))
         return 4 + self._mark_size() + 4 + self.fontMetrics().horizontalAdvance("9") * digits + 8
 
     def set_palette(self, palette: Palette) -> None:
         self.palette_ = palette
         self.mark_problems(self.problem_lines)
+
+    def set_line_offset(self, offset: int) -> None:
+        if offset != self.line_offset:
+            self.line_offset = offset
+            self._on_block_count_changed(0)
+            self.mark_problems(self.problem_lines)
 
     def mark_problems(self, lines: set[int]) -> None:
         """Underline and tint every (1-based) line in `lines`."""
@@ -181,7 +198,9 @@ class ScriptTextEdit(QPlainTextEdit):
         selections = []
         document = self.document()
         for line in sorted(lines):
-            block = document.findBlockByNumber(line - 1)
+            if line - 1 - self.line_offset < 0:
+                continue  # in the front matter, which the form shows
+            block = document.findBlockByNumber(line - 1 - self.line_offset)
             if not block.isValid():
                 continue
             whole = QTextEdit.ExtraSelection()
@@ -203,7 +222,7 @@ class ScriptTextEdit(QPlainTextEdit):
         self.gutter.update()
 
     def go_to_line(self, line: int) -> None:
-        block = self.document().findBlockByNumber(max(0, line - 1))
+        block = self.document().findBlockByNumber(max(0, line - 1 - self.line_offset))
         if not block.isValid():
             block = self.document().lastBlock()
         cursor = QTextCursor(block)
@@ -212,7 +231,7 @@ class ScriptTextEdit(QPlainTextEdit):
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def cursor_line(self) -> int:
-        return self.textCursor().blockNumber() + 1
+        return self.textCursor().blockNumber() + 1 + self.line_offset
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -233,7 +252,7 @@ class ScriptTextEdit(QPlainTextEdit):
         while block.isValid() and top <= event.rect().bottom():
             bottom = top + round(self.blockBoundingRect(block).height())
             if block.isVisible() and bottom >= event.rect().top():
-                line = block.blockNumber() + 1
+                line = block.blockNumber() + 1 + self.line_offset
                 problem = line in self.problem_lines
                 painter.setFont(bold if problem else normal)
                 painter.setPen(mark if problem else QColor(p.muted_text))
@@ -292,6 +311,11 @@ class ScriptEditor(QMainWindow):
         self.pacing = pacing
         self.bell_frames = bell_frames
         self.script: Script | None = None  # the text parsed, when it parses
+        # The front matter, kept out of the text view and edited through the form; None when it
+        # cannot be taken apart (then it stays in the text, where its problem can be fixed).
+        self.header: str | None = None
+        self._saved_header: str | None = None
+        self._header_in_text_chosen = False  # the person asked to edit the header as text
         self.errors: list[ScriptError] = []
         self.last_message: QMessageBox | None = None
         self._closing_confirmed = False
@@ -299,7 +323,8 @@ class ScriptEditor(QMainWindow):
         self._setup_ui(palette)
         self._setup_actions()
         self._connect_signals()
-        self.text_edit.setPlainText(text)
+        self.text_edit.setPlainText(self._take_header(text))
+        self._saved_header = self.header
         self.text_edit.document().setModified(False)
         self.text_edit.document().clearUndoRedoStacks()
         self._validate_timer.stop()
@@ -324,6 +349,14 @@ class ScriptEditor(QMainWindow):
                                         "Play this text, even unsaved, from the phrase or cue "
                                         f"at the cursor ({key_text(PLAY_KEYS[0], PLAY_KEYS[2])}).")
         self.stop_button = self._button("Stop", "Stop playing", "Stop playing (Esc).")
+        self.stop_button.setEnabled(False)  # until this editor's "Play from here" plays
+        # Says that this editor's text is playing, and from where: the main window, where the
+        # practice is heard and seen, is often behind the editor.
+        self.play_status = QLabel("")
+        self.play_status.setAccessibleName("Playing")
+        self.play_status.setProperty("role", "muted")
+        self.play_status.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.play_status.hide()
         self.export_button = self._button("Export…", "Export script",
                                           "Save a copy of this text as a .md file to share with "
                                           f"another therapist ({key_text(EXPORT_KEY)}).")
@@ -335,8 +368,13 @@ class ScriptEditor(QMainWindow):
         for button in (self.save_button, self.undo_button, self.redo_button, self.play_button,
                        self.stop_button, self.export_button):
             buttons.addWidget(button)
+        buttons.addWidget(self.play_status)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
+
+        self.header_form = HeaderForm()
+        self.header_form.edited.connect(self._on_form_edited)
+        self.header_form.header_in_text_toggled.connect(self._on_header_in_text_toggled)
 
         self.text_edit = ScriptTextEdit()
         self.text_edit.setAccessibleName("Script text")
@@ -345,7 +383,8 @@ class ScriptEditor(QMainWindow):
             "and [bell] stand on their own line, with [in] and [out] lines under a [breathe]. "
             "For people who choose no breath work, put a breath-free version between "
             "[with breath work], [without breath work] and [end]; ending: sleep in the header "
-            "ends in silence and dims the screen. Problems are underlined and listed below. "
+            "(Edit the whole header as text) ends in silence and dims the screen. Problems are "
+            "underlined and listed below. "
             "Tab moves to the next control."
         )
         self.text_edit.setTabChangesFocus(True)
@@ -393,11 +432,14 @@ class ScriptEditor(QMainWindow):
         layout.setContentsMargins(12, 12, 12, 8)
         layout.setSpacing(8)
         layout.addLayout(buttons)
+        layout.addWidget(self.header_form)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().setSizeGripEnabled(False)
 
-        chain: list[QWidget] = [self.text_edit, self.problems_list, self.save_button,
+        form = self.header_form
+        chain: list[QWidget] = [form.title, form.kind, form.minutes, form.summary,
+                                form.in_text, self.text_edit, self.problems_list, self.save_button,
                                 self.undo_button, self.redo_button, self.play_button,
                                 self.stop_button, self.export_button, self.close_button]
         for first, second in pairwise(chain):
@@ -438,7 +480,7 @@ class ScriptEditor(QMainWindow):
     def _connect_signals(self) -> None:
         document = self.text_edit.document()
         document.contentsChanged.connect(self._on_document_contents_changed)
-        document.modificationChanged.connect(self._on_document_modification_changed)
+        document.modificationChanged.connect(self._update_modified)
         self.text_edit.undoAvailable.connect(self.undo_button.setEnabled)
         self.text_edit.redoAvailable.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)
@@ -458,11 +500,32 @@ class ScriptEditor(QMainWindow):
     # -- reading --------------------------------------------------------------------------------
 
     def text(self) -> str:
-        """The text as saved: blocks joined by newlines, no-break spaces kept."""
-        return self.text_edit.document().toRawText().replace("\u2029", "\n")
+        """The text as saved: the front matter, then the blocks joined by newlines, no-break
+        spaces kept."""
+        return (self.header or "") + self.text_edit.document().toRawText().replace("\u2029", "\n")
 
     def is_modified(self) -> bool:
-        return self.text_edit.document().isModified()
+        return self.text_edit.document().isModified() or self.header != self._saved_header
+
+    def _take_header(self, text: str) -> str:
+        """Keep `text`'s front matter for the form; returns what the text view shows."""
+        parts = None if self._header_in_text_chosen else us.split_front_matter(text)
+        self.header, body = parts if parts is not None else (None, text)
+        self.header_form.show_header(self.header, unreadable=not self._header_in_text_chosen)
+        self.text_edit.set_line_offset(self.header.count("\n") if self.header else 0)
+        return body
+
+    def header_key_at(self, line: int, message: str = "") -> str | None:
+        """The form field a problem on (file) `line` belongs to, if it is in the front matter."""
+        if self.header is None or line > self.text_edit.line_offset:
+            return None
+        lines = self.header.split("\n")
+        for key in FIELDS:
+            if line == 1 and f"'{key}'" in message:
+                return key  # a missing key is reported on the opening line
+            if 1 < line <= len(lines) and re.match(rf"^{key}\s*:", lines[line - 1]):
+                return key
+        return None
 
     def problem_texts(self) -> list[str]:
         """What the problems list shows, in order (for tests and the screen reader)."""
@@ -492,7 +555,12 @@ class ScriptEditor(QMainWindow):
         self.setStyleSheet(
             f"QPlainTextEdit {{ background: {p.surface}; border: 1px solid {p.border}; "
             f"border-radius: 6px; }}\n"
-            f"QPlainTextEdit:focus {{ border: 2px solid {p.focus}; }}"
+            f"QPlainTextEdit:focus {{ border: 2px solid {p.focus}; }}\n"
+            # A form field whose value has a problem: framed in the mark that the text's problem
+            # lines carry (3:1 on the window, tested with the highlighter's colours).
+            f"QLineEdit[problem=\"true\"], QComboBox[problem=\"true\"], "
+            f"QDoubleSpinBox[problem=\"true\"] {{ border: 2px solid {problem_mark(p)}; "
+            f"border-radius: 4px; }}"
         )
 
     @Slot()
@@ -523,6 +591,8 @@ class ScriptEditor(QMainWindow):
             self.estimate_label.setText("No length estimate until the problems below are fixed")
         self._show_problems(errors, warnings)
         self.text_edit.mark_problems({e.line for e in errors})
+        self.header_form.mark_problems(
+            {key for e in errors if (key := self.header_key_at(e.line, e.message)) is not None})
         self.play_button.setEnabled(script is not None)
         self.setWindowTitle(f"{self.title()}: script editor[*]")
 
@@ -563,6 +633,26 @@ class ScriptEditor(QMainWindow):
             return
         self.play_requested.emit(self.script, self.text_edit.cursor_line())
 
+    def show_playing(self, state: str, line: int) -> None:
+        """Show how the text asked for by "Play from here" (from `line`) is doing: preparing,
+        playing, paused, or, when `state` is "idle", nothing playing any more."""
+        texts = {
+            PREPARING: f"Getting ready to play from line {line}…",
+            PLAYING: f"Playing from line {line}…",
+            PAUSED: f"Paused (played from line {line})",
+        }
+        text = texts.get(state, "")
+        self.play_status.setText(text)
+        self.play_status.setVisible(bool(text))
+        self.play_status.setAccessibleDescription(text)
+        self.stop_button.setEnabled(bool(text))
+        self.play_button.setAccessibleDescription(text)
+        self.play_button.setProperty("playing", bool(text))
+        self.stop_button.setProperty("role", "primary" if text else None)
+        for button in (self.play_button, self.stop_button):
+            button.style().unpolish(button)
+            button.style().polish(button)
+
     @Slot()
     def save(self) -> bool:
         """Save into the library when the text is valid; otherwise say so and keep a draft."""
@@ -594,7 +684,11 @@ class ScriptEditor(QMainWindow):
         self.key = script.id
         us.remove_draft(self.user_dir, self.key)
         self.own_path = path
+        if self.header is None:
+            self._adopt_header()
+        self._saved_header = self.header
         self.text_edit.document().setModified(False)
+        self._update_modified()
         self.draft_timer.stop()
         self.statusBar().showMessage(f"Saved to your library as {path.name}", 8000)
         self.validate_now()
@@ -633,11 +727,49 @@ class ScriptEditor(QMainWindow):
         return False
 
     def replace_text(self, text: str) -> None:
-        """Replace the whole text as one undoable edit."""
+        """Replace the whole text; the part below the front matter as one undoable edit (the
+        front matter goes to the form)."""
+        body = self._take_header(text)
         cursor = QTextCursor(self.text_edit.document())
         cursor.select(QTextCursor.SelectionType.Document)
-        cursor.insertText(text)
+        cursor.insertText(body)
         self.validate_now()
+        self._update_modified()
+
+    def _adopt_header(self) -> None:
+        """A front matter fixed by hand in the text leaves it for the form (after a save, when it
+        is known to be good), unless the person chose to edit it as text."""
+        if not self._header_in_text_chosen:
+            self.set_header_in_text(False)
+
+    def set_header_in_text(self, in_text: bool) -> bool:
+        """Move the front matter into the text (to edit all of it by hand) or back to the form;
+        False when it cannot go back yet (it does not read as a header). The cursor stays on its
+        line and unsaved changes stay unsaved."""
+        document = self.text_edit.document()
+        if in_text == (self.header is None):
+            self._header_in_text_chosen = in_text
+            self.header_form.show_header(self.header, unreadable=not in_text)
+            return True
+        if not in_text and us.split_front_matter(self.text()) is None:
+            self.header_form.show_header(None, unreadable=self._header_in_text_chosen)
+            return False
+        was_modified = self.is_modified()
+        line = self.text_edit.cursor_line()
+        full = self.text()
+        self._header_in_text_chosen = in_text
+        body = self._take_header(full)
+        # Not an edit to undo: undoing it would put the front matter in twice, or lose it.
+        self.text_edit.setPlainText(body)
+        document.clearUndoRedoStacks()
+        if not was_modified:
+            self._saved_header = self.header
+            self.draft_timer.stop()
+        document.setModified(was_modified)
+        self.text_edit.go_to_line(line)
+        self.validate_now()
+        self._update_modified()
+        return True
 
     def take_saved_text(self, text: str) -> None:
         """The file behind this editor was replaced (an import): show it as the saved version.
@@ -645,7 +777,9 @@ class ScriptEditor(QMainWindow):
         One undoable edit, so the previous text is a Ctrl+Z away; no draft is left behind.
         """
         self.replace_text(text)
+        self._saved_header = self.header
         self.text_edit.document().setModified(False)
+        self._update_modified()
         self.draft_timer.stop()
         us.remove_draft(self.user_dir, self.key)
         self.statusBar().showMessage("Replaced by the imported file", 8000)
@@ -708,12 +842,41 @@ class ScriptEditor(QMainWindow):
         self._validate_timer.start()
         self.draft_timer.start()
 
+    @Slot()
+    def _update_modified(self) -> None:
+        self.setWindowModified(self.is_modified())
+
     @Slot(bool)
-    def _on_document_modification_changed(self, modified: bool) -> None:
-        self.setWindowModified(modified)
+    def _on_header_in_text_toggled(self, in_text: bool) -> None:
+        if not self.set_header_in_text(in_text):
+            self.statusBar().showMessage(
+                "The header cannot go back to the fields yet: it needs a line of three dashes "
+                "above and below it, with 'key: value' lines between. The problems list says "
+                "where.", 10000)
+
+    @Slot(str, str)
+    def _on_form_edited(self, key: str, value: str) -> None:
+        if self.header is None:
+            return
+        self.header = us.set_front_matter_value(self.header, key, value, raw=key == "minutes")
+        self.text_edit.set_line_offset(self.header.count("\n"))
+        self._update_modified()
+        self._validate_timer.start()
+        self.draft_timer.start()
 
     @Slot(QListWidgetItem)
     def _on_problems_item_activated(self, item: QListWidgetItem) -> None:
         line = item.data(Qt.ItemDataRole.UserRole)
-        if isinstance(line, int):
-            self.text_edit.go_to_line(line)
+        if not isinstance(line, int):
+            return
+        if self.header is not None and line <= self.text_edit.line_offset:
+            key = self.header_key_at(line, item.text())
+            if key is not None:
+                self.header_form.fields()[key].setFocus(Qt.FocusReason.OtherFocusReason)
+            else:
+                self.statusBar().showMessage(
+                    f"Line {line} is in the script's header, in a part the fields above do not "
+                    "show: tick 'Edit the whole header as text' to change it.", 10000)
+                self.header_form.in_text.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.text_edit.go_to_line(line)

@@ -4,7 +4,8 @@ they open; "Save as audio…" is here too, its flow in `ui.scripts.take_home`.
 Owns the glue between script editors (`ui.editor.editor.ScriptEditor`) and the main window: the "Scripts"
 menu (also the library's context menu), opening editors, importing and exporting ``.md`` files,
 reloading the library after a save or import (and refreshing an open editor whose file an import
-replaced), and asking every editor before the main window closes. The editor module, YAML and the
+replaced), telling the editor whose "Play from here" is playing how it is doing, and asking every
+editor before the main window closes. The editor module, YAML and the
 user-scripts rules are imported on first use: the menu is built at start-up, the editor is opened
 rarely. Questions and notices go through `ui.editor.editor.ask` / `ui.editor.editor.inform`, looked up at call
 time so tests can answer them. GUI thread only.
@@ -22,6 +23,7 @@ from cft_desktop.core.library import Entry, Library
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script, parse_text
 from cft_desktop.errors import ScriptErrors
+from cft_desktop.ui.common.states import IDLE
 from cft_desktop.ui.common.theme import palette_named
 from cft_desktop.ui.scripts.take_home import TakeHome
 
@@ -52,6 +54,10 @@ class ScriptEditing(QObject):
         self.playback = playback
         self.practice = practice
         self.editors: dict[str, ScriptEditor] = {}
+        # The editor whose "Play from here" is playing, the text it gave and the line: the
+        # editor shows that it plays until the playback ends or another practice replaces it.
+        self._playing_from: tuple[ScriptEditor, Script, int] | None = None
+        playback.state_changed.connect(self._on_playback_state_changed)
         self.last_message: QMessageBox | None = None
         # Before this object's own filter is installed, so a close refused here (an editor with
         # unsaved changes) never reaches it and cancels a save.
@@ -162,7 +168,8 @@ class ScriptEditing(QObject):
         )
         self.editors[key] = editor
         editor.saved.connect(self._on_editor_saved)
-        editor.play_requested.connect(self._on_editor_play_requested)
+        editor.play_requested.connect(
+            lambda script, line: self._on_editor_play_requested(editor, script, line))
         editor.stop_requested.connect(lambda: self.practice.stop())
         editor.closed.connect(self._on_editor_closed)
         editor.show()
@@ -330,10 +337,35 @@ class ScriptEditing(QObject):
             self.editors[script_id] = editor
         self.refresh_library(select=script_id)
 
-    @Slot(object, int)
-    def _on_editor_play_requested(self, script: Script, line: int) -> None:
+    def _on_editor_play_requested(self, editor: ScriptEditor, script: Script, line: int) -> None:
+        self._stop_showing_playing()
         self.practice.start_practice(script, from_line=line)
+        # Only now: starting first ends whatever played before, and that end is not this one's.
+        self._playing_from = (editor, script, line)
+        self._on_playback_state_changed(self.playback.state)
+
+    @Slot(str)
+    def _on_playback_state_changed(self, _state: str) -> None:
+        if self._playing_from is None:
+            return
+        editor, script, line = self._playing_from
+        # The state now, not the one reported: a report can arrive after the next start.
+        state = self.playback.state
+        session = self.playback.session
+        if state == IDLE or (session is not None and session.script is not script):
+            self._stop_showing_playing()
+            return
+        editor.show_playing(state, line)
+
+    def _stop_showing_playing(self) -> None:
+        if self._playing_from is not None:
+            editor = self._playing_from[0]
+            self._playing_from = None
+            if editor in self.editors.values():
+                editor.show_playing(IDLE, 0)
 
     @Slot(str)
     def _on_editor_closed(self, key: str) -> None:
-        self.editors.pop(key, None)
+        editor = self.editors.pop(key, None)
+        if self._playing_from is not None and self._playing_from[0] is editor:
+            self._playing_from = None  # it goes; what it started plays on in the window

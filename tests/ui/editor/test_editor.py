@@ -109,8 +109,9 @@ def type_keys(editor: ScriptEditor, keys: str) -> None:
 
 
 def _close_clean(editor: ScriptEditor) -> None:
+    """Close without the question about unsaved changes (in the text or in the form)."""
     if editor.is_modified():
-        editor.text_edit.document().setModified(False)
+        editor._closing_confirmed = True
     editor.close()
 
 
@@ -135,7 +136,7 @@ def test_copy_typing_validation_estimate_save_and_library(
     editor.text_edit.setTextCursor(cursor)
     QTest.keyClicks(editor.text_edit, "[bel]")
     assert editor.problem_texts() == []  # debounced: not yet
-    expected = f"{line}: unknown cue [bel]"
+    expected = f"{line}: unknown cue [bel]: did you mean [bell]?"
     qtbot.waitUntil(lambda: editor.problem_texts() == [expected], timeout=WAIT_MS)  # type: ignore[attr-defined]
     assert editor.text_edit.problem_lines == {line}
     assert len(editor.text_edit.extraSelections()) == 2
@@ -202,6 +203,26 @@ def test_copy_typing_validation_estimate_save_and_library(
     _close_clean(editor)
 
 
+def test_one_cue_typo_is_one_problem_with_a_suggestion(qtbot: object, make_window: MakeWindow) -> None:
+    window = make_window()
+    editor = _open_copy(window)
+    line = _line_of(editor, "[pause 3]")
+    breaths = "\n[in] Breathing in.\n[out] And out." * 3
+    _type_at_end_of_line(editor, line, f"\n\n[breath three]{breaths}\n")
+    expected = [f"{line + 2}: unknown cue [breath three]: did you mean [breathe 3]?"]
+    qtbot.waitUntil(lambda: editor.problem_texts() == expected, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert editor.problems_label.text().startswith("1 problem:")
+    assert editor.text_edit.problem_lines == {line + 2}
+
+    # A second, unrelated mistake is listed too, at its own line.
+    last = len(editor.text().split("\n"))
+    _type_at_end_of_line(editor, last, "\n[pause lots]\n")
+    qtbot.waitUntil(lambda: len(editor.problem_texts()) == 2, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert editor.problem_texts() == [
+        *expected, f"{last + 1}: bad number in [pause lots]: write [pause 3] (seconds)"]
+    _close_clean(editor)
+
+
 def test_play_from_here_asks_for_the_unsaved_text_at_the_cursor_line(
     qtbot: object, make_window: MakeWindow
 ) -> None:
@@ -220,9 +241,17 @@ def test_play_from_here_asks_for_the_unsaved_text_at_the_cursor_line(
     script, at = asked[0]
     assert at == line
     assert "A phrase not yet saved." in [p.text for p in script.phrases()]  # type: ignore[attr-defined]
+    # The editor shows that its text is playing, and from which line, until it stops.
+    assert editor.play_status.isVisible()
+    assert editor.play_status.text() in (f"Getting ready to play from line {line}…",
+                                         f"Playing from line {line}…")
+    assert editor.stop_button.isEnabled()
     window.practice.stop()
-    # Invalid text is not played; the problems are pointed out instead.
-    _type_at_end_of_line(editor, 1, "x")
+    qtbot.waitUntil(lambda: not editor.play_status.isVisible(), timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert not editor.stop_button.isEnabled()
+    # Invalid text is not played; the problems are pointed out instead. (Line 1 is in the front
+    # matter, which the form shows, so the mistake goes into the body.)
+    _type_at_end_of_line(editor, _line_of(editor, "[pause 3]"), "x")
     editor.play_from_here()
     assert len(asked) == 1
     assert editor.last_message is not None
@@ -403,7 +432,8 @@ def test_import_refuses_a_bad_file_whole_and_takes_a_good_one(
     assert message is not None
     listed = message.informativeText()
     for expected in ("bad.md:4: 'kind': 'imagination' is not one of",
-                     "bad.md:10: unknown cue [bel]", "bad.md:12: bad number in [breathe lots]"):
+                     "bad.md:10: unknown cue [bel]: did you mean [bell]?",
+                     "bad.md:12: bad number in [breathe lots]"):
         assert expected in listed
     assert "3 problems" in message.text()
     message.close()
@@ -484,7 +514,7 @@ def test_a_broken_user_script_can_be_opened_fixed_and_saved(
     assert editor is not None and editor.own_path == broken
     assert editor.problem_texts() == [
         "4: 'kind': 'imagination' is not one of breathing, imagery, psychoeducation, grounding",
-        "10: unknown cue [bel]",
+        "10: unknown cue [bel]: did you mean [bell]?",
         "12: bad number in [breathe lots]: breaths must be a whole number 1–500",
     ]
     editor.replace_text(GOOD_SCRIPT.replace("shared-good", "shared-bad"))
@@ -505,6 +535,10 @@ def test_saving_under_a_builtin_id_is_a_problem_at_the_id_line(
     editor.replace_text(us.set_front_matter_value(editor.text(), "id", PRACTICE))
     assert editor.problem_texts() == [
         f"2: 'id': '{PRACTICE}' is already used by a built-in practice; choose another id"]
+    # The id has no field of its own: going to the problem leads to editing the header as text.
+    editor.problems_list.setCurrentRow(0)
+    QTest.keyClick(editor.problems_list, Qt.Key.Key_Return)
+    assert "Edit the whole header as text" in editor.statusBar().currentMessage()
     assert editor.play_button.isEnabled()  # playing an unsaved version is still fine
     assert not editor.save()
     editor.last_message.close()  # type: ignore[union-attr]
@@ -526,12 +560,14 @@ def test_editor_is_named_and_works_by_keyboard(qtbot: object, make_window: MakeW
     qtbot.waitUntil(editor.isActiveWindow)  # type: ignore[attr-defined]
     _type_at_end_of_line(editor, _line_of(editor, "[pause 3]"), "0")  # Undo now has work
     order = []
-    for _ in range(9):
+    for _ in range(13):
         order.append(QApplication.focusWidget().accessibleName())
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-    # Redo has nothing to redo, so it is disabled and skipped.
+    # Redo has nothing to redo and Stop nothing to stop, so they are disabled and skipped; the
+    # header's form comes first in the window, above the text.
     assert order == ["Script text", "Problems", "Save to my library", "Undo", "Play from here",
-                     "Stop playing", "Export script", "Close the editor", "Script text"]
+                     "Export script", "Close the editor", "Title", "Kind", "Minutes", "Summary",
+                     "Edit the whole header as text", "Script text"]
     assert "\t" not in editor.text()
     # F8 jumps to the problems.
     editor.text_edit.setFocus()
@@ -541,6 +577,191 @@ def test_editor_is_named_and_works_by_keyboard(qtbot: object, make_window: MakeW
     editor.text_edit.document().setModified(False)
     QTest.keyClick(editor.problems_list, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not editor.isVisible(), timeout=WAIT_MS)  # type: ignore[attr-defined]
+
+
+OWN_SCRIPT = """---
+id: my-evening
+title: My evening practice
+kind: imagery
+minutes: 4
+summary: Something gentle before sleep.
+# a note the therapist keeps in the header
+language: en-GB
+ending: sleep
+caution: Stop whenever you like.
+---
+Settle into the chair.
+
+[pause 3]
+
+Let the day go.
+
+[bel]
+"""
+
+
+def _key_tab(widget: QWidget) -> QWidget:
+    QTest.keyClick(widget, Qt.Key.Key_Tab)
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    return focused
+
+
+def test_header_form_by_keyboard_saves_a_valid_script_and_keeps_other_keys(
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    path = user_dirs.scripts / "my-evening.md"
+    path.write_text(OWN_SCRIPT, encoding="utf-8")
+    window = make_window()
+    assert window.library_view.select("my-evening") or window.library_view.select(str(path))
+    editor = window.script_editing.edit_own()
+    assert editor is not None
+    form = editor.header_form
+
+    # The front matter is in the form, not in the text; lines still count as in the file.
+    shown = editor.text_edit.toPlainText().split("\n")
+    assert shown[0] == "Settle into the chair."
+    assert "---" not in shown and not any(line.startswith(("id:", "title:")) for line in shown)
+    assert editor.text() == OWN_SCRIPT
+    assert (form.title.text(), form.kind.currentData(), form.minutes.value(), form.summary.text()) == (
+        "My evening practice", "imagery", 4.0, "Something gentle before sleep.")
+    assert editor.problem_texts() == ["18: unknown cue [bel]: did you mean [bell]?"]
+    assert editor.text_edit.problem_lines == {18}
+    assert editor.text_edit.document().findBlockByNumber(18 - 1 - 11).text() == "[bel]"
+    kinds = [form.kind.itemData(i) for i in range(form.kind.count())]
+    assert kinds == ["breathing", "imagery", "psychoeducation", "grounding"]
+    assert (form.minutes.minimum(), form.minutes.maximum()) == (0.25, 240.0)
+    assert [w.accessibleName() for w in form.fields().values()] == [
+        "Title", "Kind", "Minutes", "Summary"]
+    assert all(w.toolTip() for w in form.fields().values())
+
+    # Filled by keyboard only: Tab from the Close button reaches the form, field by field.
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)  # type: ignore[attr-defined]
+    editor.close_button.setFocus()
+    focused = _key_tab(editor.close_button)
+    assert focused is form.title
+    QTest.keyClick(focused, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(focused, "Evening: letting the day go")
+    focused = _key_tab(focused)
+    assert focused is form.kind
+    QTest.keyClick(focused, Qt.Key.Key_End)  # the last kind, Grounding
+    focused = _key_tab(focused)
+    assert focused is form.minutes
+    QTest.keyClick(focused, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(focused, "12")
+    focused = _key_tab(focused)
+    assert focused is form.summary
+    QTest.keyClick(focused, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(focused, "A quiet end to the day, with no need to stay awake.")
+    assert editor.is_modified() and editor.isWindowModified()
+    # The body's typo, fixed in the text; the lines below the header still count from the file.
+    _type_at_end_of_line(editor, 18, "")
+    QTest.keyClick(editor.text_edit, Qt.Key.Key_Backspace)
+    QTest.keyClicks(editor.text_edit, "l]")
+    qtbot.waitUntil(lambda: editor.problem_texts() == [], timeout=WAIT_MS)  # type: ignore[attr-defined]
+    QTest.keyClick(editor.text_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not editor.is_modified(), timeout=WAIT_MS)  # type: ignore[attr-defined]
+
+    saved = parse_file(path)
+    assert (saved.title, saved.kind, saved.minutes, saved.summary) == (
+        "Evening: letting the day go", "grounding", 12.0,
+        "A quiet end to the day, with no need to stay awake.")
+    assert (saved.id, saved.language, saved.ending, saved.caution) == (
+        "my-evening", "en-GB", "sleep", "Stop whenever you like.")
+    written = path.read_text(encoding="utf-8")
+    assert written == editor.text()
+    for kept in ("# a note the therapist keeps in the header\n", "language: en-GB\n",
+                 "ending: sleep\n", "caution: Stop whenever you like.\n"):
+        assert kept in written
+    assert written.split("---\n", 2)[2] == OWN_SCRIPT.split("---\n", 2)[2].replace("[bel]", "[bell]")
+    assert editor.windowTitle().startswith("Evening: letting the day go")
+    _close_clean(editor)
+
+
+def test_header_problems_lead_to_the_form_and_a_new_header_refills_it(
+    make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    window = make_window()
+    editor = _open_copy(window)
+    form = editor.header_form
+    form.title.setFocus()
+    form.title.selectAll()
+    QTest.keyClick(form.title, Qt.Key.Key_Delete)
+    editor.validate_now()
+    assert editor.problem_texts() == ["1: front matter is missing 'title'"]
+    assert form.title.property("problem") is True and not form.kind.property("problem")
+    editor.text_edit.setFocus()
+    editor.problems_list.setCurrentRow(0)
+    QTest.keyClick(editor.problems_list, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is form.title or not editor.isActiveWindow()
+
+    # A whole new text (an import, a restored draft) brings its own header to the form.
+    editor.replace_text(GOOD_SCRIPT.replace("shared-good", "shared-new"))
+    assert (form.title.text(), form.kind.currentData()) == ("Shared but broken", "imagery")
+    assert editor.problem_texts() == []
+    assert not form.title.property("problem")
+    _close_clean(editor)
+
+
+def test_the_whole_header_can_be_edited_as_text_and_goes_back_to_the_form(
+    qtbot: object, make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    window = make_window()
+    editor = _open_copy(window)
+    form = editor.header_form
+    original = editor.text()
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)  # type: ignore[attr-defined]
+    form.in_text.setFocus()
+    QTest.keyClick(form.in_text, Qt.Key.Key_Space)
+    assert form.in_text.isChecked()
+    assert editor.text_edit.toPlainText() == original and editor.text_edit.line_offset == 0
+    assert not form.title.isEnabled() and form.note.isVisibleTo(editor)
+    assert not editor.is_modified()  # only shown differently
+    # A key the fields do not show, typed by hand into the header.
+    line = _line_of(editor, "summary:")
+    _type_at_end_of_line(editor, line, "\nending: sleep")
+    assert editor.is_modified()
+    form.in_text.setFocus()
+    QTest.keyClick(form.in_text, Qt.Key.Key_Space)
+    assert not form.in_text.isChecked() and form.title.isEnabled()
+    assert not editor.text_edit.toPlainText().startswith("---")
+    assert "ending: sleep\n" in editor.header  # type: ignore[operator]
+    assert editor.is_modified()
+    assert editor.save()
+    saved = parse_file(user_dirs.scripts / f"{PRACTICE}-copy.md")
+    assert saved.ending == "sleep" and saved.title.endswith("(my version)")
+    _close_clean(editor)
+
+
+def test_a_header_that_cannot_be_read_stays_in_the_text_until_fixed(
+    make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    broken = user_dirs.scripts / "shared-bad.md"
+    text = GOOD_SCRIPT.replace("shared-good", "shared-bad").replace(
+        "title: Shared but broken", "title: [Shared")
+    broken.write_text(text, encoding="utf-8")
+    window = make_window()
+    assert window.library_view.select(str(broken))
+    editor = window.script_editing.edit_own()
+    assert editor is not None
+    form = editor.header_form
+    assert editor.text_edit.toPlainText().startswith("---\nid: shared-bad\n")
+    assert editor.text() == text
+    assert not form.title.isEnabled() and form.note.isVisibleTo(editor)
+    assert editor.problem_texts() and editor.problem_texts()[0].startswith("4: front matter")
+    # Fixed in the text and saved: the header moves to the form, the text keeps its cursor line.
+    editor.replace_text(text.replace("title: [Shared", "title: Shared again"))
+    _go_to_line(editor, _line_of(editor, "[bell]"))
+    assert editor.save()
+    assert form.title.isEnabled() and form.title.text() == "Shared again"
+    assert not form.note.isVisibleTo(editor)
+    assert not editor.text_edit.toPlainText().startswith("---")
+    assert editor.text_edit.cursor_line() == _line_of(editor, "[bell]")
+    assert editor.text() == broken.read_text(encoding="utf-8")
+    assert not editor.is_modified()
+    _close_clean(editor)
 
 
 def test_window_shortcuts_open_editors(qtbot: object, make_window: MakeWindow) -> None:
@@ -571,10 +792,12 @@ def test_highlighting_and_problem_mark_colours(make_window: MakeWindow) -> None:
     document = editor.text_edit.document()
 
     def colours(line: int) -> set[str]:
-        block = document.findBlockByNumber(line - 1)
+        block = document.findBlockByNumber(line - 1 - editor.text_edit.line_offset)
         return {r.format.foreground().color().name() for r in block.layout().formats()}
 
-    assert LIGHT.heading_text in colours(2)  # front matter key
+    # The front matter is in the form above the text, not in the text to colour.
+    assert editor.text_edit.line_offset == editor.text().split("\n")[1:].index("---") + 2
+    assert not document.firstBlock().text().startswith("---")
     assert LIGHT.accent in colours(_line_of(editor, "[breathe 4]"))
     assert LIGHT.muted_text in colours(_line_of(editor, "<!--"))
     for palette in (LIGHT, DARK):

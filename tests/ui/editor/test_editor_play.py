@@ -47,12 +47,13 @@ def test_edit_validate_play_from_here_save_and_list(
     builtin = paths.scripts_dir() / f"{PRACTICE}.md"
     builtin_bytes = builtin.read_bytes()
     editor = _open_copy(window)
+    assert not editor.stop_button.isEnabled() and not editor.play_status.isVisible()
 
     # Edit: a typo'd cue is caught within the debounce, then fixed; a new phrase is added.
     line = _line_of(editor, "[pause 4]")
     _type_at_end_of_line(editor, line, "\n\n[bel]")
-    qtbot.waitUntil(lambda: editor.problem_texts() == [f"{line + 2}: unknown cue [bel]"],  # type: ignore[attr-defined]
-                    timeout=WAIT_MS)
+    typo = f"{line + 2}: unknown cue [bel]: did you mean [bell]?"
+    qtbot.waitUntil(lambda: editor.problem_texts() == [typo], timeout=WAIT_MS)  # type: ignore[attr-defined]
     QTest.keyClick(editor.text_edit, Qt.Key.Key_Backspace)
     QTest.keyClicks(editor.text_edit, "l]")
     _type_at_end_of_line(editor, line + 2, f"\n\n{NEW_PHRASE}")
@@ -67,7 +68,11 @@ def test_edit_validate_play_from_here_save_and_list(
     editor.text_edit.setFocus()
     QTest.keyClick(editor.text_edit, Qt.Key.Key_F5)
     playback = window.playback
+    # While it plays, the editor says so, and from which line; its Stop button is live.
     qtbot.waitUntil(lambda: playback.state == "playing", timeout=START_TIMEOUT_MS)  # type: ignore[attr-defined]
+    assert editor.play_status.isVisible()
+    assert editor.play_status.text() == f"Playing from line {target_line}…"
+    assert editor.stop_button.isEnabled()
     session = playback.session
     assert session is not None
     assert session.script.id == f"{PRACTICE}-copy"
@@ -84,6 +89,10 @@ def test_edit_validate_play_from_here_save_and_list(
     # Esc in the editor stops.
     QTest.keyClick(editor.text_edit, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: playback.state == "idle", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    # Back as it was once nothing plays.
+    assert not editor.play_status.isVisible() and editor.play_status.text() == ""
+    assert not editor.stop_button.isEnabled()
+    assert editor.play_button.text() == "Play from here" and editor.play_button.isEnabled()
 
     # Save: a valid user script beside the built-ins, marked as the user's; the original untouched.
     assert editor.save()
