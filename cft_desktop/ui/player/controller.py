@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from cft_desktop.ui.player.player_view import PlayerView
     from cft_desktop.ui.window.main_window import MainWindow
 
+# The practice list's width with large text (the window's usual one is 330 px).
+LARGE_TEXT_LIST_PX = 280
 # Long enough for the first frames to be painted before background loading competes for the CPU.
 STARTUP_SETTLE_MS = 200
 
@@ -248,7 +250,9 @@ class PracticeController(QObject):
         self.player_view.apply_display(palette, point_size(prefs.large_text), prefs.pacer_colour,
                                        prefs.reduced_motion)
         self.player_view.set_caption_visible(prefs.caption_visible)
-        self.window.refit_side_panel()
+        # With large text the list's rows wrap more; the player keeps the width its one-line
+        # safety note and its caption need, so the pacer keeps its size (issue 17 §2).
+        self.window.refit_side_panel(LARGE_TEXT_LIST_PX if prefs.large_text else None)
 
     # -- the window's life ----------------------------------------------------------------------
 

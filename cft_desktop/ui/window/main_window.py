@@ -52,6 +52,7 @@ from cft_desktop.ui.common.settings import Settings
 __all__ = ["DEFAULT_SIZE", "WINDOW_TITLE", "MainWindow", "SidePanel", "SoundBanner", "WindowParts"]
 
 DEFAULT_SIZE = (1220, 780)
+LIST_WIDTH_PX = 330  # the practice list's width at first, with the usual text size
 
 
 def first_size(window: QWidget) -> QSize:
@@ -243,7 +244,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([330, 560, 330])
+        splitter.setSizes([LIST_WIDTH_PX, 560, 330])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
 
@@ -307,17 +308,21 @@ class MainWindow(QMainWindow):
         else:
             self.showNormal()
 
-    def refit_side_panel(self) -> None:
+    def refit_side_panel(self, list_px: int | None = None) -> None:
         """After a text size or style change: give width the side panel no longer needs back to
-        the player, once the new sizes are known."""
+        the player, once the new sizes are known, and give the practice list `list_px` (None:
+        LIST_WIDTH_PX; less with large text, so the player keeps the width its text needs)."""
         self.side_panel.updateGeometry()
-        QTimer.singleShot(0, self._fit_side_panel)
+        QTimer.singleShot(0, self, lambda: self._fit_side_panel(list_px or LIST_WIDTH_PX))
 
-    def _fit_side_panel(self) -> None:
+    def _fit_side_panel(self, list_px: int = LIST_WIDTH_PX) -> None:
         needed = self.side_panel.minimumSizeHint().width()
         library, player, side = self.splitter.sizes()
-        if side != needed and player > 0:
-            self.splitter.setSizes([library, max(0, player + side - needed), needed])
+        wanted_library = max(self.left_part.minimumSizeHint().width(), list_px)
+        if (side != needed or library != wanted_library) and player > 0:
+            self.splitter.setSizes([wanted_library,
+                                    max(0, player + side - needed + library - wanted_library),
+                                    needed])
         self._keep_on_screen()
 
     def _keep_on_screen(self) -> None:
