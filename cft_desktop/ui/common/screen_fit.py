@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QWidget
 
 # Room left around a window for its frame (title bar and borders are outside Qt's geometry).
 FRAME_MARGIN_PX = QSize(16, 40)
@@ -54,8 +54,8 @@ def keep_inside_screen(widget: QWidget) -> None:
 
 
 class KeepWindowsOnScreen(QObject):
-    """Installed on the application once: every dialog (and any other top-level window) that is
-    shown is first fitted inside its screen's available area, whatever size it asked for. One rule
+    """Installed on the application once: every dialog (and any other window with a parent) that
+    is shown is first fitted inside its screen's available area, whatever size it asked for. One rule
     in one place, so a dialog added later cannot open with its buttons below the task bar."""
 
     _installed: KeepWindowsOnScreen | None = None
@@ -67,8 +67,12 @@ class KeepWindowsOnScreen(QObject):
             app.installEventFilter(cls._installed)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (event.type() == QEvent.Type.Show and isinstance(watched, QDialog)
-                and watched.isWindow()):
+        # Dialogs, and the other windows features open (the script editor); the main window
+        # keeps itself inside (`MainWindow`), as it has no window to be centred on.
+        if event.type() == QEvent.Type.Show and watched.isWidgetType() and (
+                isinstance(watched, QDialog) or (isinstance(watched, QMainWindow)
+                                                 and watched.parentWidget() is not None)) and (
+                watched.isWindow()):
             watched.resize(fitting_size(watched.size(), watched))
             parent = watched.parentWidget()
             if parent is not None:

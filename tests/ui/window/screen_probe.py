@@ -72,8 +72,36 @@ def main() -> None:
     window.actions["help.welcome"].trigger()
     settle()
     result["welcome"] = frame(window.parts.help.dialog)
+    window.parts.help.dialog.close()
+    if "--every-window" in sys.argv:
+        result["every_window"] = every_window(app, window, settle, frame)
     print(json.dumps(result))
     window.close()
+
+
+# Everything the menus open without a file chooser or a question first (those are Qt's own
+# dialogs, fitted by the same rule), in therapist mode so its dialogs are there too.
+EVERY_WINDOW = ("ratings.therapist", "ratings.history", "ratings.consent", "ratings.passphrase",
+                "ratings.clients", "ratings.settings", "ratings.plan", "ratings.crisis",
+                "help.welcome", "help.guide", "help.shortcuts", "help.about", "scripts.edit_copy")
+
+
+def every_window(app: object, window: object, settle: object, frame: object) -> dict[str, object]:
+    """The frame of every top-level window each action opens: {action: [[title, frame], …]}."""
+    from PySide6.QtWidgets import QApplication
+
+    found: dict[str, object] = {}
+    for name in EVERY_WINDOW:
+        window.actions[name].trigger()  # type: ignore[attr-defined]
+        settle()  # type: ignore[operator]
+        opened = [w for w in QApplication.topLevelWidgets()
+                  if w.isVisible() and w is not window]
+        found[name] = [[w.windowTitle(), frame(w)] for w in opened]  # type: ignore[operator]
+        for w in opened:
+            if name != "ratings.therapist":
+                w.close()
+        settle()  # type: ignore[operator]
+    return found
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ PROBE = Path(__file__).with_name("screen_probe.py")
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _probe(width: int, height: int, text: str, view: str) -> dict[str, list[int] | int | bool]:
-    done = subprocess.run([sys.executable, str(PROBE), str(width), str(height), text, view],
+def _probe(width: int, height: int, text: str, view: str,
+           *extra: str) -> dict[str, list[int] | int | bool]:
+    done = subprocess.run([sys.executable, str(PROBE), str(width), str(height), text, view,
+                           *extra],
                           capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -60,3 +62,17 @@ def test_a_short_screen_gives_the_length_line_to_the_pacer() -> None:
     short = _probe(1024, 600, "normal", "simple")
     tall = _probe(1366, 768, "normal", "simple")
     assert short["meta_shown"] is False and tall["meta_shown"] is True
+
+
+@pytest.mark.parametrize(("width", "height", "text"), [(1024, 600, "large"), (1366, 768, "normal")])
+def test_every_window_the_menus_open_fits_the_screen(width: int, height: int, text: str) -> None:
+    """History, consent, passphrase, clients, rating settings, plan, crisis, the Help windows and
+    the script editor: each opens inside the screen, in therapist mode too."""
+    found = _probe(width, height, text, "simple", "--every-window")
+    area = found["area"]
+    opened = found["every_window"]
+    assert isinstance(area, list) and isinstance(opened, dict)
+    assert len([name for name, windows in opened.items() if windows]) >= 12
+    for name, windows in opened.items():
+        for title, frame in windows:
+            assert _inside(area, frame), (name, title, frame, area)

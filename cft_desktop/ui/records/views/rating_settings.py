@@ -12,17 +12,19 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -45,6 +47,15 @@ CRISIS_EDIT_HEADERS = ("Where", "Service", "How to reach it", "Details", "Last v
 _ID_ROLE = 0x0100  # Qt.UserRole
 
 
+def _scrolling(page: QWidget) -> QScrollArea:
+    scroll = QScrollArea()
+    scroll.setWidget(page)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return scroll
+
+
 class RatingSettingsDialog(QDialog):
     saved = Signal(object, object, object)  # ItemSet, SafetyTriggers, CrisisResources
 
@@ -63,9 +74,11 @@ class RatingSettingsDialog(QDialog):
         self._resources = resources
         self.tabs = named(QTabWidget(), "Rating settings sections",
                           "Questions, safety rules and crisis resources.")
-        self.tabs.addTab(self._questions_tab(items), "Questions")
-        self.tabs.addTab(self._safety_tab(triggers), "Safety rules")
-        self.tabs.addTab(self._crisis_tab(resources), "Crisis resources")
+        # Each page scrolls, so on a small screen (or with large text) the dialog fits inside it
+        # and Save stays in reach.
+        self.tabs.addTab(_scrolling(self._questions_tab(items)), "Questions")
+        self.tabs.addTab(_scrolling(self._safety_tab(triggers)), "Safety rules")
+        self.tabs.addTab(_scrolling(self._crisis_tab(resources)), "Crisis resources")
         named(self.tabs.tabBar(), "Rating settings sections",
               "Questions, safety rules and crisis resources. Use the arrow keys to switch.")
         self.message = text_label("", "muted", selectable=True, name="Settings message")
