@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self.built = False
         self.parts: WindowParts | None = None
         self._when_built: list[Callable[[], None]] = []
+        self._list_made_way = False  # hidden by `_keep_on_screen`, not by the person
+        self._list_kept = False  # shown again by the person while the panel was up
         self.actions = Actions(self)
         self.setWindowTitle(WINDOW_TITLE)
         # The frame opens at its remembered size, so filling it later moves nothing.
@@ -294,6 +296,15 @@ class MainWindow(QMainWindow):
         self.side_panel.setVisible(panel_shown)
 
     def _show_part(self, part: QWidget, shown: bool) -> None:
+        if part is self.left_part:
+            # Shown by the person while the panel is up: theirs to keep, even if it is tight.
+            self._list_kept = shown and self.side_panel.isVisible()
+            self._list_made_way = False
+        elif part is self.side_panel and not shown:
+            self._list_kept = False
+            if self._list_made_way:
+                self._list_made_way = False
+                self.library_action.setChecked(True)  # it made way for the panel: back it comes
         focus = QApplication.focusWidget()
         had_focus = focus is not None and (focus is part or part.isAncestorOf(focus))
         part.setVisible(shown)
@@ -334,6 +345,16 @@ class MainWindow(QMainWindow):
         if wanted != self.size():
             self.resize(wanted)
             keep_inside_screen(self)
+        room = available_area(self).size() - FRAME_MARGIN_PX
+        if (self.height() > room.height() and hasattr(self, "library_action")
+                and self.left_part.isVisible() and self.side_panel.isVisible()
+                and not self._list_kept):
+            # Still too tall: with the side panel beside it the player is so narrow that its
+            # wrapped text needs more height than the screen has (1024×600 with large text).
+            # The practice list makes way, ticked off in the View menu, and comes back when the
+            # panel is hidden; showing it again (Ctrl+1) keeps it.
+            self.library_action.setChecked(False)
+            self._list_made_way = True
 
     # -- Qt events ------------------------------------------------------------------------------
 
@@ -371,7 +392,7 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         if hasattr(self, "library_action"):
-            self.settings.set_shown_parts(self.library_action.isChecked(),
+            self.settings.set_shown_parts(self.library_action.isChecked() or self._list_made_way,
                                           self.panel_action.isChecked())
         self.closing.emit()
         self.settings.sync()

@@ -73,6 +73,11 @@ def main() -> None:
     settle()
     result["welcome"] = frame(window.parts.help.dialog)
     window.parts.help.dialog.close()
+    result["list_shown"] = window.library_view.isVisible()
+    if panel:
+        window.panel_action.setChecked(False)
+        settle()
+        result["list_when_panel_hidden"] = window.library_view.isVisible()
     if "--every-window" in sys.argv:
         result["every_window"] = every_window(app, window, settle, frame)
     print(json.dumps(result))

@@ -33,6 +33,7 @@ def _inside(area: list[int], frame: list[int]) -> bool:
     (1366, 768, "normal", "simple"), (1366, 768, "large", "simple"),
     (1366, 768, "large", "panel"), (1024, 600, "normal", "simple"),
     (1024, 600, "large", "simple"), (1024, 600, "normal", "panel"),
+    (1024, 600, "large", "panel"),
 ])
 def test_the_window_and_its_dialogs_open_inside_the_screen(width: int, height: int, text: str,
                                                           view: str) -> None:
@@ -76,3 +77,12 @@ def test_every_window_the_menus_open_fits_the_screen(width: int, height: int, te
     for name, windows in opened.items():
         for title, frame in windows:
             assert _inside(area, frame), (name, title, frame, area)
+
+
+def test_on_a_small_screen_the_list_makes_way_for_the_panel_and_comes_back() -> None:
+    """1024×600, large text, the side panel shown: the player between list and panel would need
+    709 px of height. The list makes way (its View tick off) and returns with the panel hidden."""
+    tight = _probe(1024, 600, "large", "panel")
+    assert tight["list_shown"] is False and tight["list_when_panel_hidden"] is True
+    roomy = _probe(1366, 768, "large", "panel")
+    assert roomy["list_shown"] is True
