@@ -69,6 +69,18 @@ def main() -> None:
     settle()
     result["crisis"] = frame(records.side_dialog)
     records.side_dialog.close()
+    from cft_desktop.core.ratings import CrisisResources, Trigger
+    from cft_desktop.ui.records.views.safety import SafetyDialog
+
+    safety = SafetyDialog([Trigger.DISTRESS_ROSE], CrisisResources(), window)
+    safety.show()
+    settle()
+    result["safety"] = frame(safety)
+    result["safety_clipped"] = clipped(safety)
+    if len(sys.argv) > 5 and sys.argv[5].endswith(".png"):
+        window.grab().save(sys.argv[5].replace(".png", "-window.png"))
+        safety.grab().save(sys.argv[5].replace(".png", "-safety.png"))
+    safety.close()
     window.actions["help.welcome"].trigger()
     settle()
     result["welcome"] = frame(window.parts.help.dialog)
@@ -82,6 +94,22 @@ def main() -> None:
         result["every_window"] = every_window(app, window, settle, frame)
     print(json.dumps(result))
     window.close()
+
+
+def clipped(window: object) -> list[str]:
+    """Scrolling areas of `window` that cannot scroll sideways yet hold content wider than they
+    show: words cut off at the right edge."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QScrollArea
+
+    cut = []
+    for area in window.findChildren(QScrollArea):  # type: ignore[attr-defined]
+        inner = area.widget()
+        if (inner is not None and area.isVisible()
+                and area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+                and inner.width() > area.viewport().width()):
+            cut.append(f"{inner.width()} > {area.viewport().width()}")
+    return cut
 
 
 # Everything the menus open without a file chooser or a question first (those are Qt's own
@@ -101,7 +129,8 @@ def every_window(app: object, window: object, settle: object, frame: object) -> 
         settle()  # type: ignore[operator]
         opened = [w for w in QApplication.topLevelWidgets()
                   if w.isVisible() and w is not window]
-        found[name] = [[w.windowTitle(), frame(w)] for w in opened]  # type: ignore[operator]
+        found[name] = [[w.windowTitle(), frame(w), clipped(w)]  # type: ignore[operator]
+                       for w in opened]
         for w in opened:
             if name != "ratings.therapist":
                 w.close()

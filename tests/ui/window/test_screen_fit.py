@@ -40,10 +40,11 @@ def test_the_window_and_its_dialogs_open_inside_the_screen(width: int, height: i
     found = _probe(width, height, text, view)
     area = found["area"]
     assert isinstance(area, list)
-    for part in ("window", "history", "crisis", "welcome"):
+    for part in ("window", "history", "crisis", "safety", "welcome"):
         frame = found[part]
         assert isinstance(frame, list)
         assert _inside(area, frame), (part, frame, area)
+    assert found["safety_clipped"] == []  # its words wrap inside it, none cut at the right
 
 
 @pytest.mark.parametrize("view", ["simple", "panel"])
@@ -75,8 +76,9 @@ def test_every_window_the_menus_open_fits_the_screen(width: int, height: int, te
     assert isinstance(area, list) and isinstance(opened, dict)
     assert len([name for name, windows in opened.items() if windows]) >= 12
     for name, windows in opened.items():
-        for title, frame in windows:
+        for title, frame, cut in windows:
             assert _inside(area, frame), (name, title, frame, area)
+            assert cut == [], (name, title, cut)
 
 
 def test_on_a_small_screen_the_list_makes_way_for_the_panel_and_comes_back() -> None:

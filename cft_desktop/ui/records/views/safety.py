@@ -235,11 +235,13 @@ class SafetyDialog(QDialog):
         self.close_button.clicked.connect(self.accept)
         metrics = QFontMetrics(self.font())
         width = max(900, metrics.averageCharWidth() * 112)
+        # Measured at that width, then free to be narrower: on a small screen (or with large
+        # text) the words wrap inside the dialog instead of running off its right edge.
         content.setMinimumWidth(width - 24)
         height = content.heightForWidth(width - 24) if content.hasHeightForWidth() else 0
         height = max(height, content.sizeHint().height()) + footer.sizeHint().height() + 24
-        screen = self.screen().availableGeometry().height() - 60 if self.screen() else 760
-        self.resize(width, min(height, screen))
+        content.setMinimumWidth(0)
+        self.resize(width, height)  # the screen rule (common.screen_fit) keeps it inside
 
     def text(self) -> str:
         """Everything the dialog says, as plain text (tests; copying)."""
