@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import numpy.typing as npt
 import pytest
 
 WAV_HEADER_BYTES = 44
+MIC_RATE = 48000  # the virtual microphone's rate
 
 # The real-time sink and the ALSA tap are PulseAudio and ALSA: Linux only. On the hosted Windows
 # and macOS runners those tests are skipped with this reason; on Linux a missing package fails.
@@ -36,10 +38,43 @@ LINUX_AUDIO_ONLY = ("the real-time sound tests play through a PulseAudio null si
 
 @dataclass
 class RealtimeSink:
-    """A running PulseAudio null sink; `tap_env(path)` gives the environment for a tapped process."""
+    """A running PulseAudio null sink, and a virtual microphone (the default source, `vmic`'s
+    monitor, fed through the `vmic` sink); `tap_env(path)` gives the environment for a tapped process,
+    `capture_env()` one that records from the virtual microphone, `feed` plays sound into it."""
 
     runtime_dir: Path
     config_dir: Path
+
+    def pulse_env(self) -> dict[str, str]:
+        return dict(os.environ, XDG_RUNTIME_DIR=str(self.runtime_dir),
+                    PULSE_SERVER=f"unix:{self.runtime_dir}/pulse/native")
+
+    def capture_env(self) -> dict[str, str]:
+        """ALSA's default device is PulseAudio, whose default source is the virtual microphone."""
+        config = self.config_dir / "asound-capture.conf"
+        config.write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n",
+                          encoding="utf-8")
+        return dict(self.pulse_env(), ALSA_CONFIG_PATH=str(config))
+
+    def feed(self, samples: npt.NDArray[np.floating], rate: int = MIC_RATE) -> subprocess.Popen[bytes]:
+        """Start playing `samples` (mono float, -1..1) into the virtual microphone, in real time."""
+        pcm = (np.clip(np.asarray(samples, dtype=np.float64), -1, 1) * 32767).astype("<i2")
+        process = subprocess.Popen(
+            ["pacat", "--playback", "--raw", "-d", "vmic", "--format=s16le", f"--rate={rate}",
+             "--channels=1", "--latency-msec=20"],
+            stdin=subprocess.PIPE, env=self.pulse_env(), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        stdin = process.stdin
+        assert stdin is not None
+
+        def write() -> None:
+            # pacat reads only as fast as it plays: written from here the caller would wait for
+            # all of it.
+            with stdin:
+                stdin.write(pcm.tobytes())
+
+        threading.Thread(target=write, name="feed-mic", daemon=True).start()
+        return process
 
     def tap_env(self, tap_path: Path) -> dict[str, str]:
         config = self.config_dir / f"asound-{tap_path.stem}.conf"
@@ -82,6 +117,9 @@ def realtime_sink() -> Iterator[RealtimeSink]:
             "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
             "--load=module-native-protocol-unix",
             "--load=module-null-sink sink_name=vsink rate=48000",
+            # The virtual microphone (TESTING.md): what is played into vmic is heard from its
+            # monitor, the default source. (A remap source of the monitor delivered nothing here.)
+            "--load=module-null-sink sink_name=vmic rate=48000",
         ],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -92,11 +130,23 @@ def realtime_sink() -> Iterator[RealtimeSink]:
             daemon.kill()
             pytest.fail("PulseAudio did not start")
         time.sleep(0.05)
+    # Play on vsink and record from mic whatever was loaded last.
+    for command in (["pactl", "set-default-sink", "vsink"],
+                    ["pactl", "set-default-source", "vmic.monitor"]):
+        subprocess.run(command, env=env, timeout=20, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Without a reader the null sink drains a 2 s buffer and runs slow (TESTING.md).
     reader = subprocess.Popen(
         ["parec", "--latency-msec=20", "-d", "vsink.monitor"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    # An idle null sink's monitor sends nothing at all; digital silence played into vmic all
+    # the time keeps the microphone delivering frames in real time, as a real one does.
+    with open("/dev/zero", "rb") as zeros:
+        hum = subprocess.Popen(
+            ["pacat", "--playback", "--raw", "-d", "vmic", "--format=s16le", "--rate=48000",
+             "--channels=1", "--latency-msec=20"],
+            stdin=zeros, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # A fresh daemon runs its first stream slow (seen: 1 s of sound took 2.45 s); one short stream
     # of silence first gets that out of the way before any test measures anything.
     subprocess.run(
@@ -108,7 +158,7 @@ def realtime_sink() -> Iterator[RealtimeSink]:
     try:
         yield RealtimeSink(runtime_dir, config_dir)
     finally:
-        for process in (reader, daemon):
+        for process in (hum, reader, daemon):
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(5)
