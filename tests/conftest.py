@@ -70,8 +70,11 @@ class RealtimeSink:
         def write() -> None:
             # pacat reads only as fast as it plays: written from here the caller would wait for
             # all of it.
-            with stdin:
-                stdin.write(pcm.tobytes())
+            try:
+                with stdin:
+                    stdin.write(pcm.tobytes())
+            except BrokenPipeError:  # stopped before the end on purpose
+                pass
 
         threading.Thread(target=write, name="feed-mic", daemon=True).start()
         return process

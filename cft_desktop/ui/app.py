@@ -38,6 +38,7 @@ from cft_desktop.ui.window.main_window import MainWindow, WindowParts
 
 if TYPE_CHECKING:
     from cft_desktop.core.library import Library
+    from cft_desktop.core.script import Script
     from cft_desktop.sound.mixer import SoundAssets
     from cft_desktop.store.lock import Lease
     from cft_desktop.voice.narrator import Narrator
@@ -156,6 +157,14 @@ class _Features:
         # Scripts menu: edit a copy, new, import, export, save as audio.
         script_editing = ScriptEditing(window, window.actions, library, library_view,
                                        pacing_panel, playback, practice)
+        from cft_desktop.ui.recorder.menu import RecorderMenu
+
+        def chosen_script() -> Script | None:
+            entry = library_view.current_entry()
+            return entry.script if entry is not None else None
+
+        RecorderMenu(window, window.actions, settings, chosen_script, pacing_panel.pacing,
+                     pacing_panel.refresh_voices)
         window.add_view_menu()
         simple_view.attach(window.actions)
         ComfortActions(window.actions, pacing_panel)

@@ -220,6 +220,26 @@ class VoicePack:
         self._fell_back.pop(key, None)
         return True
 
+    def discard_newest(self, script_id: str, text: str) -> bool:
+        """Remove the newest take of a phrase (the one before it, if kept, is heard again; with
+        none the phrase goes back to the usual voice). False when there is no take."""
+        key = phrase_key(script_id, text)
+        entry = self._phrases.get(key)
+        if entry is None or not entry.takes:
+            return False
+        newest = entry.takes.pop(0)
+        if not entry.takes:
+            del self._phrases[key]
+        try:
+            self._save()
+        except BaseException:
+            entry.takes.insert(0, newest)
+            self._phrases[key] = entry
+            raise
+        self._remove_files([newest.file])
+        self._fell_back.pop(key, None)
+        return True
+
     def takes_of(self, script_id: str, text: str) -> list[StoredTake]:
         entry = self._phrases.get(phrase_key(script_id, text))
         return list(entry.takes) if entry else []

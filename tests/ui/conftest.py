@@ -229,6 +229,20 @@ def sound_output(realtime_sink: object, tmp_path: Path) -> Iterator[Path]:
     _reinitialise_portaudio(saved)
 
 
+@pytest.fixture
+def microphone(realtime_sink: object) -> Iterator[object]:
+    """A real input device: PulseAudio's virtual microphone (fed with `realtime_sink.feed`)."""
+    import sounddevice
+
+    env = realtime_sink.capture_env()  # type: ignore[attr-defined]
+    saved = {key: os.environ.get(key) for key in _AUDIO_ENV}
+    _reinitialise_portaudio({key: env[key] for key in _AUDIO_ENV})
+    assert any(d["max_input_channels"] > 0 for d in sounddevice.query_devices())
+    yield realtime_sink
+    _close_windows()
+    _reinitialise_portaudio(saved)
+
+
 def write_script(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")

@@ -52,7 +52,7 @@ def test_no_module_of_the_window_writes_a_hook_onto_it() -> None:
 # -- issue 13 §1–§2: the rooms of ui/ and who may import whom ------------------------------------
 
 FEATURES = ("window", "player", "library", "panels", "editor", "scripts", "records", "client",
-            "help")
+            "help", "recorder")
 
 
 def _ui_imports(path: Path) -> set[str]:

@@ -8,9 +8,13 @@ a 1024×600 netbook about 1024×560. GUI thread only.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QMainWindow, QWidget
+
+log = logging.getLogger(__name__)
 
 # Room left around a window for its frame (title bar and borders are outside Qt's geometry).
 FRAME_MARGIN_PX = QSize(16, 40)
@@ -50,7 +54,7 @@ def keep_inside_screen(widget: QWidget) -> None:
     x = min(max(frame.x(), area.left()), max(area.left(), area.right() + 1 - frame.width()))
     y = min(max(frame.y(), area.top()), max(area.top(), area.bottom() + 1 - frame.height()))
     if (x, y) != (frame.x(), frame.y()):
-        widget.move(x, y)
+        QWidget.move(widget, x, y)
 
 
 class KeepWindowsOnScreen(QObject):
@@ -67,19 +71,25 @@ class KeepWindowsOnScreen(QObject):
             app.installEventFilter(cls._installed)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Dialogs, and the other windows features open (the script editor); the main window
-        # keeps itself inside (`MainWindow`), as it has no window to be centred on.
         if event.type() == QEvent.Type.Show and watched.isWidgetType() and (
                 isinstance(watched, QDialog) or (isinstance(watched, QMainWindow)
                                                  and watched.parentWidget() is not None)) and (
                 watched.isWindow()):
-            watched.resize(fitting_size(watched.size(), watched))
-            parent = watched.parentWidget()
-            if parent is not None:
-                # Centred on its window at the size it now has (Qt placed it for the size it
-                # asked for, or not yet at all), then kept inside the screen.
-                centre = parent.window().frameGeometry().center()
-                frame = watched.frameGeometry()
-                watched.move(centre.x() - frame.width() // 2, centre.y() - frame.height() // 2)
-            keep_inside_screen(watched)
+            try:
+                _fit_shown(watched)
+            except Exception:  # an error escaping an application filter ends the process
+                log.exception("could not fit %s inside the screen", type(watched).__name__)
         return False
+
+
+def _fit_shown(window: QWidget) -> None:
+    # QWidget's own resize and move: a window class may have a method of the same name.
+    QWidget.resize(window, fitting_size(window.size(), window))
+    parent = window.parentWidget()
+    if parent is not None:
+        # Centred on its window at the size it now has (Qt placed it for the size it asked
+        # for, or not yet at all), then kept inside the screen.
+        centre = parent.window().frameGeometry().center()
+        frame = window.frameGeometry()
+        QWidget.move(window, centre.x() - frame.width() // 2, centre.y() - frame.height() // 2)
+    keep_inside_screen(window)

@@ -63,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "library/last_practice": "",
     "first_run/seen": 0,
     "welcome/seen": 0,
+    "recorder/microphone": "",
     "voice/pack": "",
     "pacing/json": "",
     "patterns/json": "",
@@ -171,6 +172,13 @@ class Settings:
             return int(self._get("first_run/seen"))
         except (TypeError, ValueError):
             return 0
+
+    def microphone(self) -> str:
+        """The microphone the recorder used last ("" for the system's default)."""
+        return str(self._get("recorder/microphone") or "")
+
+    def set_microphone(self, name: str) -> None:
+        self._qs.setValue("recorder/microphone", name)
 
     def welcome_seen(self) -> int:
         """The version of the first-run welcome this computer account has seen (0: none)."""

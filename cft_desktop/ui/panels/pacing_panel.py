@@ -233,6 +233,12 @@ class PacingPanel(QWidget):
     def voice_name(self) -> str:
         return self._sound.voice_name()
 
+    def refresh_voices(self) -> None:
+        """List the voice packs on this computer again (after one was recorded)."""
+        from cft_desktop.voice.pack_names import list_packs
+
+        self._sound.refresh_voices(list_packs())
+
     def set_voice(self, name: str) -> bool:
         return self._sound.set_voice(name)
 

@@ -121,6 +121,20 @@ class SoundControls:
         """The chosen voice pack ("" for the usual voice)."""
         return str(self.voice.currentData() or "")
 
+    def refresh_voices(self, voices: Sequence[str]) -> None:
+        """List `voices` (a pack recorded or removed meanwhile), keeping the choice if it is
+        still there; nothing is reported."""
+        chosen = self.voice_name()
+        self.voice.blockSignals(True)
+        try:
+            while self.voice.count() > 1:
+                self.voice.removeItem(1)
+            for name in voices:
+                self.voice.addItem(f"Recorded: {name}", name)
+            self.voice.setCurrentIndex(max(0, self.voice.findData(chosen)))
+        finally:
+            self.voice.blockSignals(False)
+
     def set_voice(self, name: str) -> bool:
         """Choose the pack `name` ("" the usual voice); False if there is no such pack."""
         index = self.voice.findData(name)
