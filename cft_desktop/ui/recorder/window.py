@@ -36,7 +36,7 @@ from cft_desktop.errors import CftError
 from cft_desktop.sound import capture
 from cft_desktop.ui.common.settings import Settings
 from cft_desktop.voice import takes
-from cft_desktop.voice.recorded import VoicePack
+from cft_desktop.voice.recorded import VoicePack, check_name
 from cft_desktop.voice.recording_plan import RecordingPlan
 
 COUNT_IN_STEP_MS = 500
@@ -46,7 +46,7 @@ METER_FLOOR_DB = -60
 DEFAULT_PACK = "My voice"
 
 ROOM_MEASURING = "Measuring the room: please keep quiet for {seconds:.0f} seconds."
-ROOM_QUIET = "The room is quiet enough (background at {floor:.0f} dBFS)."
+ROOM_QUIET = "The room is quiet enough (background at {floor:.0f} dBFS or below)."
 ALL_RECORDED = "Every phrase has a take. You can still record any of them again."
 
 
@@ -96,7 +96,11 @@ class RecorderWindow(QDialog):
     # -- construction ---------------------------------------------------------------------------
 
     def _build(self, pack_name: str) -> None:
-        self.pack_label = _label(f"Voice: {pack_name}", "Voice pack")
+        self.pack_name = QLineEdit(pack_name)
+        self.pack_name.setAccessibleName("Voice name")
+        self.pack_name.setToolTip("The name clients choose this voice by (for example your "
+                                  "name). Another name records into another voice.")
+        self.pack_name.editingFinished.connect(self._on_pack_named)
         self.microphone = QComboBox()
         self.microphone.setAccessibleName("Microphone")
         self.microphone.setToolTip("The microphone to record with. It is remembered.")
@@ -147,7 +151,7 @@ class RecorderWindow(QDialog):
         self.microphone.currentIndexChanged.connect(self._on_microphone_chosen)
 
         top = QFormLayout()
-        top.addRow(self.pack_label)
+        top.addRow("Voice name", self.pack_name)
         top.addRow("Microphone", self.microphone)
         level = QHBoxLayout()
         level.addWidget(QLabel("Input level"))
@@ -176,6 +180,24 @@ class RecorderWindow(QDialog):
         layout.addLayout(moves)
         metrics = self.fontMetrics()
         self.resize(metrics.averageCharWidth() * 90, metrics.lineSpacing() * 28)
+
+    def _on_pack_named(self) -> None:
+        name = self.pack_name.text().strip()
+        if name == self.pack.name:
+            return
+        try:
+            check_name(name)
+            pack = VoicePack.open_or_create(name)
+        except CftError as exc:
+            self.status.setText(str(exc))
+            self.pack_name.setText(self.pack.name)
+            return
+        self.pack = pack
+        index = self.plan.index
+        self.plan = RecordingPlan(self._script, pack)
+        self.plan.index = min(index, max(0, len(self.plan.phrases) - 1))
+        self.status.setText(f"Recording into the voice “{name}”.")
+        self._show_phrase()
 
     # -- the microphone -------------------------------------------------------------------------
 
@@ -401,7 +423,7 @@ class RecorderWindow(QDialog):
                 self._room_floor_dbfs = floor
                 self.room.setText(takes.noisy_room_message(floor).capitalize() + "."
                                   if floor > takes.NOISY_ROOM_DBFS
-                                  else ROOM_QUIET.format(floor=floor))
+                                  else ROOM_QUIET.format(floor=max(floor, -99.0)))
                 self._update_buttons()
         if source.recording:
             if not source.healthy():
@@ -414,6 +436,11 @@ class RecorderWindow(QDialog):
             self._no_microphone(capture.MICROPHONE_LOST.split(", so")[0] + ".")
 
     # -- Qt -------------------------------------------------------------------------------------
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        # Not in the voice name's field: there R and N would be typed, not pressed.
+        self.next_missing.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def closeEvent(self, event: object) -> None:
         if self.recording and self._capture is not None:

@@ -53,3 +53,18 @@ def test_no_microphone_says_so_and_the_teleprompter_still_works(
     window.move_phrase(1)
     assert window.prompt.text() != before  # reading through the phrases still works
     assert window.progress.text().endswith("recorded")
+
+
+def test_the_voice_is_named_by_the_therapist(qtbot: object,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(capture, "list_inputs", lambda sd=None: list(DEVICES))
+    monkeypatch.setattr(capture.Capture, "open", lambda self, sd=None: None)
+    window = _recorder(qtbot)
+    assert window.pack.name == "My voice" and window.pack_name.accessibleName() == "Voice name"
+    window.pack_name.setText("Dr Lee")
+    window.pack_name.editingFinished.emit()
+    assert window.pack.name == "Dr Lee" and "Dr Lee" in window.status.text()
+    window.pack_name.setText("../elsewhere")
+    window.pack_name.editingFinished.emit()
+    assert window.pack.name == "Dr Lee" and window.pack_name.text() == "Dr Lee"
+    assert "cannot name a voice pack" in window.status.text()
