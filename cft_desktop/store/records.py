@@ -834,6 +834,18 @@ class Records:
         self.client(client)
         self._put_setting(client, "patterns", [pattern.to_dict() for pattern in patterns])
 
+    def voice(self, client: str) -> str:
+        """The voice `client` hears by default in therapist mode ("" for the usual voice): the
+        one chosen last while they were the active client. Kept with their ratings (encrypted
+        with them) and erased with them."""
+        raw = self._get_setting(client, "voice")
+        return raw if isinstance(raw, str) and not problem_with_text(raw, limit=200,
+                                                                    what="voice") else ""
+
+    def set_voice(self, client: str, name: str) -> None:
+        self.client(client)
+        self._put_setting(client, "voice", _check_label(name, "voice"))
+
     def plan(self, client: str) -> Plan:
         """The practice plan a therapist set for `client` (empty if none); a damaged step is
         left out."""

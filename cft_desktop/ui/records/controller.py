@@ -99,6 +99,7 @@ class RecordsController(QObject):
         self._build_menus(actions)
         self._build_status()
         self.store_changed.connect(self.refresh_status)  # e.g. the plan moves on
+        pacing_panel.voice_changed.connect(self.therapist.on_voice_chosen)
 
     @classmethod
     def install(cls, window: QMainWindow, actions: Actions, practice: PracticeController,

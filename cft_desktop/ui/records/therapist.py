@@ -62,6 +62,7 @@ class Therapist:
 
     def __init__(self, hub: RecordsController) -> None:
         self.hub = hub
+        self._bringing_back_voice = False  # set while a switch puts the client's own voice back
         # Whose patterns the side panel lists: (store, client) in therapist mode, else None.
         self._patterns_of: tuple[int, str] | None = None
         hub.store_changed.connect(self.choose_patterns)
@@ -148,6 +149,7 @@ class Therapist:
             self._refresh_profiles(str(exc))
             return
         brought_back = self._bring_back_pacing(client.client_id)
+        brought_back += self._bring_back_voice(client.client_id)
         self._refresh_profiles(f"Now rating practices for {client.pseudonym}.{brought_back}")
         self.hub.refresh_status()
         self.hub.refresh_history()
@@ -189,6 +191,41 @@ class Therapist:
         self.hub.pacing_panel.set_pacing(usual)
         return (f" No practice of theirs yet, so the breathing is at the usual {usual.bpm:g} "
                 f"breaths a minute.")
+
+    def _bring_back_voice(self, client_id: str) -> str:
+        """The client's own voice in the side panel: the one chosen last while they were active
+        (a therapist's recording for one client, the usual voice for another)."""
+        records = self.hub.records
+        if records is None:
+            return ""
+        try:
+            name = records.voice(client_id)
+        except StoreError as exc:
+            log.warning("the client's voice could not be read: %s", exc)
+            return ""
+        self._bringing_back_voice = True
+        try:
+            found = self.hub.pacing_panel.set_voice(name)
+            if not found:  # the pack was removed from this computer meanwhile
+                self.hub.pacing_panel.set_voice("")
+        finally:
+            self._bringing_back_voice = False
+        if name and found:
+            return f" Their voice is back too: {name}."
+        if name:
+            return f" Their voice, {name}, is not on this computer, so the usual voice speaks."
+        return ""
+
+    def on_voice_chosen(self, name: str) -> None:
+        """In therapist mode the voice chosen is the active client's default from now on."""
+        records = self.hub.records
+        if records is None or self._bringing_back_voice:
+            return
+        try:
+            if records.mode() is Mode.THERAPIST:
+                records.set_voice(records.active_client().client_id, name)
+        except CftError as exc:
+            self.hub.store_failed(exc)
 
     def ask_erase_client(self, client_id: str) -> EraseClientDialog | None:
         from cft_desktop.ui.records.views.profiles import EraseClientDialog

@@ -326,3 +326,34 @@ def test_each_client_keeps_their_own_breathing_patterns(qtbot: object, make_wind
 
     controller.actions["therapist"].trigger()  # back to personal mode
     assert listed() == ["Computer calm"]
+
+
+def test_each_client_has_their_own_default_voice(qtbot: object, make_window: MakeWindow) -> None:
+    """Issue 14: in therapist mode the voice chosen while a client is active is theirs; it comes
+    back with them, another client keeps theirs, and a pack no longer here falls back plainly."""
+    import numpy as np
+
+    from cft_desktop.store.records import Records
+    from cft_desktop.voice.recorded import VoicePack, remove_pack
+
+    pack = VoicePack.create("Dr Lee")
+    pack.add_take("safe-place", "A phrase.", np.zeros(4800, dtype=np.float32), 48000)
+    window = make_window()
+    controller = controller_of(window)
+    controller.actions["therapist"].trigger()
+    a, b = _clients_a_and_b(controller)
+    panel = window.pacing_panel
+    panel.refresh_voices()
+    _switch_to(controller, a)
+    assert panel.set_voice("Dr Lee")  # chosen in the side panel while A is active
+    said = _switch_to(controller, b)
+    assert panel.voice_name() == "" and "Dr Lee" not in said
+    said = _switch_to(controller, a)
+    assert panel.voice_name() == "Dr Lee" and "Their voice is back too: Dr Lee." in said
+    with Records.open() as store:  # kept in the store, with the client
+        assert store.voice(a) == "Dr Lee" and store.voice(b) == ""
+    remove_pack("Dr Lee")
+    panel.refresh_voices()
+    _switch_to(controller, b)
+    said = _switch_to(controller, a)
+    assert panel.voice_name() == "" and "is not on this computer" in said
