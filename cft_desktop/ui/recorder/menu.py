@@ -1,12 +1,14 @@
 """Scripts → Record in your own voice… (Ctrl+Shift+R): opens the recorder for the chosen practice.
 
-Owns the action and the one recorder window open at a time; after it closes, the side panel's
-voice list is refreshed so the new pack can be chosen. GUI thread only.
+Owns the action and the one recorder window open at a time (imported when first opened); after
+it closes, the side panel's voice list is refreshed so the new pack can be chosen. GUI thread
+only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMainWindow
 
@@ -16,7 +18,9 @@ from cft_desktop.ui.common.actions import Actions
 from cft_desktop.ui.common.conventions import key_text
 from cft_desktop.ui.common.messages import show_calm_message
 from cft_desktop.ui.common.settings import Settings
-from cft_desktop.ui.recorder.window import RecorderWindow
+
+if TYPE_CHECKING:
+    from cft_desktop.ui.recorder.window import RecorderWindow
 
 SCRIPTS_MENU = "&Scripts"
 NOTHING_CHOSEN = "Choose a practice in the list first: the recorder records that practice."
@@ -47,6 +51,10 @@ class RecorderMenu:
         if script is None:
             show_calm_message(self._window, NOTHING_CHOSEN)
             return None
+        # Here, not at the top: the recorder pulls in numpy and PortAudio, which load after the
+        # window is shown (tests/test_lazy.py), and most sessions never open it.
+        from cft_desktop.ui.recorder.window import RecorderWindow
+
         recorder = RecorderWindow(script, self._settings, self._pacing, self._window)
         recorder.finished.connect(lambda _result: self._voices_changed())
         self.recorder = recorder

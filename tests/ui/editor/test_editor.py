@@ -779,7 +779,7 @@ def test_window_shortcuts_open_editors(qtbot: object, make_window: MakeWindow) -
     assert sorted(editors) == ["my-practice", f"{PRACTICE}-copy"]
     menu_texts = [a.text() for a in window.script_editing.menu.actions() if a.text()]
     assert menu_texts == ["Edit a &copy…", "&Edit…", "&New practice", "&Import script…",
-                          "E&xport script…", "Save as &audio…"]
+                          "E&xport script…", "Save as &audio…", "&Record in your own voice…"]
     assert all(a.toolTip() for a in window.library_view.list.actions())
     for editor in list(editors.values()):
         _close_clean(editor)
