@@ -61,7 +61,9 @@ class RealtimeSink:
         pcm = (np.clip(np.asarray(samples, dtype=np.float64), -1, 1) * 32767).astype("<i2")
         process = subprocess.Popen(
             ["pacat", "--playback", "--raw", "-d", "vmic", "--format=s16le", f"--rate={rate}",
-             "--channels=1", "--latency-msec=20"],
+             # A deep buffer: with 20 ms a busy machine starved the stream, and the sink put
+             # silence into the middle of the speech (the rest of it arrived late).
+             "--channels=1", "--latency-msec=300"],
             stdin=subprocess.PIPE, env=self.pulse_env(), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         stdin = process.stdin

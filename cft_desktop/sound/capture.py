@@ -107,9 +107,11 @@ class Capture:
     """One open input stream and its ring. Open it, then `start_take` / `stop_take` as often as
     needed; `close` when the recorder closes."""
 
-    def __init__(self, device: InputDevice, *, max_take_s: float = MAX_TAKE_S) -> None:
+    def __init__(self, device: InputDevice, *, max_take_s: float = MAX_TAKE_S,
+                 sample_rate: int | None = None) -> None:
+        """`sample_rate` None: the device's own default rate (what it records natively)."""
         self.device = device
-        self.sample_rate = device.default_rate
+        self.sample_rate = sample_rate or device.default_rate
         blocks = math.ceil((max_take_s + ROOM_TONE_S) * self.sample_rate / BLOCK_FRAMES) + 8
         self._ring: Float32Array = np.zeros((blocks, BLOCK_FRAMES), dtype=np.float32)
         self._ring_blocks = blocks

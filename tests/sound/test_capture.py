@@ -49,6 +49,16 @@ def _offset_of(part: npt.NDArray[np.floating], within: npt.NDArray[np.floating])
     return int(np.argmax(correlation))
 
 
+def _last_speech_frame(clean: npt.NDArray[np.floating], rate: int) -> int:
+    frame = round(takes.VAD_FRAME_S * rate)
+    count = len(clean) // frame
+    power = np.mean(np.asarray(clean[: count * frame], dtype=np.float64).reshape(count, frame) ** 2,
+                    axis=1)
+    levels = 10 * np.log10(np.maximum(power, 1e-14))
+    loud = np.flatnonzero(levels > levels.max() - takes.VAD_RANGE_DB)
+    return (int(loud[-1]) + 1) * frame
+
+
 def _record(sink: RealtimeSink, fed: npt.NDArray[np.float64]) -> tuple[capture.Capture,
                                                                        npt.NDArray[np.float32]]:
     """Play `fed` into the microphone and record all of it as one take; the capture opens once
@@ -56,7 +66,10 @@ def _record(sink: RealtimeSink, fed: npt.NDArray[np.float64]) -> tuple[capture.C
     player = sink.feed(fed)
     time.sleep(0.3)
     device = capture.find_input("")
-    recorder = capture.Capture(device)
+    # At the virtual microphone's own rate, as a real device's default is its own: then the
+    # sound server passes the frames through instead of resampling them (its resampler adjusts
+    # its ratio to hold latency, which blurs where the speech ends by tens of milliseconds).
+    recorder = capture.Capture(device, sample_rate=MIC_RATE)
     recorder.open()
     try:
         recorder.start_take()
@@ -81,13 +94,24 @@ def test_a_take_recorded_from_the_microphone_is_trimmed_levelled_and_judged(
     # The room tone reads the noise that was fed, within 2 dB.
     assert floor == pytest.approx(noise_dbfs, abs=2.0)
 
-    # The device records at its own rate (PulseAudio's ALSA device says 44.1 kHz; the sound
-    # server converts): the fed speech is found in the take at that rate.
     rate = recorder.sample_rate
     result = takes.process_take(taken, rate, room_floor_dbfs=floor)
     clean = resample(speech.samples[speech.start_frame:speech.end_frame], MIC_RATE, rate)
-    true_start = _offset_of(clean, taken)
-    true_end = true_start + len(clean)
+    # Where the speech really begins and ends in the take, each found by its own 0.3 s of sound:
+    # the sound server adjusts its resampling a little to hold its latency, so one offset for
+    # the whole phrase can be off by some milliseconds at its far end.
+    piece = round(0.3 * rate)
+    true_start = _offset_of(clean[:piece], taken)
+    # The end as takes.py defines speech: the last 10 ms within VAD_RANGE_DB of its loudest
+    # 10 ms (its last sample over -40 dB of the peak is earlier, inside the decay a listener
+    # still hears).
+    last = _last_speech_frame(clean, rate)
+    true_end = _offset_of(clean[last - piece:last], taken) + piece
+    # Printed for the record (pytest -s): what the tolerances below are measured against.
+    print(f"trim error: start {(result.speech_start_frame - true_start) / rate * 1000:+.1f} ms, "
+          f"end {(result.speech_end_frame - true_end) / rate * 1000:+.1f} ms; room "
+          f"{floor:.2f} dBFS for {noise_dbfs} fed; loudness "
+          f"{loudness_lufs(result.samples, rate):.2f} LUFS")
     if not noisy:
         # Trim points where speech stands clear of the room (the fed speech's own start and end
         # are where it comes within 40 dB of its peak: under -50 dBFS noise they are not heard).
