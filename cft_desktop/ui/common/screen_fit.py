@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QMainWindow, QWidget
+from PySide6.QtWidgets import QDialog, QFrame, QMainWindow, QScrollArea, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +93,17 @@ def _fit_shown(window: QWidget) -> None:
         frame = window.frameGeometry()
         QWidget.move(window, centre.x() - frame.width() // 2, centre.y() - frame.height() // 2)
     keep_inside_screen(window)
+
+
+def scrolling(body: QWidget, *, sideways: bool = False) -> QScrollArea:
+    """`body` in a frameless area that scrolls when the screen is too small for it: up and
+    down only (its words wrap to the width), or sideways too for content that cannot wrap.
+    Never a Tab stop of its own. How every dialog here stays usable inside the screen."""
+    area = QScrollArea()
+    area.setWidget(body)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    if not sideways:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return area

@@ -17,13 +17,11 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from cft_desktop import __version__
-from cft_desktop.ui.common.screen_fit import fit_to_screen
+from cft_desktop.ui.common.screen_fit import scrolling
 from cft_desktop.ui.help.texts import (
     GUIDE_SECTIONS,
     GUIDE_TITLE,
@@ -69,13 +67,7 @@ class _HelpDialog(QDialog):
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(2, 2, 12, 2)
         self.body_layout.setSpacing(12)
-        scroll = QScrollArea()
-        scroll.setWidget(self.body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll = scroll
+        self.scroll = scrolling(self.body)
         self.button = QPushButton(button_text)
         self.button.setAccessibleName(button_text)
         self.button.setProperty("role", "primary")
@@ -96,7 +88,7 @@ class _HelpDialog(QDialog):
         layout.addWidget(self.heading)
         if intro:
             layout.addWidget(_label(intro, "muted"))
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addLayout(footer)
         self._width_chars = width_chars
 
@@ -113,7 +105,8 @@ class _HelpDialog(QDialog):
         """As wide as `width_chars` of text and as tall as the content, within the screen."""
         width = QFontMetrics(self.font()).averageCharWidth() * self._width_chars
         chrome_px = self.layout().sizeHint().height() - self.scroll.sizeHint().height()
-        fit_to_screen(self, QSize(width + 70, chrome_px + self.body_height(width) + 8))
+        # The screen rule (common.screen_fit) keeps it inside the screen when shown.
+        self.resize(QSize(width + 70, chrome_px + self.body_height(width) + 8))
 
     def body_height(self, width: int) -> int:
         layout = self.body_layout

@@ -13,21 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from cft_desktop.core.ratings import CONSENT_TOPICS, CONSENT_VERSION, ConsentRecord
+from cft_desktop.ui.common.screen_fit import scrolling
 from cft_desktop.ui.records.views.common import named, outline_boxes, text_label
 
 # Storing ratings needs this topic; the others are acknowledgements shown with their own box.
@@ -73,12 +72,7 @@ def _lay_out_sections(dialog: QDialog, title: str, intro: str, body: QWidget, bu
     """Title, intro, the sections in `body` scrolling, and `button` bottom right; sized to the
     text and kept inside the screen. Shared by the consent and the first-run information."""
     body.layout().addStretch(1)  # type: ignore[union-attr]
-    scroll = QScrollArea()
-    scroll.setWidget(body)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    scroll = scrolling(body)
     button.setProperty("role", "primary")
     button.setDefault(True)
     footer = QHBoxLayout()
@@ -93,9 +87,9 @@ def _lay_out_sections(dialog: QDialog, title: str, intro: str, body: QWidget, bu
     layout.addLayout(footer)
     outline_boxes(dialog)
     metrics = QFontMetrics(dialog.font())
-    screen = dialog.screen().availableGeometry().height() - 60 if dialog.screen() else 740
+    # The screen rule (common.screen_fit) keeps it inside the screen.
     dialog.resize(max(min_width, metrics.averageCharWidth() * width_chars),
-                  min(screen, metrics.lineSpacing() * height_lines))
+                  metrics.lineSpacing() * height_lines)
 
 
 class ConsentDialog(QDialog):

@@ -12,19 +12,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -41,19 +39,11 @@ from cft_desktop.core.ratings import (
     SafetyTriggers,
 )
 from cft_desktop.errors import RatingError
+from cft_desktop.ui.common.screen_fit import scrolling
 from cft_desktop.ui.records.views.common import named, outline_boxes, text_label
 
 CRISIS_EDIT_HEADERS = ("Where", "Service", "How to reach it", "Details", "Last verified (YYYY-MM-DD)")
 _ID_ROLE = 0x0100  # Qt.UserRole
-
-
-def _scrolling(page: QWidget) -> QScrollArea:
-    scroll = QScrollArea()
-    scroll.setWidget(page)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    return scroll
 
 
 class RatingSettingsDialog(QDialog):
@@ -76,9 +66,9 @@ class RatingSettingsDialog(QDialog):
                           "Questions, safety rules and crisis resources.")
         # Each page scrolls, so on a small screen (or with large text) the dialog fits inside it
         # and Save stays in reach.
-        self.tabs.addTab(_scrolling(self._questions_tab(items)), "Questions")
-        self.tabs.addTab(_scrolling(self._safety_tab(triggers)), "Safety rules")
-        self.tabs.addTab(_scrolling(self._crisis_tab(resources)), "Crisis resources")
+        self.tabs.addTab(scrolling(self._questions_tab(items), sideways=True), "Questions")
+        self.tabs.addTab(scrolling(self._safety_tab(triggers), sideways=True), "Safety rules")
+        self.tabs.addTab(scrolling(self._crisis_tab(resources), sideways=True), "Crisis resources")
         named(self.tabs.tabBar(), "Rating settings sections",
               "Questions, safety rules and crisis resources. Use the arrow keys to switch.")
         self.message = text_label("", "muted", selectable=True, name="Settings message")

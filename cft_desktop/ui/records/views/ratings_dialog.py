@@ -33,14 +33,12 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QSizePolicy,
     QSlider,
     QVBoxLayout,
@@ -56,6 +54,7 @@ from cft_desktop.core.ratings import (
     Phase,
     RatingItem,
 )
+from cft_desktop.ui.common.screen_fit import scrolling
 from cft_desktop.ui.common.theme import Palette
 from cft_desktop.ui.records.views.common import active_theme, named, outline_boxes, text_label
 
@@ -469,12 +468,7 @@ class RatingDialog(QDialog):
             next_row = row.add_to(grid, next_row)
             row.on_change = self._update
         grid.setRowStretch(next_row, 1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(body)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll = scrolling(body)
 
         self.status = text_label("", "muted", name="How much of the form is left")
         self.skip_all = named(QPushButton("Skip rating this time"), "Skip rating this time",
@@ -516,9 +510,7 @@ class RatingDialog(QDialog):
         font = QFontMetrics(self.font())
         width = max(960, font.averageCharWidth() * 120)
         wanted = body.sizeHint().height() + font.lineSpacing() * 7 + 110
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        tallest = screen.height() - 80 if screen is not None else 760
-        self.resize(width, min(wanted, tallest))
+        self.resize(width, wanted)  # the screen rule (common.screen_fit) keeps it inside
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]

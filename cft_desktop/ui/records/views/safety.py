@@ -18,12 +18,10 @@ from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QStyle,
     QTableWidget,
     QTableWidgetItem,
@@ -37,6 +35,7 @@ from cft_desktop.core.ratings import (
     CrisisResources,
     Trigger,
 )
+from cft_desktop.ui.common.screen_fit import scrolling
 from cft_desktop.ui.records.views.common import named, text_label
 
 SAFETY_TITLE = "Taking care of yourself after that"
@@ -212,12 +211,7 @@ class SafetyDialog(QDialog):
         layout.addWidget(self.reason)
         layout.addStretch(1)
 
-        scroll = QScrollArea()
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll = scrolling(content)
 
         self.close_button = named(QPushButton("Close"), "Close",
                                   "Close this window. The numbers are also under Help.")
@@ -265,12 +259,7 @@ class CrisisDialog(QDialog):
         block, self.crisis_table, self.cannot_contact = crisis_block(resources)
         # The table is as tall as all its rows; on a small screen (or with large text) the
         # dialog scrolls rather than push its Close button off the screen.
-        scroll = QScrollArea()
-        scroll.setWidget(block)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll = scrolling(block)
         layout.addWidget(scroll, 1)
         close = named(QPushButton("Close"), "Close", "Close this window.")
         close.setDefault(True)
