@@ -215,8 +215,13 @@ class PulseSink:
 
 
 @contextmanager
-def pulse_sink() -> Iterator[PulseSink]:
-    """A PulseAudio daemon with a null sink read by `parec` (so it runs at real speed)."""
+def pulse_sink(*, microphone: bool = False) -> Iterator[PulseSink]:
+    """A PulseAudio daemon with a null sink read by `parec` (so it runs at real speed).
+
+    `microphone`: also a virtual microphone, as tests/conftest.py `realtime_sink` has: a null sink
+    `vmic` whose monitor is the default source, with digital silence played into it all the time
+    (an idle null sink's monitor sends nothing at all). What a child plays into `vmic` with `pacat`
+    is heard by PortAudio's ALSA `default` device (`PulseSink.env()`)."""
     if shutil.which("pulseaudio") is None or shutil.which("parec") is None:
         raise SystemExit("pulseaudio and pulseaudio-utils are needed for the real-time benchmarks")
     runtime_dir = Path(tempfile.mkdtemp(prefix="cft-bench-pulse-"))
@@ -227,6 +232,7 @@ def pulse_sink() -> Iterator[PulseSink]:
             "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
             "--load=module-native-protocol-unix",
             "--load=module-null-sink sink_name=vsink rate=48000",
+            *(["--load=module-null-sink sink_name=vmic rate=48000"] if microphone else []),
         ],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -238,6 +244,17 @@ def pulse_sink() -> Iterator[PulseSink]:
             if daemon.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("PulseAudio did not start")
             time.sleep(0.05)
+        if microphone:
+            for command in (["pactl", "set-default-sink", "vsink"],
+                            ["pactl", "set-default-source", "vmic.monitor"]):
+                subprocess.run(command, env=env, timeout=20, check=False,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open("/dev/zero", "rb") as zeros:
+                processes.append(subprocess.Popen(
+                    ["pacat", "--playback", "--raw", "-d", "vmic", "--format=s16le",
+                     "--rate=48000", "--channels=1", "--latency-msec=20"],
+                    stdin=zeros, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ))
         # Without a reader the null sink drains a 2 s buffer and runs slow (TESTING.md).
         processes.append(subprocess.Popen(
             ["parec", "--latency-msec=20", "-d", "vsink.monitor"],
@@ -260,70 +277,6 @@ def pulse_sink() -> Iterator[PulseSink]:
         subprocess.run(
             ["pacat", "--raw", "--format=s16le", f"--rate={SAMPLE_RATE}", "--channels=1"],
             input=b"\0" * (SAMPLE_RATE // 5), env=env, capture_output=True, timeout=30, check=False,
-        )
-        yield PulseSink(runtime_dir, config_dir)
-    finally:
-        for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        shutil.rmtree(runtime_dir, ignore_errors=True)
-        shutil.rmtree(config_dir, ignore_errors=True)
-
-
-@contextmanager
-def pulse_microphone() -> Iterator[PulseSink]:
-    """A PulseAudio daemon with a virtual microphone, started as tests/conftest.py
-    `realtime_sink` does: null sinks `vsink` (read by `parec`) and `vmic`, default source
-    `vmic.monitor`, and digital silence played into `vmic` all the time, so the microphone delivers
-    frames in real time as a real one does (an idle null sink's monitor sends nothing at all).
-    What a child plays into `vmic` with `pacat` is mixed with that silence and heard by PortAudio's
-    ALSA `default` device (`PulseSink.env()`)."""
-    if shutil.which("pulseaudio") is None or shutil.which("pacat") is None:
-        raise SystemExit("pulseaudio and pulseaudio-utils are needed for the microphone benchmark")
-    runtime_dir = Path(tempfile.mkdtemp(prefix="cft-bench-pulse-"))
-    config_dir = Path(tempfile.mkdtemp(prefix="cft-bench-alsa-"))
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime_dir))
-    daemon = subprocess.Popen(
-        [
-            "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
-            "--load=module-native-protocol-unix",
-            "--load=module-null-sink sink_name=vsink rate=48000",
-            "--load=module-null-sink sink_name=vmic rate=48000",
-        ],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    processes = [daemon]
-    try:
-        socket = runtime_dir / "pulse" / "native"
-        deadline = time.monotonic() + 15
-        while not socket.exists():
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("PulseAudio did not start")
-            time.sleep(0.05)
-        for command in (["pactl", "set-default-sink", "vsink"],
-                        ["pactl", "set-default-source", "vmic.monitor"]):
-            subprocess.run(command, env=env, timeout=20, check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        processes.append(subprocess.Popen(
-            ["parec", "--latency-msec=20", "-d", "vsink.monitor"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-        with open("/dev/zero", "rb") as zeros:
-            processes.append(subprocess.Popen(
-                ["pacat", "--playback", "--raw", "-d", "vmic", "--format=s16le", "--rate=48000",
-                 "--channels=1", "--latency-msec=20"],
-                stdin=zeros, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
-        # A fresh daemon runs its first stream slow: one short stream of silence first.
-        subprocess.run(
-            ["pacat", "--playback", "--raw", "-d", "vsink", "--format=s16le", "--rate=48000",
-             "--channels=1"],
-            input=bytes(2 * 48000 // 5), env=env, timeout=20, check=False,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         yield PulseSink(runtime_dir, config_dir)
     finally:

@@ -2,7 +2,7 @@
 to a bare `sounddevice.InputStream` with the same device, rate, block size (256) and latency.
 
 It runs on a machine without a sound card: a private PulseAudio daemon with a virtual microphone
-(`_common.pulse_microphone`, as tests/conftest.py `realtime_sink`: default source `vmic.monitor`,
+(`_common.pulse_sink(microphone=True)`, as tests/conftest.py `realtime_sink`: default source `vmic.monitor`,
 silence from /dev/zero played into `vmic` all the time, ALSA `default` = PulseAudio through
 ALSA_CONFIG_PATH). Each measurement runs in a fresh child process with that environment, so
 PortAudio reads it when sounddevice is first imported. The daemon is stopped at the end.
@@ -459,7 +459,7 @@ def main() -> None:
               "--seconds", str(args.seconds)]
     first: dict[str, list[dict[str, Any]]] = {"ours": [], "bare": []}
     meter: dict[str, list[dict[str, Any]]] = {"ours": [], "bare": []}
-    with c.pulse_microphone() as sink:
+    with c.pulse_sink(microphone=True) as sink:
         env = sink.env()
         # The first input stream of a fresh daemon is not measured.
         c.run_child(me, ["first", "bare", "--presses", "3"], env)
