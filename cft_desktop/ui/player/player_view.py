@@ -244,11 +244,10 @@ class PlayerView(QWidget):
         if pace is None:
             return
         buttons_px = sum(b.sizeHint().width() for b in (self.play, self.pause, self.stop))
-        margins = self.layout().contentsMargins() if self.layout() else None
-        inner_px = self.width() - (margins.left() + margins.right() if margins else 0)
-        beside = (pace.isVisibleTo(self) or not pace.isHidden()) and (
-            buttons_px + 2 * self._transport.spacing() + PACE_GAP_PX
-            + pace.sizeHint().width() <= inner_px)
+        margins = self.layout().contentsMargins()
+        inner_px = self.width() - margins.left() - margins.right()
+        beside = not pace.isHidden() and (buttons_px + 2 * self._transport.spacing()
+                                          + PACE_GAP_PX + pace.sizeHint().width() <= inner_px)
         if beside == self._pace_beside:
             return
         self._pace_beside = beside
