@@ -375,7 +375,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
     # sound does not wait for the whole script. The last block is let out of the speaker for
     # 0.3 s before the stream closes.
     player = Player(_narrator_for(args, script, default_narrator()), assets, owner, news,
-                    device=device, preroll_frames=0, finish_delay_s=0.3)
+                    device=device, preroll_s=0, finish_delay_s=0.3)
     interrupted = False
 
     def _on_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -393,12 +393,13 @@ def _cmd_play(args: argparse.Namespace) -> int:
             if news.lost_at_frame is not None and session is not None:
                 # A lost output never finishes: say where the listener was, rather than wait.
                 raise AudioDeviceError(f"{DEVICE_LOST_MESSAGE} It stopped at "
-                                       f"{_clock(news.lost_at_frame)} of "
-                                       f"{_clock(session.total_frames)}.")
+                                       f"{_clock(news.lost_at_frame, session.sample_rate)} of "
+                                       f"{_clock(session.total_frames, session.sample_rate)}.")
             position = player.poll()
             if position is not None and session is not None:
                 total = session.total_frames
-                bar.show(position, total, f"{_clock(position)} / {_clock(total)}")
+                rate = session.sample_rate
+                bar.show(position, total, f"{_clock(position, rate)} / {_clock(total, rate)}")
             owner.run_pending(0.1)
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -565,10 +566,8 @@ def _cmd_ratings_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clock(frame: int) -> str:
-    from cft_desktop.sound.clips import SAMPLE_RATE
-
-    minutes, seconds = divmod(int(frame / SAMPLE_RATE), 60)
+def _clock(frame: int, sample_rate: int) -> str:
+    minutes, seconds = divmod(int(frame / sample_rate), 60)
     return f"{minutes}:{seconds:02d}"
 
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from cft_desktop.core import timeline as tl
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script
-from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray
+from cft_desktop.sound.clips import FloatArray
 from cft_desktop.sound.mixer import Mixer, MixSettings, SoundAssets
 from cft_desktop.voice.narrator import ClipRequest, Narrator, estimate_frames
 
 # How far past the render head a phrase must start for a late-arriving clip to still be used.
-SAFE_MARGIN_FRAMES = SAMPLE_RATE // 2
+SAFE_MARGIN_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,11 @@ class Session:
     ) -> None:
         self.script = script
         self.narrator = narrator
-        self.assets = assets
+        # The narrator's rate: the neural voice's, or a recorded voice's own (44.1 or 48 kHz),
+        # which is then heard at its full rate and the cues, bells and beds are resampled to it.
+        self.sample_rate = narrator.sample_rate
+        self.assets = assets.at_rate(self.sample_rate)
+        self._safe_margin_frames = round(SAFE_MARGIN_S * self.sample_rate)
         self.spoken = [
             SpokenPhrase(i, p.text, p.line) for i, p in enumerate(script.phrases())
         ]
@@ -54,8 +58,9 @@ class Session:
         self._lock = threading.Lock()
         self.render_head_frame = 0
         self._pacing = pacing
-        timeline = tl.build(script, pacing, self._clip_frames, SAMPLE_RATE, len(assets.bell))
-        self.mixer = Mixer(timeline, dict(self._clips), assets, mix)
+        timeline = tl.build(script, pacing, self._clip_frames, self.sample_rate,
+                            len(self.assets.bell))
+        self.mixer = Mixer(timeline, dict(self._clips), self.assets, mix)
         self.on_timeline_changed: Callable[[tl.Timeline], None] | None = None
 
     # -- state ------------------------------------------------------------------------------
@@ -80,7 +85,8 @@ class Session:
         clip = self._clips.get(index)
         if clip is not None:
             return len(clip)
-        return estimate_frames(self.spoken[index].text, self._pacing.speech_length_scale)
+        return estimate_frames(self.spoken[index].text, self._pacing.speech_length_scale,
+                               self.sample_rate)
 
     def has_clip(self, index: int) -> bool:
         return index in self._clips
@@ -131,7 +137,7 @@ class Session:
                 return True
             starts = [e.start_frame for e in self.timeline.phrase_events() if e.spoken == index]
             if index in self._clips and starts and starts[0] < (
-                self.render_head_frame + SAFE_MARGIN_FRAMES
+                self.render_head_frame + self._safe_margin_frames
             ):
                 return False
             self._clips[index] = clip
@@ -190,7 +196,7 @@ class Session:
     def phrase_start_before(self, frame: int) -> int:
         """Start of the phrase before the one at `frame` (or of the current one if just begun)."""
         starts = [e.start_frame for e in self.timeline.phrase_events()]
-        earlier = [s for s in starts if s < frame - SAMPLE_RATE]
+        earlier = [s for s in starts if s < frame - self.sample_rate]
         return earlier[-1] if earlier else 0
 
     def phrase_start_after(self, frame: int) -> int | None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.play.dispatch import Dispatcher
-from cft_desktop.sound.settings import NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
+from cft_desktop.sound.settings import NO_DEVICE_MESSAGE, MixSettings
 
 # The script parser (and yaml) and the sound side (numpy, pydub, PortAudio, the voice) are imported
 # where they are first used: the command line and the window import this module before their first
@@ -54,7 +54,7 @@ PAUSED = "paused"
 
 # Start the sound once the phrases of the first few seconds are ready ("the first phrase or two");
 # the voice runs ~14x faster than real time, so it stays ahead from there.
-PREROLL_FRAMES = 6 * SAMPLE_RATE
+PREROLL_S = 6.0
 # After the last block is handed to the sound card it still has to come out of the speaker.
 FINISH_DELAY_S = 0.7
 # How long a PortAudio device check may hold up an engine start (they must not overlap).
@@ -118,18 +118,18 @@ class Player:
         events: PlayerEvents,
         *,
         device: int | str | None = None,
-        preroll_frames: int = PREROLL_FRAMES,
+        preroll_s: float = PREROLL_S,
         finish_delay_s: float = FINISH_DELAY_S,
     ) -> None:
         """`device` names a PortAudio output outright (the command line's --device); without it
-        the platform's default output is used. `preroll_frames` of narration must be ready
+        the platform's default output is used. `preroll_s` seconds of narration must be ready
         before the sound starts (0: start at once and let the renderer wait)."""
         self._narrator = narrator if isinstance(narrator, Lazy) else Lazy.ready(narrator, "narrator")
         self._assets = assets if isinstance(assets, Lazy) else Lazy.ready(assets, "sound")
         self._dispatcher = dispatcher
         self._events = events
         self._device = device
-        self._preroll_frames = preroll_frames
+        self._preroll_s = preroll_s
         self._finish_delay_s = finish_delay_s
         self._session: Session | None = None
         self._engine: Engine | None = None
@@ -541,7 +541,7 @@ class Player:
             start_frame = self._resume_frame
         else:
             start_frame = start_frame_for_line(session.script, session.timeline, self._from_line)
-        if not session.ready_through(start_frame + self._preroll_frames):
+        if not session.ready_through(start_frame + round(self._preroll_s * session.sample_rate)):
             return
         if self._probe is not None:
             # PortAudio calls must not overlap; the check takes a few milliseconds.

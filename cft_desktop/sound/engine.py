@@ -71,6 +71,11 @@ class Renderable(Protocol):
     render_head_frame: int
 
     @property
+    def sample_rate(self) -> int:
+        """The rate its frames count at, and so the rate the stream is opened at."""
+        ...
+
+    @property
     def total_frames(self) -> int: ...
 
     def ready_through(self, end_frame: int) -> bool:
@@ -112,15 +117,21 @@ class Engine:
         self,
         source: Renderable,
         device: int | str | None = None,
-        block_frames: int = BLOCK_FRAMES,
+        block_frames: int | None = None,
         ring_blocks: int = RING_BLOCKS,
         output: OutputChoice | None = None,
     ) -> None:
         """`device` names a PortAudio device outright; otherwise `output` (or, when that is None
-        too, the platform's default output at `start`) says which device and host API to use."""
+        too, the platform's default output at `start`) says which device and host API to use.
+        `block_frames` defaults to BLOCK_FRAMES at the neural voice's rate and the same length
+        of time (46 ms) at any other, so the ring holds as much time ahead at 48 kHz."""
         self.source = source
+        # Fixed for the engine's life: a session's rate never changes while it plays.
+        self.sample_rate = source.sample_rate
         self.device = device
         self.output = output
+        if block_frames is None:
+            block_frames = round(BLOCK_FRAMES * self.sample_rate / SAMPLE_RATE)
         self.block_frames = block_frames
         self._ring = np.zeros((ring_blocks, block_frames), dtype=np.float32)
         self._slot_start = np.zeros(ring_blocks, dtype=np.int64)
@@ -165,7 +176,7 @@ class Engine:
     def stream_settings(self, sd: Any) -> dict[str, Any]:
         """The OutputStream arguments for this engine's device (`sd` is the sounddevice module)."""
         settings: dict[str, Any] = {
-            "samplerate": SAMPLE_RATE,
+            "samplerate": self.sample_rate,
             "channels": 1,
             "dtype": "float32",
             "blocksize": self.block_frames,
@@ -195,7 +206,7 @@ class Engine:
             self._stream = sd.OutputStream(**self.stream_settings(sd))
         except Exception as exc:
             raise AudioDeviceError(f"{NO_DEVICE_MESSAGE} (Details: {exc})") from exc
-        self._latency_frames = round(float(self._stream.latency) * SAMPLE_RATE)
+        self._latency_frames = round(float(self._stream.latency) * self.sample_rate)
         self._running = True
         self._want_playing = True
         self._worker = threading.Thread(target=self._render_loop, name="render", daemon=True)
@@ -266,7 +277,7 @@ class Engine:
         except Exception:
             now = 0.0
         if dac_time > 0.0 and now > 0.0:
-            position = start + round((now - dac_time) * SAMPLE_RATE)
+            position = start + round((now - dac_time) * self.sample_rate)
             # The clock can only be ahead of the last block by the output latency plus one block.
             low = start - self._latency_frames - self.block_frames
             high = start + self.block_frames
@@ -283,10 +294,11 @@ class Engine:
     def _render_loop(self) -> None:
         source = self.source
         block = self.block_frames
-        slack_s = block / SAMPLE_RATE / 4
+        rate = self.sample_rate
+        slack_s = block / rate / 4
         seen_callbacks = -1
         heard_at = time.monotonic()
-        armed_after_callbacks = round(STALL_ARMED_AFTER_S * SAMPLE_RATE / block)
+        armed_after_callbacks = round(STALL_ARMED_AFTER_S * rate / block)
         try:
             while self._running:
                 now = time.monotonic()
@@ -311,7 +323,7 @@ class Engine:
                     continue
                 start = self._render_frame
                 total = source.total_frames
-                if not source.ready_through(start + block + SAMPLE_RATE):
+                if not source.ready_through(start + block + rate):
                     time.sleep(slack_s)
                     continue
                 slot = self._written % self._ring_blocks

@@ -20,7 +20,6 @@ import numpy.typing as npt
 
 from cft_desktop import atomic
 from cft_desktop.errors import CftError
-from cft_desktop.sound.clips import SAMPLE_RATE
 
 EXPORT_BLOCK_FRAMES = 65536
 
@@ -63,6 +62,11 @@ class Mixdown(Protocol):
     Named here, not imported from session.py, so sound/ never depends on what assembles it."""
 
     @property
+    def sample_rate(self) -> int:
+        """The rate of its frames, which is the file's: a recorded voice keeps its own."""
+        ...
+
+    @property
     def total_frames(self) -> int: ...
 
     def render(self, start_frame: int, out: npt.NDArray[np.float32]) -> None: ...
@@ -86,7 +90,7 @@ def export_session(
     total = session.total_frames
     block = np.zeros(EXPORT_BLOCK_FRAMES, dtype=np.float32)
     with atomic.replacing(out_path, suffix=out_path.suffix + ".part") as temp_path, soundfile.SoundFile(
-        temp_path, "w", samplerate=SAMPLE_RATE, channels=1, format=file_format,
+        temp_path, "w", samplerate=session.sample_rate, channels=1, format=file_format,
         subtype=subtype,
     ) as sink:
         for name, text in (tags or {}).items():

@@ -163,6 +163,32 @@ def resample(samples: npt.NDArray[np.floating], from_rate: int, to_rate: int) ->
     return out[start : start + out_count].astype(np.float32)
 
 
+def resample_loop(samples: npt.NDArray[np.floating], from_rate: int, to_rate: int) -> FloatArray:
+    """A seamless loop (an ambient bed) at `to_rate`, still seamless: resampled as one period of
+    a periodic signal (FFT of exactly the loop, no padding), so its end runs into its start as
+    before. Length: round(n * to / from), exact for a loop of whole seconds."""
+    if from_rate == to_rate:
+        return np.asarray(samples, dtype=np.float32).copy()
+    data = np.asarray(samples, dtype=np.float64)
+    count = len(data)
+    out_count = round(count * to_rate / from_rate)
+    if count == 0 or out_count == 0:
+        return np.zeros(out_count, dtype=np.float32)
+    spectrum = np.fft.rfft(data)
+    bins_out = out_count // 2 + 1
+    if bins_out <= len(spectrum):
+        spectrum = spectrum[:bins_out].copy()
+        if out_count % 2 == 0:
+            spectrum[-1] = spectrum[-1].real
+    else:
+        spectrum = np.concatenate((spectrum, np.zeros(bins_out - len(spectrum), np.complex128)))
+        if count % 2 == 0:
+            # The old Nyquist bin stood for a cosine split over +/- that frequency; halve it now
+            # it is an ordinary bin, so the loop's level does not change.
+            spectrum[count // 2] *= 0.5
+    return (np.fft.irfft(spectrum, out_count) * (out_count / count)).astype(np.float32)
+
+
 def match_loudness(samples: npt.NDArray[np.floating], rate: int,
                    target_lufs: float = LOUDNESS_TARGET_LUFS) -> FloatArray:
     """`samples` (float32) brought to `target_lufs`, with any peak above the ceiling turned down

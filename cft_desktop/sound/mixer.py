@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import numpy as np
 from cft_desktop import paths
 from cft_desktop.core.timeline import Timeline
 from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray, load_asset
+from cft_desktop.sound.loudness import resample, resample_loop
 
 # Re-exported: MixSettings and AMBIENT_BEDS live in the numpy-free settings module.
 from cft_desktop.sound.settings import AMBIENT_BEDS as AMBIENT_BEDS
@@ -37,12 +39,43 @@ AMBIENT_FADE_S = 4.0
 
 @dataclass
 class SoundAssets:
-    """The bundled cue, bell and ambient sounds, loaded once."""
+    """The bundled cue, bell and ambient sounds, loaded once, at `sample_rate`.
+
+    They ship at the neural voice's rate; a session in a voice recorded at 44.1 or 48 kHz asks
+    `at_rate` for them at its own rate, which resamples them once per rate and keeps the result
+    (several practices in a recorded voice pay for it once)."""
 
     cue_inhale: FloatArray
     cue_exhale: FloatArray
     bell: FloatArray
     beds: dict[str, FloatArray] = field(default_factory=dict)
+    sample_rate: int = SAMPLE_RATE
+    _by_rate: dict[int, SoundAssets] = field(default_factory=dict, repr=False, compare=False)
+    _by_rate_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                          compare=False)
+
+    def at_rate(self, sample_rate: int) -> SoundAssets:
+        """These sounds at `sample_rate` (this very object when it is already theirs). Any
+        thread: a session is built on the GUI thread, a take-home file's on a worker."""
+        if sample_rate == self.sample_rate:
+            return self
+        with self._by_rate_lock:
+            known = self._by_rate.get(sample_rate)
+            if known is None:
+                def short(samples: FloatArray) -> FloatArray:
+                    return np.clip(resample(samples, self.sample_rate, sample_rate), -1.0, 1.0)
+
+                known = SoundAssets(
+                    cue_inhale=short(self.cue_inhale),
+                    cue_exhale=short(self.cue_exhale),
+                    bell=short(self.bell),
+                    beds={name: np.clip(resample_loop(bed, self.sample_rate, sample_rate),
+                                        -1.0, 1.0)
+                          for name, bed in self.beds.items()},
+                    sample_rate=sample_rate,
+                )
+                self._by_rate[sample_rate] = known
+            return known
 
     @classmethod
     def load(cls, folder: Path | None = None) -> SoundAssets:
@@ -79,6 +112,9 @@ class Mixer:
         assets: SoundAssets,
         settings: MixSettings | None = None,
     ) -> None:
+        if assets.sample_rate != timeline.sample_rate:
+            raise ValueError(f"the sounds are at {assets.sample_rate} Hz but the timeline counts "
+                             f"{timeline.sample_rate} Hz frames (use SoundAssets.at_rate)")
         self.assets = assets
         self.settings = settings or MixSettings()
         self._voice_gain = db_to_gain(self.settings.voice_gain_db)
@@ -194,7 +230,7 @@ class Mixer:
             filled += count
             position = 0
 
-        rate = SAMPLE_RATE
+        rate = plan.timeline.sample_rate
         attack = DUCK_ATTACK_S * rate
         release = DUCK_RELEASE_S * rate
         end_frame = start_frame + frames

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 # The estimate lives in the core (the editor's length estimate needs it without the voice).
 from cft_desktop.core.frames import estimate_frames as estimate_frames
 from cft_desktop.sound.clips import (
+    SAMPLE_RATE,
     FloatArray,
     prepare_phrase,
     read_wav_int16,
@@ -45,6 +46,11 @@ class Narrator:
     @property
     def voice_name(self) -> str:
         return f"{self.voice.engine}:{self.voice.voice}"
+
+    @property
+    def sample_rate(self) -> int:
+        """The rate of every clip this narrator gives, and so of a session it narrates."""
+        return SAMPLE_RATE
 
     def _key(self, text: str, length_scale: float) -> str:
         return clip_key(self.voice.engine, self.voice.voice, length_scale, text)

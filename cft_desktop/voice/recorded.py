@@ -247,6 +247,13 @@ class VoicePack:
     def has_take(self, script_id: str, text: str) -> bool:
         return bool(self.takes_of(script_id, text))
 
+    def recorded_rate(self, script_id: str, texts: Iterable[str]) -> int | None:
+        """The highest rate the newest takes of these phrases were stored at (read from the
+        manifest, no take decoded); None when none of them has a take."""
+        rates = [takes[0].sample_rate for text in texts
+                 if (takes := self.takes_of(script_id, text))]
+        return max(rates) if rates else None
+
     def take(self, script_id: str, text: str) -> tuple[FloatArray, int] | None:
         """The newest take's samples (float32, mono) and rate; None when there is none, or when
         its file is missing or damaged (then the phrase is listed in `fell_back()`)."""

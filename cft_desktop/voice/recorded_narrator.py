@@ -1,8 +1,11 @@
 """A narrator that speaks a script's phrases from a voice pack, and the neural voice for the rest.
 
-Owns choosing, phrase by phrase, between a recorded take and the neural voice, and making a take
-ready for the session: its stored samples resampled to the session rate (`SAMPLE_RATE`). A take
-is never time-stretched: the speech rate (`length_scale`) changes only the neural voice; a
+Owns choosing, phrase by phrase, between a recorded take and the neural voice, and the rate a
+practice in a recorded voice is heard at: the rate its takes were recorded at (the highest, when
+they differ), between the neural voice's 22 050 Hz and `HIGHEST_RATE_HZ`, so a voice recorded at
+44.1 or 48 kHz keeps its full bandwidth. Takes at that rate are used as stored; any other take,
+and every phrase the neural voice says, is resampled to it (band-limited, `sound.loudness`). A
+take is never time-stretched: the speech rate (`length_scale`) changes only the neural voice; a
 recorded voice keeps its own pace and the pacing changes only the silences around it.
 
 It is a `Narrator` (the neural one it falls back to is wrapped, not copied), so the session, the
@@ -27,6 +30,9 @@ if TYPE_CHECKING:
 
 Source = Literal["take", "neural"]
 
+# Above this nothing more is heard, and the cues, bells and beds would only grow.
+HIGHEST_RATE_HZ = 48_000
+
 
 class RecordedNarrator(Narrator):
     def __init__(self, pack: VoicePack, script: Script, fallback: Narrator) -> None:
@@ -35,8 +41,15 @@ class RecordedNarrator(Narrator):
         self.script_id = script.id
         self.phrases = recordable_phrases(script)
         self.fallback = fallback
+        recorded = pack.recorded_rate(script.id, self.phrases)
+        self._sample_rate = min(max(recorded or SAMPLE_RATE, SAMPLE_RATE), HIGHEST_RATE_HZ)
         self._takes: dict[str, FloatArray | None] = {}
+        self._neural: dict[tuple[str, float], FloatArray] = {}
         self._take_lock = threading.Lock()
+
+    @property
+    def sample_rate(self) -> int:
+        return self._sample_rate
 
     @property
     def voice_name(self) -> str:
@@ -55,7 +68,8 @@ class RecordedNarrator(Narrator):
             clip: FloatArray | None = None
             if found is not None:
                 samples, rate = found
-                clip = np.clip(resample(samples, rate, SAMPLE_RATE), -1.0, 1.0).astype(np.float32)
+                clip = samples if rate == self._sample_rate else np.clip(
+                    resample(samples, rate, self._sample_rate), -1.0, 1.0).astype(np.float32)
             self._takes[text] = clip
             return clip
 
@@ -68,11 +82,31 @@ class RecordedNarrator(Narrator):
 
     def cached(self, text: str, length_scale: float) -> FloatArray | None:
         clip = self.take_clip(text)
-        return clip if clip is not None else self.fallback.cached(text, length_scale)
+        if clip is not None:
+            return clip
+        neural = self.fallback.cached(text, length_scale)
+        return None if neural is None else self._at_rate(text, length_scale, neural)
 
     def clip(self, text: str, length_scale: float) -> FloatArray:
         clip = self.take_clip(text)
-        return clip if clip is not None else self.fallback.clip(text, length_scale)
+        if clip is not None:
+            return clip
+        return self._at_rate(text, length_scale, self.fallback.clip(text, length_scale))
+
+    def _at_rate(self, text: str, length_scale: float, neural: FloatArray) -> FloatArray:
+        """A neural clip at this narrator's rate, resampled once and remembered."""
+        rate = self.fallback.sample_rate
+        if rate == self._sample_rate:
+            return neural
+        key = (text, length_scale)
+        with self._take_lock:
+            known = self._neural.get(key)
+        if known is None:
+            known = np.clip(resample(neural, rate, self._sample_rate), -1.0, 1.0).astype(
+                np.float32)
+            with self._take_lock:
+                self._neural[key] = known
+        return known
 
 
 def check_speakable(script: Script, narrator: Narrator) -> None:

@@ -131,7 +131,7 @@ def _engine(output: OutputChoice | None) -> Any:
     from cft_desktop.sound.engine import Engine
 
     # The stream settings and a failed open never reach the session.
-    return Engine(source=None, output=output)  # type: ignore[arg-type]
+    return Engine(source=_Session(), output=output)  # type: ignore[arg-type]
 
 
 def test_engine_asks_wasapi_to_convert_the_sample_rate() -> None:
@@ -156,6 +156,7 @@ def test_engine_passes_no_host_api_settings_elsewhere() -> None:
 
 class _Session:
     render_head_frame = 0
+    sample_rate = 22050
 
 
 def test_wasapi_settings_really_reach_portaudio(tmp_path: Path) -> None:

@@ -50,12 +50,13 @@ def _cli(args: list[str], env: dict[str, str], timeout_s: float = 180) -> subpro
     )
 
 
-def _align(played: npt.NDArray[np.float32], rendered: npt.NDArray[np.float32]) -> int:
+def _align(played: npt.NDArray[np.float32], rendered: npt.NDArray[np.float32],
+           block_frames: int = 1024) -> int:
     """Offset of `rendered` inside `played` (PortAudio primes the device with silence first)."""
     first_rendered = int(np.flatnonzero(rendered)[0])
     first_played = int(np.flatnonzero(played)[0])
-    probe = slice(first_rendered + 2048, first_rendered + 2048 + 4096)
-    for shift in range(-2, 1026):
+    probe = slice(first_rendered + 2 * block_frames, first_rendered + 2 * block_frames + 4096)
+    for shift in range(-2, block_frames + 2):
         offset = first_played - first_rendered + shift
         window = played[offset + probe.start : offset + probe.stop]
         if len(window) == 4096 and np.array_equal(window, rendered[probe]):
@@ -96,6 +97,57 @@ def test_play_gives_the_same_samples_as_render(
     heard = played[offset + start : offset + len(rendered)]
     assert len(heard) == len(rendered) - start
     np.testing.assert_array_equal(heard, rendered[start:])
+
+
+@pytest.mark.realtime
+@pytest.mark.voice
+def test_a_voice_recorded_at_48_khz_is_played_at_48_khz(
+    tmp_path: Path, realtime_sink: RealtimeSink, voice_cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A practice in a recorded voice goes to the sound card at the takes' own rate, sample for
+    sample what `render` saves, with the cues resampled to it and still on the breath."""
+    from cft_desktop.core.frames import SAMPLE_RATE
+    from cft_desktop.core.script import parse_file
+    from cft_desktop.sound.engine import BLOCK_FRAMES
+    from cft_desktop.voice import takes
+    from cft_desktop.voice.recorded import VoicePack, recordable_phrases
+    from tests.voice.pack_helpers import fed
+
+    script = tmp_path / "short-test.md"
+    script.write_text(SCRIPT, encoding="utf-8")
+    rate = 48000
+    monkeypatch.setenv("CFT_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    pack = VoicePack.create("studio")
+    for text in recordable_phrases(parse_file(script)):
+        take = takes.process_take(fed(text, voice_cache_dir, rate).samples, rate)
+        pack.add_take("short-test", text, take.samples, take.sample_rate)
+    env = _env(dict(__import__("os").environ), tmp_path, voice_cache_dir)
+
+    rendered_path = tmp_path / "rendered.wav"
+    timeline_path = tmp_path / "timeline.json"
+    done = _cli(["render", str(script), "--voice", "studio", "--strict", "--out",
+                 str(rendered_path), "--timeline", str(timeline_path), *PACING], env)
+    assert done.returncode == 0, done.stderr
+    rendered, file_rate = soundfile.read(rendered_path, dtype="float32")
+    timeline = json.loads(timeline_path.read_text())
+    assert file_rate == timeline["sample_rate"] == rate
+    assert {e["source"] for e in timeline["events"] if e["kind"] == "phrase"} == {"take"}
+    inhales = [e["start_s"] for e in timeline["events"] if e["kind"] == "inhale"]
+    assert inhales[1] - inhales[0] == pytest.approx(60 / 9, abs=1 / rate)
+
+    tap = tmp_path / "played.wav"
+    played_run = _cli(["play", str(script), "--voice", "studio", *PACING],
+                      _env(realtime_sink.tap_env(tap), tmp_path, voice_cache_dir))
+    assert played_run.returncode == 0, played_run.stderr
+    header = tap.read_bytes()[:44]
+    assert int.from_bytes(header[24:28], "little") == rate  # the stream PortAudio opened
+    played = read_tap(tap)
+    block = round(BLOCK_FRAMES * rate / SAMPLE_RATE)
+    offset = _align(played, rendered, block)
+    heard = played[offset + block : offset + len(rendered)]
+    assert len(heard) == len(rendered) - block
+    np.testing.assert_array_equal(heard, rendered[block:])
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"),

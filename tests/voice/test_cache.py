@@ -12,7 +12,7 @@ import pytest
 from cft_desktop.core import timeline as tl
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import Script, parse_text
-from cft_desktop.session import SAFE_MARGIN_FRAMES, Session
+from cft_desktop.session import SAFE_MARGIN_S, Session
 from cft_desktop.sound.clips import read_wav_int16
 from cft_desktop.sound.mixer import SoundAssets
 from cft_desktop.voice.cache import ClipCache, clip_key
@@ -301,7 +301,7 @@ def test_replacement_clip_that_comes_too_late_is_refused(tmp_path: Path) -> None
     assert session.timeline.phrase_events()[0].frames == first.frames
     # A phrase far enough ahead of the head still takes its new clip.
     last = session.timeline.phrase_events()[-1]
-    assert last.start_frame > session.render_head_frame + SAFE_MARGIN_FRAMES
+    assert last.start_frame > session.render_head_frame + SAFE_MARGIN_S * session.sample_rate
     assert session.accept_clip(last.spoken, np.zeros(1234, dtype=np.float32), 1.5)
     assert session.timeline.phrase_events()[-1].frames == 1234
 

@@ -12,7 +12,7 @@ import pytest
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.sound.clips import SAMPLE_RATE
-from cft_desktop.sound.loudness import LOUDNESS_TARGET_LUFS, loudness_lufs
+from cft_desktop.sound.loudness import LOUDNESS_TARGET_LUFS, loudness_lufs, resample
 from cft_desktop.voice import recorded, takes
 from cft_desktop.voice.narrator import Narrator
 from cft_desktop.voice.recorded import VoicePack, VoicePackError
@@ -145,25 +145,55 @@ def test_lost_and_damaged_takes_fall_back_and_are_named(
     assert message is not None
     assert "'Breathing in.'" in message and "'Well done.'" in message
     assert "'And breathing out.'" not in message
-    # The neural voice says the lost one, at the session rate; the others come from their takes.
+    # The neural voice says the lost one, brought up to the pack's 48 kHz (the session's rate);
+    # the others come from their takes.
+    assert narrator.sample_rate == 48000
     assert narrator.source(TINY_PHRASES[3]) == "neural"
-    assert np.array_equal(narrator.clip(TINY_PHRASES[3], 1.0), neural.clip(TINY_PHRASES[3], 1.0))
+    said = neural.clip(TINY_PHRASES[3], 1.0)
+    heard = narrator.clip(TINY_PHRASES[3], 1.0)
+    assert np.allclose(heard, np.clip(resample(said, SAMPLE_RATE, 48000), -1.0, 1.0))
+    assert len(heard) == round(len(said) * 48000 / SAMPLE_RATE)
+    assert heard is narrator.clip(TINY_PHRASES[3], 1.0)  # resampled once
     assert narrator.source(TINY_PHRASES[0]) == "take"
 
 
-def test_a_take_plays_at_the_session_rate_and_is_never_time_stretched(
+def test_a_take_plays_at_its_own_rate_and_is_never_time_stretched(
         data_dir: Path, voice_cache_dir: Path) -> None:
     from cft_desktop.voice.recorded_narrator import RecordedNarrator
 
     pack = full_pack("mine", voice_cache_dir, rate=44100)
     narrator = RecordedNarrator(pack, tiny_script(), _no_neural_voice())
+    assert narrator.sample_rate == 44100
     stored = pack.take("tiny", TINY_PHRASES[0])
     assert stored is not None
     slow, fast = narrator.clip(TINY_PHRASES[0], 1.6), narrator.clip(TINY_PHRASES[0], 0.9)
     assert np.array_equal(slow, fast)
-    assert len(slow) == round(len(stored[0]) * SAMPLE_RATE / 44100)
-    assert loudness_lufs(slow, SAMPLE_RATE) == pytest.approx(LOUDNESS_TARGET_LUFS, abs=0.5)
+    assert np.array_equal(slow, stored[0])  # the stored samples themselves, not resampled
+    assert loudness_lufs(slow, 44100) == pytest.approx(LOUDNESS_TARGET_LUFS, abs=0.5)
     assert narrator.voice_name == "recorded: mine"
+
+
+@pytest.mark.parametrize(("rates", "heard_at"), [
+    ((44100, 48000, 44100, 48000), 48000),  # takes from two sessions: the higher rate wins
+    ((16000,) * 4, SAMPLE_RATE),  # a phone recording is brought up to the usual rate
+    ((96000,) * 4, 48000),  # above 48 kHz nothing more is heard
+])
+def test_a_pack_with_takes_at_other_rates_is_heard_at_one_rate(
+        data_dir: Path, voice_cache_dir: Path, rates: tuple[int, ...], heard_at: int) -> None:
+    from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
+    pack = VoicePack.create("mixed")
+    for text, rate in zip(TINY_PHRASES, rates, strict=True):
+        take = takes.process_take(fed(text, voice_cache_dir, rate).samples, rate)
+        pack.add_take("tiny", text, take.samples, take.sample_rate)
+    narrator = RecordedNarrator(pack, tiny_script(), _no_neural_voice())
+    assert narrator.sample_rate == heard_at
+    for text, rate in zip(TINY_PHRASES, rates, strict=True):
+        stored = pack.take("tiny", text)
+        assert stored is not None
+        clip = narrator.clip(text, 1.0)
+        assert len(clip) == round(len(stored[0]) * heard_at / rate)
+        assert loudness_lufs(clip, heard_at) == pytest.approx(LOUDNESS_TARGET_LUFS, abs=0.5)
 
 
 def _no_neural_voice() -> Narrator:
@@ -206,7 +236,8 @@ def test_two_paces_give_the_same_speech_and_different_silences(
         renders.append((out, phrases, narrator))
     (out_a, phrases_a, narrator), (out_b, phrases_b, _) = renders
     assert [p[0] for p in phrases_a] == [p[0] for p in phrases_b]
-    assert len(out_b) > len(out_a) + SAMPLE_RATE  # the silences grew
+    assert session.sample_rate == 48000  # the pack's own rate
+    assert len(out_b) > len(out_a) + session.sample_rate  # the silences grew
     for (text, start_a, end_a), (_, start_b, end_b) in zip(phrases_a, phrases_b, strict=True):
         clip = narrator.take_clip(text)
         assert clip is not None
@@ -214,6 +245,43 @@ def test_two_paces_give_the_same_speech_and_different_silences(
         assert np.array_equal(out_a[start_a:end_a], out_b[start_b:end_b])
         assert np.allclose(out_a[start_a:end_a], clip, atol=1e-6)
     assert any(sb != sa for (_, sa, _), (_, sb, _) in zip(phrases_a, phrases_b, strict=True))
+
+
+def test_a_practice_in_a_48_khz_voice_is_mixed_at_48_khz_with_its_cues_on_the_breath(
+        data_dir: Path, voice_cache_dir: Path, tmp_path: Path) -> None:
+    import soundfile
+
+    from cft_desktop.session import Session
+    from cft_desktop.sound.export import export_session
+    from cft_desktop.sound.mixer import MixSettings, SoundAssets
+    from cft_desktop.voice.recorded_narrator import RecordedNarrator
+
+    pack = full_pack("mine", voice_cache_dir)
+    script = tiny_script()
+    pacing = Pacing(bpm=7.0)
+    assets = SoundAssets.load()
+    rendered = {}
+    for cues in (True, False):
+        mix = MixSettings(inhale_cue=cues, exhale_cue=cues, bell=cues)
+        session = Session(script, pacing, RecordedNarrator(pack, script, _no_neural_voice()),
+                          assets, mix)
+        session.prepare_all()
+        assert session.sample_rate == 48000
+        out = tmp_path / f"cues-{cues}.wav"
+        assert export_session(session, out) == session.total_frames
+        audio, rate = soundfile.read(out, dtype="float32")
+        assert rate == 48000 and len(audio) == session.total_frames
+        rendered[cues] = audio
+    timeline = session.timeline
+    cue = assets.at_rate(48000).cue_inhale
+    # What the cues add, sample for sample, is the resampled cue at each inhale's own frame.
+    added = rendered[True] - rendered[False]
+    inhales = [e.start_frame for e in timeline.events if e.kind == "inhale"]
+    assert len(inhales) == 2
+    assert inhales[1] - inhales[0] == round(60 / 7 * 48000)
+    for start in inhales:
+        assert np.allclose(added[start : start + len(cue)], cue, atol=1e-5)
+        assert not np.any(added[start - 480 : start])  # nothing in the 10 ms before it
 
 
 def test_export_and_import_give_back_the_same_pack(data_dir: Path, voice_cache_dir: Path,

@@ -31,7 +31,7 @@ from cft_desktop.core.script import Script
 from cft_desktop.errors import AudioDeviceError, CftError
 from cft_desktop.lazy import Lazy
 from cft_desktop.play.player import Player, PlayerEvents
-from cft_desktop.sound.settings import DEVICE_LOST_MESSAGE, NO_DEVICE_MESSAGE, SAMPLE_RATE, MixSettings
+from cft_desktop.sound.settings import DEVICE_LOST_MESSAGE, NO_DEVICE_MESSAGE, MixSettings
 from cft_desktop.ui.common.gui_thread import GuiCalls
 from cft_desktop.ui.common.messages import WINDOW_TITLE
 from cft_desktop.ui.common.states import IDLE, PAUSED, PLAYING
@@ -50,7 +50,7 @@ FRAME_INTERVAL_MS = 16
 # The engine's position is re-anchored on each block's DAC time, so it can step back a few
 # milliseconds at a block boundary. A backward step smaller than this is clock jitter, and the
 # listeners keep the last frame instead of moving the pacer back; a seek is far larger.
-JITTER_FRAMES = SAMPLE_RATE // 10
+JITTER_S = 0.1
 
 
 def plain_device_message(error: BaseException) -> str:
@@ -307,7 +307,9 @@ class Playback(QObject):
     # -- internals ------------------------------------------------------------------------------
 
     def _steady(self, frame: int) -> int:
-        if 0 < self._shown_frame - frame < JITTER_FRAMES:
+        session = self.player.session
+        rate = session.sample_rate if session is not None else 0
+        if 0 < self._shown_frame - frame < JITTER_S * rate:
             return self._shown_frame
         self._shown_frame = frame
         return frame

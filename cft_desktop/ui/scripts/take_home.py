@@ -83,8 +83,8 @@ def suffix_of_filter(selected: str) -> str:
     return DEFAULT_SUFFIX
 
 
-def duration_text(frames: int) -> str:
-    minutes, seconds = divmod(round(frames / SAMPLE_RATE), 60)
+def duration_text(frames: int, sample_rate: int) -> str:
+    minutes, seconds = divmod(round(frames / sample_rate), 60)
     return f"{minutes} min {seconds:02d} s"
 
 
@@ -132,6 +132,7 @@ class _Cancelled(Exception):
 class Saved:
     path: Path
     frames: int
+    sample_rate: int  # the file's: a recorded voice keeps its own (44.1 or 48 kHz)
     seconds_taken: float
 
 
@@ -313,8 +314,9 @@ class _Job:
             # libsndfile reports a full disk or a lost drive as its own error (or a short write
             # that soundfile asserts on), not as an OSError.
             log.warning("saving %s failed: %s", self.target, exc)
-            return _sound_file_failure(self.target, exc, session.timeline.total_frames)
-        return Saved(self.target, frames, time.monotonic() - started)
+            return _sound_file_failure(self.target, exc, session.timeline.total_frames,
+                                       session.sample_rate)
+        return Saved(self.target, frames, session.sample_rate, time.monotonic() - started)
 
 
 def _sentence(text: str) -> str:
@@ -323,20 +325,25 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-# Upper bounds of the bytes one frame takes in each format (mono, 22 050 Hz), for telling a full
+# Upper bounds of the bytes one frame takes in each format (mono), for telling a full
 # disk from another failure after the fact: libsndfile says only "System error", and the partial
 # file is already removed, so the free space alone would look ample again.
 BYTES_PER_FRAME = {".wav": 4.0, ".flac": 2.0, ".ogg": 0.5, ".mp3": 0.5}
 
 
-def _sound_file_failure(target: Path, exc: BaseException, frames: int) -> Failed:
+def _sound_file_failure(target: Path, exc: BaseException, frames: int,
+                        sample_rate: int) -> Failed:
     import shutil
 
     try:
         free = shutil.disk_usage(target.parent).free
     except OSError:
         free = -1
-    needed = frames * BYTES_PER_FRAME.get(target.suffix.lower(), 4.0) + 1024 * 1024
+    # The lossy formats' bytes grow with the time, not the frames: 0.5 a frame holds at 22 050 Hz.
+    per_frame = BYTES_PER_FRAME.get(target.suffix.lower(), 4.0)
+    if target.suffix.lower() in (".ogg", ".mp3"):
+        per_frame *= SAMPLE_RATE / sample_rate
+    needed = frames * per_frame + 1024 * 1024
     if 0 <= free < needed:
         return plain_os_error(OSError(errno.ENOSPC, "no space left"), target)
     return Failed(f"{target.name} could not be written.",
@@ -504,7 +511,7 @@ class TakeHome(QObject):
         self.last_outcome = outcome
         bar = self.window.statusBar()
         if isinstance(outcome, Saved):
-            text = f"Saved {outcome.path.name} ({duration_text(outcome.frames)})."
+            text = f"Saved {outcome.path.name} ({duration_text(outcome.frames, outcome.sample_rate)})."
             log.info("saved %s in %.1f s", outcome.path, outcome.seconds_taken)
             bar.showMessage(text, 10_000)
             detail = (f"It is in {outcome.path.parent}. Copy it to the phone, for example with a "
