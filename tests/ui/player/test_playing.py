@@ -69,15 +69,21 @@ class Recorder:
         return self.samples[-1][1] if self.samples else 0
 
 
+def _block_frames(session: Session) -> int:
+    """The engine's block at this session's rate (46 ms, as at the usual voice's rate)."""
+    return round(BLOCK_FRAMES * session.sample_rate / SAMPLE_RATE)
+
+
 def _rendered(session: Session, frames: int) -> npt.NDArray[np.float32]:
     """What the engine should have played: the mixer's blocks, the first faded in."""
-    blocks = -(-frames // BLOCK_FRAMES)
-    out = np.zeros(blocks * BLOCK_FRAMES, dtype=np.float32)
-    block = np.zeros(BLOCK_FRAMES, dtype=np.float32)
+    size = _block_frames(session)
+    blocks = -(-frames // size)
+    out = np.zeros(blocks * size, dtype=np.float32)
+    block = np.zeros(size, dtype=np.float32)
     for k in range(blocks):
-        session.mixer.render(k * BLOCK_FRAMES, block)
-        out[k * BLOCK_FRAMES : (k + 1) * BLOCK_FRAMES] = block
-    out[:BLOCK_FRAMES] *= np.linspace(0.0, 1.0, BLOCK_FRAMES, endpoint=False, dtype=np.float32)
+        session.mixer.render(k * size, block)
+        out[k * size : (k + 1) * size] = block
+    out[:size] *= np.linspace(0.0, 1.0, size, endpoint=False, dtype=np.float32)
     return out[:frames]
 
 
@@ -88,8 +94,8 @@ def _assert_heard_equals_timeline(tap_path: Path, session: Session, heard_frames
     first_heard = int(np.flatnonzero(tap)[0])
     offset = first_heard - first_expected  # PortAudio primes the device with silence first
     assert offset >= 0
-    compare = min(heard_frames, len(tap) - offset) - BLOCK_FRAMES
-    assert compare > 2 * SAMPLE_RATE, "less than two seconds were played"
+    compare = min(heard_frames, len(tap) - offset) - _block_frames(session)
+    assert compare > 2 * session.sample_rate, "less than two seconds were played"
     error = np.abs(tap[offset : offset + compare] - expected[:compare])
     assert float(error.max()) < 1e-6, f"first difference at frame {int(np.argmax(error > 1e-6))}"
 
@@ -148,6 +154,39 @@ def test_space_plays_pacer_follows_the_audio_clock_and_esc_stops(
     assert 0 < finished.args[0] == pytest.approx(heard / session.timeline.total_frames, abs=0.02)
     assert window.playback.state == "idle" and player.play.isEnabled()
     _assert_heard_equals_timeline(sound_output, session, heard)
+
+
+def test_a_voice_recorded_at_48_khz_plays_at_48_khz_and_the_pacer_keeps_to_it(
+    qtbot: object, sound_output: Path, make_window: MakeWindow, user_dirs: UserDirs
+) -> None:
+    from cft_desktop.core.script import parse_text
+    from cft_desktop.voice.recorded import VoicePack, recordable_phrases
+
+    rate = 48000
+    pack = VoicePack.create("Dr Lee")
+    for n, text in enumerate(recordable_phrases(parse_text(BREATH_SCRIPT))):
+        t = np.arange(rate * 3 // 4) / rate
+        take = (0.1 * np.sin(2 * np.pi * (300 + 50 * n) * t)).astype(np.float32)
+        pack.add_take("test-breath", text, take, rate)
+    write_script(user_dirs.scripts, "test-breath.md", BREATH_SCRIPT)
+    window = make_window(ratings=False)
+    assert window.pacing_panel.set_voice("Dr Lee")
+    recorder = Recorder(window)
+    _start_with_space(qtbot, window, "test-breath")
+    session = window.playback.session
+    assert session is not None and session.sample_rate == rate
+    engine = window.playback.player.engine
+    assert engine is not None and engine.sample_rate == rate
+    qtbot.waitUntil(lambda: recorder.latest() > 4 * rate, timeout=15_000)  # type: ignore[attr-defined]
+    for _t, frame, timeline, state in recorder.samples:
+        assert state == pacer_state_at(timeline, frame)  # type: ignore[arg-type]
+    assert _clock_rate(recorder.samples) == pytest.approx(rate, rel=0.05)
+    assert window.player_view.elapsed.text() in ("0:04", "0:05")
+    with qtbot.waitSignal(window.practice.session_finished, timeout=5_000):  # type: ignore[attr-defined]
+        QTest.keyClick(window.library_view.list, Qt.Key.Key_Escape)
+    _assert_heard_equals_timeline(sound_output, session, recorder.latest())
+    header = sound_output.read_bytes()[:44]
+    assert int.from_bytes(header[24:28], "little") == rate
 
 
 def test_phrase_keys_step_and_the_end_reports_completion(

@@ -420,10 +420,17 @@ def test_a_file_in_a_recorded_voice_names_the_voice(
     assert window.library_view.select("test-breath")
     assert window.pacing_panel.set_voice("Dr Lee")
     target = tmp_path / "test-breath.ogg"
-    assert isinstance(_save(qtbot, window, target), Saved)
+    outcome = _save(qtbot, window, target)
+    assert isinstance(outcome, Saved) and outcome.sample_rate == rate
+    (box,) = _calm_messages()
+    minutes, seconds = divmod(round(outcome.frames / rate), 60)
+    assert box.text() == f"Saved test-breath.ogg ({minutes} min {seconds:02d} s)."
     _close_messages()
     assert _tags(target)["artist"] == "Dr Lee"
     assert _tags(target)["title"] == "Test breathing"
+    # The take-home file keeps the recorded voice's own rate.
+    info = soundfile.info(str(target))
+    assert info.samplerate == rate and info.frames == outcome.frames
 
 
 def test_the_length_at_the_panel_pacing_is_shown_while_choosing_and_saving(
