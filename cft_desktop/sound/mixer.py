@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +43,14 @@ class SoundAssets:
 
     They ship at the neural voice's rate; a session in a voice recorded at 44.1 or 48 kHz asks
     `at_rate` for them at its own rate, which resamples them once per rate and keeps the result
-    (several practices in a recorded voice pay for it once)."""
+    (several practices in a recorded voice pay for it once). The cues and the bell take about a
+    millisecond; a bed (30 s) takes about 50 ms, so each is resampled only when first heard, on
+    the render worker, which is the better part of a second ahead of the speaker."""
 
     cue_inhale: FloatArray
     cue_exhale: FloatArray
     bell: FloatArray
-    beds: dict[str, FloatArray] = field(default_factory=dict)
+    beds: Mapping[str, FloatArray] = field(default_factory=dict)
     sample_rate: int = SAMPLE_RATE
     _by_rate: dict[int, SoundAssets] = field(default_factory=dict, repr=False, compare=False)
     _by_rate_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
@@ -69,9 +71,7 @@ class SoundAssets:
                     cue_inhale=short(self.cue_inhale),
                     cue_exhale=short(self.cue_exhale),
                     bell=short(self.bell),
-                    beds={name: np.clip(resample_loop(bed, self.sample_rate, sample_rate),
-                                        -1.0, 1.0)
-                          for name, bed in self.beds.items()},
+                    beds=_ResampledBeds(self.beds, self.sample_rate, sample_rate),
                     sample_rate=sample_rate,
                 )
                 self._by_rate[sample_rate] = known
@@ -87,6 +87,36 @@ class SoundAssets:
             bell=load_asset(folder / "bell.wav"),
             beds=beds,
         )
+
+
+class _ResampledBeds(Mapping[str, FloatArray]):
+    """Beds at another rate, each resampled (as a loop) the first time it is asked for. Any
+    thread: the render worker when a bed is first heard, the GUI thread listing the names."""
+
+    def __init__(self, beds: Mapping[str, FloatArray], from_rate: int, to_rate: int) -> None:
+        self._source = beds
+        self._from_rate = from_rate
+        self._to_rate = to_rate
+        self._done: dict[str, FloatArray] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> FloatArray:
+        with self._lock:
+            bed = self._done.get(name)
+            if bed is None:
+                bed = np.clip(resample_loop(self._source[name], self._from_rate, self._to_rate),
+                              -1.0, 1.0)
+                self._done[name] = bed
+            return bed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._source
 
 
 @dataclass(frozen=True)
