@@ -133,9 +133,14 @@ def _lufs(power: float) -> float:
 
 # -- resampling --------------------------------------------------------------------------------
 
-def resample(samples: npt.NDArray[np.floating], from_rate: int, to_rate: int) -> FloatArray:
-    """`samples` at `to_rate`, band-limited (by FFT, with silence around the signal so its ends
-    do not wrap into each other). Length: round(n * to / from)."""
+def resample(samples: npt.NDArray[np.floating], from_rate: int, to_rate: int, *,
+             loop: bool = False) -> FloatArray:
+    """`samples` at `to_rate`, band-limited by FFT. Length: round(n * to / from).
+
+    A take or a clip is padded with silence first, so its ends do not wrap into each other. A
+    seamless loop (an ambient bed, `loop=True`) is taken as exactly one period of a periodic
+    signal instead (no padding), so its end still runs into its start; its length is exact for
+    a loop of whole seconds."""
     if from_rate == to_rate:
         return np.asarray(samples, dtype=np.float32).copy()
     data = np.asarray(samples, dtype=np.float64)
@@ -143,13 +148,15 @@ def resample(samples: npt.NDArray[np.floating], from_rate: int, to_rate: int) ->
     out_count = round(count * to_rate / from_rate)
     if count == 0 or out_count == 0:
         return np.zeros(out_count, dtype=np.float32)
-    pad = round(0.05 * from_rate)
-    padded_in = count + 2 * pad
-    # Sizes in the same ratio as the rates, so the spectrum maps bin for bin.
-    unit = math.gcd(from_rate, to_rate)
-    step_in, step_out = from_rate // unit, to_rate // unit
-    blocks = -(-padded_in // step_in)
-    size_in, size_out = blocks * step_in, blocks * step_out
+    if loop:
+        pad, size_in, size_out = 0, count, out_count
+    else:
+        pad = round(0.05 * from_rate)
+        # Sizes in the same ratio as the rates, so the spectrum maps bin for bin.
+        unit = math.gcd(from_rate, to_rate)
+        step_in, step_out = from_rate // unit, to_rate // unit
+        blocks = -(-(count + 2 * pad) // step_in)
+        size_in, size_out = blocks * step_in, blocks * step_out
     spectrum = np.fft.rfft(np.pad(data, (pad, size_in - count - pad)))
     bins_out = size_out // 2 + 1
     if bins_out <= len(spectrum):
@@ -158,35 +165,13 @@ def resample(samples: npt.NDArray[np.floating], from_rate: int, to_rate: int) ->
             spectrum[-1] = spectrum[-1].real  # the new Nyquist bin must be real
     else:
         spectrum = np.concatenate((spectrum, np.zeros(bins_out - len(spectrum), np.complex128)))
+        if size_in % 2 == 0:
+            # The old Nyquist bin stood for a cosine split over +/- that frequency; halve it now
+            # it is an ordinary bin, so the level does not change.
+            spectrum[size_in // 2] *= 0.5
     out = np.fft.irfft(spectrum, size_out) * (size_out / size_in)
     start = round(pad * to_rate / from_rate)
     return out[start : start + out_count].astype(np.float32)
-
-
-def resample_loop(samples: npt.NDArray[np.floating], from_rate: int, to_rate: int) -> FloatArray:
-    """A seamless loop (an ambient bed) at `to_rate`, still seamless: resampled as one period of
-    a periodic signal (FFT of exactly the loop, no padding), so its end runs into its start as
-    before. Length: round(n * to / from), exact for a loop of whole seconds."""
-    if from_rate == to_rate:
-        return np.asarray(samples, dtype=np.float32).copy()
-    data = np.asarray(samples, dtype=np.float64)
-    count = len(data)
-    out_count = round(count * to_rate / from_rate)
-    if count == 0 or out_count == 0:
-        return np.zeros(out_count, dtype=np.float32)
-    spectrum = np.fft.rfft(data)
-    bins_out = out_count // 2 + 1
-    if bins_out <= len(spectrum):
-        spectrum = spectrum[:bins_out].copy()
-        if out_count % 2 == 0:
-            spectrum[-1] = spectrum[-1].real
-    else:
-        spectrum = np.concatenate((spectrum, np.zeros(bins_out - len(spectrum), np.complex128)))
-        if count % 2 == 0:
-            # The old Nyquist bin stood for a cosine split over +/- that frequency; halve it now
-            # it is an ordinary bin, so the loop's level does not change.
-            spectrum[count // 2] *= 0.5
-    return (np.fft.irfft(spectrum, out_count) * (out_count / count)).astype(np.float32)
 
 
 def match_loudness(samples: npt.NDArray[np.floating], rate: int,

@@ -24,7 +24,7 @@ import numpy as np
 from cft_desktop import paths
 from cft_desktop.core.timeline import Timeline
 from cft_desktop.sound.clips import SAMPLE_RATE, FloatArray, load_asset
-from cft_desktop.sound.loudness import resample, resample_loop
+from cft_desktop.sound.loudness import resample
 
 # Re-exported: MixSettings and AMBIENT_BEDS live in the numpy-free settings module.
 from cft_desktop.sound.settings import AMBIENT_BEDS as AMBIENT_BEDS
@@ -104,7 +104,7 @@ class _ResampledBeds(Mapping[str, FloatArray]):
         with self._lock:
             bed = self._done.get(name)
             if bed is None:
-                bed = np.clip(resample_loop(self._source[name], self._from_rate, self._to_rate),
+                bed = np.clip(resample(self._source[name], self._from_rate, self._to_rate, loop=True),
                               -1.0, 1.0)
                 self._done[name] = bed
             return bed

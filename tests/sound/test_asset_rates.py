@@ -9,7 +9,7 @@ from cft_desktop.core import timeline as tl
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.script import parse_text
 from cft_desktop.sound.clips import SAMPLE_RATE
-from cft_desktop.sound.loudness import loudness_lufs, resample_loop
+from cft_desktop.sound.loudness import loudness_lufs, resample
 from cft_desktop.sound.mixer import Mixer, SoundAssets
 
 SCRIPT = """---
@@ -50,7 +50,7 @@ def test_the_sounds_at_another_rate_keep_their_length_in_time_and_their_level(
 
 def test_a_resampled_loop_still_runs_from_its_end_into_its_start(assets: SoundAssets) -> None:
     for name, bed in assets.beds.items():
-        looped = resample_loop(bed, SAMPLE_RATE, 48000)
+        looped = resample(bed, SAMPLE_RATE, 48000, loop=True)
         steps = np.abs(np.diff(looped))
         seam = abs(float(looped[0]) - float(looped[-1]))
         # The step across the seam is an ordinary step between neighbours, not a click.
@@ -60,7 +60,7 @@ def test_a_resampled_loop_still_runs_from_its_end_into_its_start(assets: SoundAs
 def test_a_pure_tone_loop_comes_out_as_the_same_tone() -> None:
     frames = SAMPLE_RATE  # one second, a whole number of cycles of 441 Hz
     tone = np.sin(2 * np.pi * 441 * np.arange(frames) / SAMPLE_RATE).astype(np.float32)
-    moved = resample_loop(tone, SAMPLE_RATE, 48000)
+    moved = resample(tone, SAMPLE_RATE, 48000, loop=True)
     expected = np.sin(2 * np.pi * 441 * np.arange(48000) / 48000)
     assert np.abs(moved - expected).max() < 1e-4
 
