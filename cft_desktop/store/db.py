@@ -42,7 +42,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb.storages import Storage
 
@@ -51,8 +51,11 @@ from cft_desktop.paths import data_dir
 from cft_desktop.store.crypto import MAGIC, is_encrypted
 from cft_desktop.store.storage import DEFAULT_KEEP_BACKUPS, AtomicJSONStorage, Document
 
+if TYPE_CHECKING:
+    from cft_desktop.store.split import SplitStorage
+
 FILE_NAME = "ratings.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_TABLE = "_meta"
 CLIENTS_TABLE = "clients"
 SETTINGS_TABLE = "settings"
@@ -169,8 +172,16 @@ def _v1_to_v2(document: Document) -> Document:
     return migrated
 
 
+def _v2_to_v3(document: Document) -> Document:
+    # The tables stay as they are; version 3 says the store is split into an index and a file
+    # per client (`split`), which an app that knows only one file must not open.
+    migrated = dict(document)
+    migrated[META_TABLE] = _meta(3)
+    return migrated
+
+
 # MIGRATIONS[n] turns a version-n document into version n+1.
-MIGRATIONS: list[Callable[[Document], Document]] = [_v0_to_v1, _v1_to_v2]
+MIGRATIONS: list[Callable[[Document], Document]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -381,19 +392,28 @@ def prepare(storage: Storage) -> str | None:
     The outgoing version stays in the backups (`AtomicJSONStorage` rotates it out only after
     several more saves), so a failed upgrade can be undone by hand.
     """
+    from cft_desktop.store.split import SplitStorage
+
     document = storage.read()
     if not document:
         storage.write(new_document())
         return None
     upgraded = migrate(document)
-    if upgraded is document and _validated.get(storage) == id(document):
+    inline = isinstance(storage, SplitStorage) and storage.has_inline_sessions()
+    if upgraded is document and _validated.get(storage) == id(document) and not inline:
         return None
     others: Sequence[tuple[str, Document]] = ()
     if isinstance(storage, AtomicJSONStorage):
-        others = _Lazy(storage)
+        others = LazyVersions(storage)
+    elif isinstance(storage, SplitStorage):
+        others = LazyVersions(storage.index)
     checked, note = validate(upgraded, others)
+    if inline and checked is document:
+        # An index that still holds sessions (a store from before the split): writing it
+        # moves them into the clients' files, in one transaction.
+        checked = dict(document)
     if checked is not document:
-        if note is not None and isinstance(storage, AtomicJSONStorage):
+        if note is not None and isinstance(storage, AtomicJSONStorage | SplitStorage):
             # The outgoing file failed validation: it must not push a good backup out.
             storage.write(checked, rotate_backups=False)
             storage.add_note(note)
@@ -403,7 +423,7 @@ def prepare(storage: Storage) -> str | None:
     return note
 
 
-class _Lazy(Sequence[tuple[str, Document]]):
+class LazyVersions(Sequence[tuple[str, Document]]):
     """The storage's other versions, read only if validation needs them (they cost a parse)."""
 
     def __init__(self, storage: AtomicJSONStorage) -> None:
@@ -428,11 +448,14 @@ def open_storage(
     passphrase: str | None = None,
     keep_backups: int = DEFAULT_KEEP_BACKUPS,
     lock_wait_s: float = 0.0,
-) -> AtomicJSONStorage:
-    """Open (recovering if need be) and upgrade the ratings file; `data_dir()/ratings.json`
-    unless `path` is given. `recovery_message` on the result says whether a backup was used.
-    `lock.StoreBusyError` if another process has it open after `lock_wait_s` seconds."""
-    storage = AtomicJSONStorage(
+) -> SplitStorage:
+    """Open (recovering if need be), upgrade and if need be split the ratings store;
+    `data_dir()/ratings.json` unless `path` is given. `recovery_message` on the result says
+    whether a backup was used. `lock.StoreBusyError` if another process has it open after
+    `lock_wait_s` seconds."""
+    from cft_desktop.store.split import SplitStorage
+
+    storage = SplitStorage(
         default_path() if path is None else path,
         keep_backups=keep_backups,
         passphrase=passphrase,

@@ -53,7 +53,10 @@ from cft_desktop.errors import (
     WrongPassphraseError,
 )
 from cft_desktop.store import db
+from cft_desktop.store.split import SplitStorage
 from cft_desktop.store.storage import DEFAULT_KEEP_BACKUPS, AtomicJSONStorage, Document
+
+_FILES = (AtomicJSONStorage, SplitStorage)  # the storages that keep files on disk
 
 _APP_SCOPE = "app"
 DEFAULT_PSEUDONYM = "Me"
@@ -416,6 +419,9 @@ class Records:
         self._db = self._new_tinydb()
         self._session_index: dict[str, tuple[str, int]] | None = None
         self._ensure_default_client()
+        # The client the app shows first: their file is read (and checked) now, so anything
+        # recovering it needed is in `recovery_message` when the app looks right after opening.
+        self._need([self.active_client().client_id])
 
     @classmethod
     def open(
@@ -459,19 +465,19 @@ class Records:
     @property
     def path(self) -> Path | None:
         """The file on disk; None for an in-memory store."""
-        return self._storage.path if isinstance(self._storage, AtomicJSONStorage) else None
+        return self._storage.path if isinstance(self._storage, _FILES) else None
 
     @property
     def recovery_message(self) -> str | None:
         """A plain message to show once if opening recovered anything or set a damaged record
         aside, else None."""
-        if isinstance(self._storage, AtomicJSONStorage):
+        if isinstance(self._storage, _FILES):
             return self._storage.recovery_message
         return self._validation_note
 
     @property
     def encrypted(self) -> bool:
-        return isinstance(self._storage, AtomicJSONStorage) and self._storage.encrypted
+        return isinstance(self._storage, _FILES) and self._storage.encrypted
 
     def change_passphrase(self, current: str | None, new: str | None) -> list[Path]:
         """Lock with `new` (None: remove the passphrase); `current` must match if locked.
@@ -479,7 +485,7 @@ class Records:
         The file and every backup are re-encrypted; returns files that had to be removed.
         """
         storage = self._storage
-        if not isinstance(storage, AtomicJSONStorage):
+        if not isinstance(storage, _FILES):
             raise StoreError("An in-memory store cannot be encrypted.")
         if storage.encrypted and (current is None or not storage.verifies(current)):
             raise WrongPassphraseError(
@@ -506,13 +512,24 @@ class Records:
         in-memory copy) untouched, replacing rather than mutating any table it changes.
         """
         updated = change(self._document())
-        if isinstance(self._storage, AtomicJSONStorage):
+        if isinstance(self._storage, _FILES):
             self._storage.write(updated, rotate_backups=rotate_backups)
         else:
             self._storage.write(updated)
         # TinyDB's tables cache their next id and query results; start them afresh.
         self._db = self._new_tinydb()
         self._session_index = None
+
+    def _need(self, client_ids: Sequence[str] | None) -> None:
+        """Load the clients' files of a split store (None: every client's) before their sessions
+        are read or changed."""
+        storage = self._storage
+        if not isinstance(storage, SplitStorage):
+            return
+        if storage.load_all() if client_ids is None else storage.load(client_ids):
+            # TinyDB's tables cache their next id; the session index covers what was loaded.
+            self._db = self._new_tinydb()
+            self._session_index = None
 
     def _index(self) -> dict[str, tuple[str, int]]:
         if self._session_index is None:
@@ -533,6 +550,7 @@ class Records:
                     return where[0], where[1], doc
             if attempt == 0:
                 self._session_index = None
+                self._need(None)  # not among the clients loaded so far
         raise UnknownRecordError(f"No practice session with id {session_id} (erased?).")
 
     def _get_setting(self, scope: str, key: str) -> Any:
@@ -643,16 +661,23 @@ class Records:
         the default profile is recreated empty if it was the one erased.
         """
         client = self.client(client_id)
+        self._need([client_id])
         prefix = db.client_tables_prefix(client_id)
         session_ids = [sid for sid, (name, _) in self._index().items() if name.startswith(prefix)]
         transform = functools.partial(without_client, client_id)
         removed: list[Path] = []
         cleaned = 0
         storage = self._storage
-        if isinstance(storage, AtomicJSONStorage):
+        if isinstance(storage, _FILES):
             cleaned, removed = storage.rewrite_backups(transform)
+        if isinstance(storage, SplitStorage):
+            # The client's own file goes whole, with its mirror, backups and damaged copies;
+            # then the index, so a crash between leaves the client listed, to be erased again.
+            storage.remove_client_files(client_id)
+            self._db = self._new_tinydb()
+            self._session_index = None
         self._commit(transform, rotate_backups=False)
-        if isinstance(storage, AtomicJSONStorage):
+        if isinstance(storage, _FILES):
             needles = [client_id, client.pseudonym, *session_ids]
             removed += storage.remove_damaged_copies_mentioning(needles)
         self._ensure_default_client()
@@ -675,6 +700,7 @@ class Records:
         ``pause_scale``.
         """
         self.client(client)
+        self._need([client])
         session_id = _new_id()
         doc = session_to_json(
             SessionRecord(
@@ -723,6 +749,8 @@ class Records:
         return self._convert(self._locate(session_id)[2])
 
     def has_session(self, session_id: str) -> bool:
+        if session_id not in self._index():
+            self._need(None)
         return session_id in self._index()
 
     @staticmethod
@@ -736,6 +764,7 @@ class Records:
 
     def sessions(self, client: str | None = None) -> list[SessionRecord]:
         """Sessions of one client (all clients if None), oldest first."""
+        self._need(None if client is None else [client])
         prefix = db.SESSIONS_PREFIX if client is None else db.client_tables_prefix(client)
         found = [
             self._convert(doc)
@@ -752,7 +781,9 @@ class Records:
         """Add whole sessions (and the clients they need) in one atomic write: all or nothing.
 
         Used by CSV import; raises `StoreError` if an id is already stored or a client unknown.
+        In a split store every client's file changes in one transaction (`split`).
         """
+        self._need(None)  # an id already stored under any client is refused
         known = {c.client_id for c in self.clients()}
         taken = {c.pseudonym.casefold() for c in self.clients()}
         for new in new_clients:

@@ -36,8 +36,8 @@ def _folder(path: Path) -> dict[str, bytes]:
     The lock file is left out: it names whoever holds the store and when
     they took it, so opening the window rewrites it by design.  It holds
     no ratings."""
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir())
-            if p.is_file() and p.name.startswith(db.FILE_NAME)
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file() and p.relative_to(path).as_posix().startswith(db.FILE_NAME)
             and not p.name.endswith(".lock")}
 
 
