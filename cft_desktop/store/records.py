@@ -6,7 +6,12 @@ types from `core.ratings`); they never see TinyDB.
 
 Profiles: a default profile for a client's own laptop, and in therapist mode several clients
 under pseudonyms the therapist chooses (create, list, rename, switch, erase). Erasing a client
-removes their sessions and settings from the live file *and* from every backup.
+removes their own file (sessions, mirror, backups) and their rows and settings from the index
+*and* from every backup of it.
+
+A client's sessions are read the first time they are needed (`split`): opening reads the index and
+the active client's file; a session id not found among the clients read so far, a history of
+every client, or an import reads the rest.
 
 Runs on the GUI thread (or the CLI's main thread); one `Records` per open file. A save blocks for
 a few milliseconds (fsync); see benchmarks/bench_store.py.
@@ -53,7 +58,7 @@ from cft_desktop.errors import (
     WrongPassphraseError,
 )
 from cft_desktop.store import db
-from cft_desktop.store.split import SplitStorage
+from cft_desktop.store.split import SplitStorage, open_storage
 from cft_desktop.store.storage import DEFAULT_KEEP_BACKUPS, AtomicJSONStorage, Document
 
 _FILES = (AtomicJSONStorage, SplitStorage)  # the storages that keep files on disk
@@ -438,7 +443,7 @@ class Records:
         `lock.StoreBusyError` if another process still has the store open after `lock_wait_s`
         seconds, or `StoreError` with a plain message. Check `recovery_message` after opening.
         """
-        storage = db.open_storage(
+        storage = open_storage(
             path, passphrase=passphrase, keep_backups=keep_backups, lock_wait_s=lock_wait_s
         )
         try:

@@ -412,3 +412,28 @@ class SplitStorage(Storage):
 
     def remove_damaged_copies_mentioning(self, needles: list[str]) -> list[Path]:
         return self.index.remove_damaged_copies_mentioning(needles)
+
+
+def open_storage(
+    path: Path | None = None,
+    *,
+    passphrase: str | None = None,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    lock_wait_s: float = 0.0,
+) -> SplitStorage:
+    """Open (recovering if need be), upgrade and if need be split the ratings store;
+    `data_dir()/ratings.json` unless `path` is given. `recovery_message` on the result says
+    whether a backup was used. `lock.StoreBusyError` if another process has it open after
+    `lock_wait_s` seconds."""
+    storage = SplitStorage(
+        db.default_path() if path is None else path,
+        keep_backups=keep_backups,
+        passphrase=passphrase,
+        lock_wait_s=lock_wait_s,
+    )
+    try:
+        db.prepare(storage)
+    except BaseException:
+        storage.close()
+        raise
+    return storage

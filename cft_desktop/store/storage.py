@@ -1,6 +1,10 @@
-"""`AtomicJSONStorage`: the TinyDB storage for the ratings file, crash-safe and recoverable.
+"""`AtomicJSONStorage`: the TinyDB storage for one file of the ratings store, crash-safe and
+recoverable.
 
-Owns the bytes of ``ratings.json`` and everything beside it in its folder:
+Owns the bytes of one file and everything beside it. The ratings store (`split`) is several such
+files: the index ``ratings.json`` and one file per client in ``ratings.json.clients/``; each is
+an `AtomicJSONStorage`, and every name below stands for that file's own name (the index's lock
+and staging folders serve the whole store). For ``ratings.json``:
 
 * ``ratings.json`` — the live document, replaced whole on every write, never edited in place:
   write a temp file in the same folder, flush, fsync, ``os.replace`` it onto the target, fsync
@@ -16,6 +20,8 @@ Owns the bytes of ``ratings.json`` and everything beside it in its folder:
   user; never read again.
 * ``ratings.json.lock`` — see `lock`: held from opening to closing, so one process writes at once.
 * ``ratings.json.rekey/`` — a passphrase change in progress (see `change_passphrase`).
+* ``ratings.json.commit/`` — a split store's save of several files in progress (see `split`):
+  the same staging and plan file as a passphrase change, finished or discarded on opening.
 * ``.ratings.json….tmp`` — a write in progress; any left over belonged to a write that never
   committed and is removed when the store opens.
 
@@ -47,8 +53,10 @@ header in an old-format file looks like a wrong key). `change_passphrase` is one
 every new copy is written into ``ratings.json.rekey/`` first, then a plan file there commits it,
 then the copies replace the old ones; opening finishes a committed change and discards an
 uncommitted one, so after a crash every copy is under the old passphrase or every copy is under
-the new one, never a mix. Blocks freed on disk may still hold old bytes until overwritten:
-full-disk encryption covers that, and the app recommends it.
+the new one, never a mix. A split store stages every file of the store into that one plan
+(`stage_rekey`, `commit_plan`); paths in a plan are relative to the index's folder. Blocks freed
+on disk may still hold old bytes until overwritten: full-disk encryption covers that, and the app
+recommends it.
 
 Speed: the parsed document is kept in memory, so TinyDB's frequent ``read()`` calls cost nothing,
 and each table's JSON text and digest are cached. TinyDB changes a table only by replacing its
@@ -58,7 +66,8 @@ hashes one small table, not a 10,000-session history. Callers must never mutate 
 returned by TinyDB in place.
 
 Not thread-safe: one instance per file, used from one thread (the GUI thread or the CLI's main
-thread). The lock keeps other processes out while it is open.
+thread). The lock keeps other processes out while it is open (a client's file takes none: the
+index's lock covers the whole store).
 """
 
 from __future__ import annotations

@@ -148,12 +148,14 @@ WRITER = textwrap.dedent(
     path, round_number, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     passphrase = sys.argv[4] or None
     store = Records.open(path, passphrase=passphrase, lock_wait_s=30)
-    client = store.default_client().client_id
-    items = store.item_set(client).for_phase(Phase.BEFORE)
+    # Two clients, saved in turn: each save goes to the other client's file (store.split).
+    second = store.find_client("Second") or store.create_client("Second")
+    clients = [store.default_client().client_id, second.client_id]
+    items = store.item_set(clients[0]).for_phase(Phase.BEFORE)
     start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=40 * round_number)
     for n in range(count):
         session_id = store.start_session(
-            client, "srb", "1", {"bpm": 6.0}, "joe", start + timedelta(hours=7 * n)
+            clients[n % 2], "srb", "1", {"bpm": 6.0}, "joe", start + timedelta(hours=7 * n)
         )
         store.save_before(session_id, [item.answer((n * 7) % 101) for item in items])
         print(session_id, n, flush=True)
