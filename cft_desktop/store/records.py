@@ -427,6 +427,8 @@ class Records:
         # The client the app shows first: their file is read (and checked) now, so anything
         # recovering it needed is in `recovery_message` when the app looks right after opening.
         self._need([self.active_client().client_id])
+        if isinstance(storage, SplitStorage):
+            storage.mark_told()  # `recovery_message` says it; later files: new_recovery_message
 
     @classmethod
     def open(
@@ -479,6 +481,14 @@ class Records:
         if isinstance(self._storage, _FILES):
             return self._storage.recovery_message
         return self._validation_note
+
+    def new_recovery_message(self) -> str | None:
+        """What reading a client's file for the first time since opening had to recover (their
+        file is read when first needed: switching to them, their history, an export), once; None
+        if nothing. `recovery_message` covers what opening read."""
+        if isinstance(self._storage, SplitStorage):
+            return self._storage.new_recovery_message()
+        return None
 
     @property
     def encrypted(self) -> bool:
@@ -653,8 +663,11 @@ class Records:
         return self.default_client()
 
     def switch_client(self, client_id: str) -> Client:
+        """Make `client_id` the active profile; their file is read (and checked) now, so
+        `new_recovery_message` can say at once if it needed recovering."""
         client = self.client(client_id)
         self._put_setting(_APP_SCOPE, "active_client", client.client_id)
+        self._need([client.client_id])
         return client
 
     def erase_client(self, client_id: str) -> EraseReport:

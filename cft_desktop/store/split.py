@@ -132,6 +132,7 @@ class SplitStorage(Storage):
         self._shards: dict[str, AtomicJSONStorage] = {}
         self._view: Document | None = None
         self._closed = False
+        self._told: set[str] = set()  # clients whose file's recovery has been said
 
     # ---------------------------------------------------------------- TinyDB's Storage API
 
@@ -374,6 +375,22 @@ class SplitStorage(Storage):
             if shard.recovery_message:
                 who = names.get(client_id, client_id)
                 parts.append(f"In the ratings of {who}: {shard.recovery_message}")
+        return " ".join(parts) or None
+
+    def mark_told(self) -> None:
+        """What `recovery_message` says now has been shown (the app shows it on opening)."""
+        self._told |= set(self._shards)
+
+    def new_recovery_message(self) -> str | None:
+        """What reading clients' files recovered since `mark_told` (or the last call), once."""
+        names = self._pseudonyms()
+        parts = []
+        for client_id, shard in self._shards.items():
+            if client_id not in self._told:
+                self._told.add(client_id)
+                if shard.recovery_message:
+                    who = names.get(client_id, client_id)
+                    parts.append(f"In the ratings of {who}: {shard.recovery_message}")
         return " ".join(parts) or None
 
     def _pseudonyms(self) -> dict[str, str]:

@@ -588,3 +588,38 @@ def test_a_crash_at_every_step_of_splitting_an_old_file_loses_nothing(
         shutil.rmtree(work)
     report(f"crash at each step of splitting an old file ({'encrypted' if passphrase else 'plain'})",
            steps, lost)
+
+
+def test_a_crash_at_every_step_of_erasing_a_client_keeps_the_others_and_can_be_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = tmp_path / "seed"
+    ids, clients = _clients_store(seed, SECRET)
+    gone = clients[1]
+    with Records.open(seed / "ratings.json", passphrase=SECRET) as store:
+        theirs = {s.session_id for s in store.sessions(gone)}
+    kept = ids - theirs
+    work = tmp_path / "count"
+    shutil.copytree(seed, work)
+    store = Records.open(work / "ratings.json", passphrase=SECRET)
+    with crash_at(monkeypatch, None) as seen:
+        store.erase_client(gone)
+    store.close()
+    steps = len(seen)
+    lost = 0
+    for step in range(1, steps + 1):
+        work = tmp_path / f"crash-{step}"
+        shutil.copytree(seed, work)
+        store = Records.open(work / "ratings.json", passphrase=SECRET)
+        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
+            store.erase_client(gone)
+        store.close()
+        with Records.open(work / "ratings.json", passphrase=SECRET) as reopened:
+            lost += len(kept - {s.session_id for s in reopened.sessions()})
+            if gone in {c.client_id for c in reopened.clients()}:
+                reopened.erase_client(gone)  # a crash part-way leaves them listed: erase again
+            assert gone not in {c.client_id for c in reopened.clients()}
+            assert not {s.session_id for s in reopened.sessions()} & theirs
+        assert not list((work / "ratings.json.clients").glob(f"*{gone}*"))
+        shutil.rmtree(work)
+    report("crash at each step of erasing a client", steps, lost)

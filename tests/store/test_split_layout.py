@@ -126,3 +126,17 @@ def test_an_old_single_file_is_split_on_first_open_and_kept_as_a_backup(tmp_path
     assert (path.with_name("ratings.json.bak1")).read_bytes() == old_bytes
     assert not any(name.startswith("sessions/") for name in json.loads(path.read_bytes()))
     assert len(shard_files(path)) == 3
+
+
+def test_switching_to_a_client_whose_file_was_recovered_says_so_once(tmp_path: Path) -> None:
+    path = tmp_path / "ratings.json"
+    _, ana, _ = _three_clients(path)
+    shard = shard_of(path, ana)
+    shard.unlink()  # its mirror still holds every save
+    with Records.open(path) as store:
+        assert store.recovery_message is None and store.new_recovery_message() is None
+        store.switch_client(ana)
+        message = store.new_recovery_message() or ""
+        assert message.startswith("In the ratings of Ana: ") and "missing" in message
+        assert store.new_recovery_message() is None  # once
+        assert len(store.sessions(ana)) == 2
