@@ -37,7 +37,7 @@ Ours is the split store (`store.split`: an index and a file per client). The his
 as one old-style file and split by its first open, which is timed and printed once.
 
 Run: .venv/bin/python benchmarks/bench_store.py [--sessions 10000] [--clients 1] [--runs 5]
-     [--linearity]
+     [--linearity | --linearity-only]
 """
 
 from __future__ import annotations
@@ -444,13 +444,17 @@ def main() -> None:
     parser.add_argument("--stock-saves", type=int, default=10, help="sessions rated per run (stock)")
     parser.add_argument("--linearity", action="store_true",
                         help="also measure ours at a quarter and a half of --sessions")
+    parser.add_argument("--linearity-only", action="store_true",
+                        help="only the linearity measurement (no baseline: it is ours against "
+                             "ours at other sizes)")
     args = parser.parse_args()
     if not 1 <= args.clients <= args.sessions:
         parser.error("--clients must be from 1 to --sessions")
     c.machine_note()
     with tempfile.TemporaryDirectory(prefix="cft-bench-store-") as tmp:
-        run_case(Path(tmp), args)
-        if args.linearity:
+        if not args.linearity_only:
+            run_case(Path(tmp), args)
+        if args.linearity or args.linearity_only:
             run_linearity(Path(tmp), args)
 
 

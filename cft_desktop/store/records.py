@@ -811,36 +811,52 @@ class Records:
             taken.add(new.pseudonym.casefold())
         index = self._index()
         seen: set[str] = set()
-        docs: list[dict[str, Any]] = []
+        by_client: dict[str, list[SessionRecord]] = {}
         for session in sessions:
             if session.session_id in index or session.session_id in seen:
                 raise StoreError(f"Session {session.session_id} is already stored.")
             if session.client_id not in known:
                 raise UnknownRecordError(f"No client with id {session.client_id}.")
             seen.add(session.session_id)
-            docs.append(session_to_json(session))
+            by_client.setdefault(session.client_id, []).append(session)
 
-        def change(document: Document) -> Document:
+        def inserted(document: Document, docs: Sequence[tuple[str, dict[str, Any]]]) -> Document:
             updated = dict(document)
             # The next free id of each table copied so far: taking the max over a table's keys
             # once per table, not once per document, keeps a big import linear (a month of
             # 32,000 rows took 37 s when every insert rescanned its table).
             next_ids: dict[str, int] = {}
-
-            def insert(name: str, doc: dict[str, Any]) -> None:
+            for name, doc in docs:
                 if name not in next_ids:
                     updated[name] = dict(updated.get(name, {}))
                     next_ids[name] = _next_id(updated[name])
                 updated[name][str(next_ids[name])] = doc
                 next_ids[name] += 1
-
-            for client in new_clients:
-                insert(db.CLIENTS_TABLE, _client_to_json(client))
-            for doc in docs:
-                insert(db.session_table(doc["client"], doc["started_at"]), doc)
             return updated
 
-        self._commit(change)
+        def client_docs(client_id: str) -> list[tuple[str, dict[str, Any]]]:
+            docs = [session_to_json(session) for session in by_client[client_id]]
+            return [(db.session_table(d["client"], d["started_at"]), d) for d in docs]
+
+        clients_docs = [(db.CLIENTS_TABLE, _client_to_json(client)) for client in new_clients]
+        storage = self._storage
+        if isinstance(storage, SplitStorage):
+            # One client at a time: each client's sessions become JSON, are staged to disk and
+            # let go before the next client's, so memory follows the largest client, not the
+            # whole import; one plan file commits every file at once.
+            try:
+                storage.commit_clients(
+                    list(by_client),
+                    lambda client_id, document: inserted(document, client_docs(client_id)),
+                    (lambda document: inserted(document, clients_docs)) if new_clients else None,
+                )
+            finally:
+                self._db = self._new_tinydb()
+                self._session_index = None
+            self._need([self.active_client().client_id])
+            return
+        docs = [item for client_id in by_client for item in client_docs(client_id)]
+        self._commit(lambda document: inserted(document, clients_docs + docs))
 
     # ---------------------------------------------------------------- settings
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 import glob
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,9 @@ class SplitStorage(Storage):
         self._view: Document | None = None
         self._closed = False
         self._told: set[str] = set()  # clients whose file's recovery has been said
+        # Every client's file is loaded (clients' files appear only through this storage while
+        # it holds the lock, so this stays true until something is let go).
+        self._all_loaded = False
 
     # ---------------------------------------------------------------- TinyDB's Storage API
 
@@ -214,6 +217,8 @@ class SplitStorage(Storage):
 
     def load_all(self) -> bool:
         """Load every client's file: those of the clients in the index and any other on disk."""
+        if self._all_loaded:
+            return False
         document = self.index.read() or {}
         ids = {
             str(doc.get("client_id"))
@@ -221,7 +226,9 @@ class SplitStorage(Storage):
             if isinstance(doc, dict) and doc.get("client_id")
         }
         ids |= {name for name in self._names_on_disk() if shard_name(name) == name}
-        return self.load(sorted(ids))
+        loaded = self.load(sorted(ids))
+        self._all_loaded = True
+        return loaded
 
     def loaded(self, client_id: str) -> bool:
         return client_id in self._shards
@@ -287,22 +294,83 @@ class SplitStorage(Storage):
                 self._forget()
                 raise
             return
+        staged: list[tuple[AtomicJSONStorage, PreparedWrite | None]] = []
+
+        def stage_all(stage: Path, plan: Plan) -> None:
+            for storage, document in writes:
+                staged.append((storage, self._stage(stage, plan, storage, document)))
+
+        self._transaction(stage_all, staged, rotate_backups)
+
+    def commit_clients(
+        self,
+        client_ids: Sequence[str],
+        change_client: Callable[[str, Document], Document],
+        change_index: Callable[[Document], Document] | None = None,
+        *,
+        rotate_backups: bool = True,
+    ) -> None:
+        """Change the files of many clients (and the index) in one transaction without holding
+        them all in memory: each client's new document is built by `change_client(client_id,
+        its current document)`, staged to disk and let go before the next is built. Afterwards
+        those clients' files are read again when next needed. For imports: memory grows with
+        the largest client, not with the whole import."""
+        self._check_open()
+        staged: list[tuple[AtomicJSONStorage, PreparedWrite | None]] = []
+        touched: list[str] = []
+
+        def stage_all(stage: Path, plan: Plan) -> None:
+            for client_id in client_ids:
+                shard = self._shards.get(client_id) or self._open_shard(client_id)
+                self._shards[client_id] = shard
+                touched.append(client_id)
+                document = change_client(client_id, dict(shard.read() or {}))
+                self._stage(stage, plan, shard, document)
+                staged.append((shard, None))  # not adopted: read again from disk
+                shard.let_go()  # this client's documents go before the next is built
+            if change_index is not None:
+                index = self.index
+                staged.append((index, self._stage(stage, plan, index, change_index(
+                    dict(index.read() or {})))))
+
+        try:
+            self._transaction(stage_all, staged, rotate_backups)
+        finally:
+            for client_id in touched:
+                shard = self._shards.pop(client_id, None)
+                if shard is not None:
+                    shard.close()
+            self._all_loaded = False
+            self._view = None
+
+    def _stage(
+        self, stage: Path, plan: Plan, storage: AtomicJSONStorage, document: Document
+    ) -> PreparedWrite:
+        """Write `storage`'s next version (and its mirror) into `stage` and add them to `plan`."""
         root = self.path.parent
+        ready = storage.prepare_write(document)
+        number = len(plan["replace"])
+        for target in (storage.path, storage.mirror_path):
+            staged = stage / f"{number}-{target.name}"
+            atomic.replace(atomic.write_temp(staged, ready.blob), staged)
+            plan["replace"].append([staged.name, target.relative_to(root).as_posix()])
+        ready.blob = ()  # on disk now; the version in memory keeps only its tables
+        return ready
+
+    def _transaction(
+        self,
+        stage_all: Callable[[Path, Plan], None],
+        staged: list[tuple[AtomicJSONStorage, PreparedWrite | None]],
+        rotate_backups: bool,
+    ) -> None:
+        """Stage files (`stage_all`), then commit them with one plan file and apply it."""
         stage = self.index.fresh_stage(COMMIT_SUFFIX)
         plan: Plan = {"replace": [], "delete": []}
-        prepared: list[tuple[AtomicJSONStorage, PreparedWrite]] = []
         committed = False
         try:
-            for number, (storage, document) in enumerate(writes):
-                ready = storage.prepare_write(document)
-                for target in (storage.path, storage.mirror_path):
-                    staged = stage / f"{number}-{target.name}"
-                    atomic.replace(atomic.write_temp(staged, ready.blob), staged)
-                    plan["replace"].append([staged.name, target.relative_to(root).as_posix()])
-                prepared.append((storage, ready))
-            self.index.commit_plan(stage, plan, before_apply=lambda: self._rotate(
-                [storage for storage, _ in prepared] if rotate_backups else []
-            ))
+            stage_all(stage, plan)
+            rotated = [storage for storage, _ in staged] if rotate_backups else []
+            self.index.commit_plan(stage, plan, before_apply=lambda: self._rotate(rotated))
             committed = True
         except (ValueError, TypeError, OSError) as exc:
             if self.index.plan_written(stage):
@@ -319,11 +387,15 @@ class SplitStorage(Storage):
             raise StoreError(
                 f"Could not save your ratings: a value cannot be stored ({exc})."
             ) from exc
+        except StoreError:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
         finally:
             if not committed:
                 self._forget()
-        for storage, ready in prepared:
-            storage.adopt_written(ready)
+        for storage, ready in staged:
+            if ready is not None:
+                storage.adopt_written(ready)
 
     @staticmethod
     def _rotate(storages: list[AtomicJSONStorage]) -> None:
@@ -336,6 +408,7 @@ class SplitStorage(Storage):
         for shard in self._shards.values():
             shard.close()
         self._shards.clear()
+        self._all_loaded = False
         self._view = None
         self.index.forget()
 

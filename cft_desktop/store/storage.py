@@ -809,6 +809,14 @@ class AtomicJSONStorage(Storage):
         """Drop the version in memory (not the key): the next read comes from disk."""
         self._forget()
 
+    def let_go(self) -> None:
+        """Drop the documents in memory but remember which file was read, so that file can
+        still become a backup without being read again (a split store's import, which stages
+        one client's file after another)."""
+        signature = self._signature
+        self._forget()
+        self._signature = signature
+
     def _forget(self) -> None:
         self._loaded = False
         self._document = None
