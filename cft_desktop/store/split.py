@@ -14,8 +14,9 @@ index's lock (``ratings.json.lock``) keeps other processes out of all of them.
 
 Loading is lazy: opening reads the index only; a client's file is read and checked (`db.validate`)
 the first time that client's sessions are asked for, so opening one client's history costs that
-client's sessions, not everyone's. A client's file that needed recovery says so in
-`recovery_message` from then on, naming the client.
+client's sessions, not everyone's (`records.Records` reads the active client's at opening). What
+recovering a client's file needed is said, naming the client, in `recovery_message` and, once, in
+`new_recovery_message` for files read after opening.
 
 Saving: TinyDB hands back the whole document (the index's tables and the loaded clients'
 sessions); only the files whose tables changed are written, so saving a rating rewrites one
@@ -24,7 +25,9 @@ file, a passphrase change) is one transaction: every new file (and its mirror) i
 ``ratings.json.commit/`` (``ratings.json.rekey/`` for a passphrase change), a plan file written
 there last is the commit point, then each file replaces its old version. Opening finishes a
 committed plan and discards an uncommitted one (see `AtomicJSONStorage._finish_interrupted_rekey`),
-so after a crash either every file is old or every file is new.
+so after a crash either every file is old or every file is new. An import (`commit_clients`)
+builds, stages and lets go of one client's file after another, so its memory follows the largest
+client, not the whole import; those clients' files are read again when next needed.
 
 Old stores: a ``ratings.json`` that still holds session tables (every store before the split,
 any schema version, or a backup of one used in recovery) is split on first open, through one

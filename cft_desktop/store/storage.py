@@ -1154,6 +1154,10 @@ class AtomicJSONStorage(Storage):
         total = sum(outcome.sources.values())
         labels = [label for label in outcome.sources if label]
         recovered = f"Recovered {total} session{'s' if total != 1 else ''}"
+        if total == 0 and not any(n.startswith(_SESSION_TABLE_PREFIX) for n in outcome.document):
+            # The index of a split store holds no sessions (each client's file holds theirs):
+            # "0 sessions" would read as if the history were gone.
+            recovered = "Recovered the list of clients and the settings"
         if len(labels) == 1:
             recovered += f" from {labels[0]}"
         elif labels:

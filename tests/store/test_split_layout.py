@@ -140,3 +140,17 @@ def test_switching_to_a_client_whose_file_was_recovered_says_so_once(tmp_path: P
         assert message.startswith("In the ratings of Ana: ") and "missing" in message
         assert store.new_recovery_message() is None  # once
         assert len(store.sessions(ana)) == 2
+
+
+def test_a_damaged_index_is_recovered_and_the_message_does_not_speak_of_sessions(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ratings.json"
+    _three_clients(path)
+    path.write_bytes(path.read_bytes()[:100])
+    with Records.open(path) as store:
+        message = store.recovery_message or ""
+        assert {c.pseudonym for c in store.clients()} == {"Me", "Ana", "Bo"}
+        assert len(store.sessions()) == 6
+    assert "Recovered the list of clients and the settings" in message
+    assert "nothing was lost" in message and "0 sessions" not in message
