@@ -19,6 +19,7 @@ session tables)::
                {"item", "wording_version", "value"}  or  {"item", "wording_version", "skipped": true}
 
     "_set_aside": {"<n>": {"table", "doc_id", "problem", "record"}}   records that failed validation
+    "_files":    {"<n>": {"client_id"}}     the clients that have a file of their own (`split`)
 
 Sessions are split by client and month so that saving a rating rewrites one small table of one
 client's file (see `storage` and `split`), and erasing a client drops their file. Timestamps are
@@ -80,6 +81,7 @@ CLIENTS_TABLE = "clients"
 SETTINGS_TABLE = "settings"
 SESSIONS_PREFIX = "sessions/"
 SET_ASIDE_TABLE = "_set_aside"
+FILES_TABLE = "_files"
 # Client ids made from v0 pseudonyms are derived, not random, so the same client gets the same id
 # in the live file and in every old backup (erasing a client must find them all).
 _V0_CLIENT_NAMESPACE = "6f1d7a52-3c1e-4f0e-9a51-2b8a4c9e0d17"

@@ -393,6 +393,8 @@ def without_client(client_id: str, document: Document) -> Document:
             return not (scope == client_id or (scope == _APP_SCOPE and doc.get("value") == client_id))
         if name.startswith(db.SESSIONS_PREFIX):
             return bool(doc.get("client") != client_id)
+        if name == db.FILES_TABLE:
+            return bool(doc.get("client_id") != client_id)
         if name == db.SET_ASIDE_TABLE:
             # A damaged record cannot be trusted to name its client where it should: any
             # mention of the client, or its table, is enough to erase it.

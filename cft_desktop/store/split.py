@@ -175,9 +175,7 @@ class SplitStorage(Storage):
         fresh = {client_id for client_id in by_client if client_id not in self._shards}
         self.load(fresh)
         writes: list[tuple[AtomicJSONStorage, Document]] = []
-        current = self.index.read()
-        if current is None or _changed(current, index_doc):
-            writes.append((self.index, index_doc))
+        created: list[str] = []
         for client_id, shard in self._shards.items():
             old = shard.read() or {}
             prefix = db.client_tables_prefix(client_id)
@@ -192,8 +190,36 @@ class SplitStorage(Storage):
                 new.update(given)
             if _changed(old, new):
                 writes.append((shard, new))
+                if shard.read() is None:
+                    created.append(client_id)
+        index_doc = self._listing(index_doc, created)
+        current = self.index.read()
+        if current is None or _changed(current, index_doc):
+            writes.insert(0, (self.index, index_doc))
         self._view = None
         self._commit(writes, rotate_backups)
+
+    def _listing(self, index_doc: Document, client_ids: Iterable[str]) -> Document:
+        """`index_doc` with `client_ids` listed as having a file of their own (``_files``), so
+        that a client's file that later goes missing entirely is noticed, not taken for a new
+        client with no history."""
+        table = index_doc.get(db.FILES_TABLE, {})
+        listed = {doc.get("client_id") for doc in table.values() if isinstance(doc, dict)}
+        new = [client_id for client_id in client_ids if client_id not in listed]
+        if not new:
+            return index_doc
+        table = dict(table)
+        next_id = max((int(key) for key in table), default=0) + 1
+        for client_id in new:
+            table[str(next_id)] = {"client_id": client_id}
+            next_id += 1
+        return {**index_doc, db.FILES_TABLE: table}
+
+    def _listed(self, client_id: str) -> bool:
+        table = (self.index.read() or {}).get(db.FILES_TABLE, {})
+        return any(
+            isinstance(doc, dict) and doc.get("client_id") == client_id for doc in table.values()
+        )
 
     def close(self) -> None:
         """Forget every document and the key, and let other processes in."""
@@ -258,6 +284,16 @@ class SplitStorage(Storage):
             lock=False,
         )
         document = shard.read()
+        if document is None and self._listed(client_id):
+            # Listed as having a file, yet it is gone with its mirror and every backup: say so
+            # (every time, until the client saves again), rather than show an empty history.
+            shard.add_note(
+                f"The file holding this client's sessions ({shard.path.name}, in "
+                f"{self.folder}) is missing, and so are its second copy and its backups, so "
+                "their earlier sessions cannot be shown. Nothing else is affected. If you have "
+                "a copy of that folder (a backup of your computer), put the file back while the "
+                "app is closed."
+            )
         if document:
             checked, note = db.validate(document, db.LazyVersions(shard))
             if note is not None:
@@ -323,18 +359,23 @@ class SplitStorage(Storage):
         touched: list[str] = []
 
         def stage_all(stage: Path, plan: Plan) -> None:
+            created = []
             for client_id in client_ids:
                 shard = self._shards.get(client_id) or self._open_shard(client_id)
                 self._shards[client_id] = shard
                 touched.append(client_id)
+                if shard.read() is None:
+                    created.append(client_id)
                 document = change_client(client_id, dict(shard.read() or {}))
                 self._stage(stage, plan, shard, document)
                 staged.append((shard, None))  # not adopted: read again from disk
                 shard.let_go()  # this client's documents go before the next is built
-            if change_index is not None:
-                index = self.index
-                staged.append((index, self._stage(stage, plan, index, change_index(
-                    dict(index.read() or {})))))
+            index = self.index
+            document = dict(index.read() or {})
+            changed = document if change_index is None else change_index(document)
+            changed = self._listing(changed, created)
+            if changed is not document:
+                staged.append((index, self._stage(stage, plan, index, changed)))
 
         try:
             self._transaction(stage_all, staged, rotate_backups)

@@ -28,8 +28,9 @@ def test_the_index_holds_no_sessions_and_each_client_has_a_file(tmp_path: Path) 
     path = tmp_path / "ratings.json"
     me, ana, bo = _three_clients(path)
     index = document_in(path.read_bytes())
-    assert set(index) == {"_meta", "clients", "settings"}
+    assert set(index) == {"_meta", "clients", "settings", "_files"}
     assert index["_meta"] == {"1": {"schema_version": 3}}
+    assert sorted(doc["client_id"] for doc in index["_files"].values()) == sorted([me, ana, bo])
     assert [p.name for p in shard_files(path)] == sorted(f"{c}.json" for c in (me, ana, bo))
     for client in (me, ana, bo):
         shard = shard_of(path, client)
@@ -154,3 +155,30 @@ def test_a_damaged_index_is_recovered_and_the_message_does_not_speak_of_sessions
         assert len(store.sessions()) == 6
     assert "Recovered the list of clients and the settings" in message
     assert "nothing was lost" in message and "0 sessions" not in message
+
+
+def test_a_clients_file_gone_with_all_its_copies_is_said_not_shown_as_an_empty_history(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ratings.json"
+    _, ana, _ = _three_clients(path)
+    shard = shard_of(path, ana)
+    for file in shard.parent.glob(f"{shard.name}*"):
+        file.unlink()  # live file, mirror and every backup: more than any one file's damage
+    with Records.open(path) as store:
+        assert store.sessions(ana) == []
+        message = store.recovery_message or ""
+        assert message.startswith("In the ratings of Ana: ") and "is missing" in message
+        assert len(store.sessions()) == 4  # everyone else's history is there
+        rated_session(store, ana, T0 + timedelta(days=30))  # Ana starts a new file
+    with Records.open(path) as store:
+        assert len(store.sessions(ana)) == 1 and store.recovery_message is None
+
+
+def test_erasing_a_client_removes_them_from_the_list_of_files(tmp_path: Path) -> None:
+    path = tmp_path / "ratings.json"
+    _, ana, _ = _three_clients(path)
+    with Records.open(path) as store:
+        store.erase_client(ana)
+    listed = document_in(path.read_bytes())["_files"].values()
+    assert ana not in {doc["client_id"] for doc in listed} and len(listed) == 2
