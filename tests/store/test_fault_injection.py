@@ -8,7 +8,11 @@ the sessions it lost, which must be 0:
   names (cut short, emptied, garbage, blank, wrong shape, a bare ``{}``, one flipped bit, one
   changed key, a damaged encryption header, deleted);
 * two processes writing the same store at once;
-* a crash at every step of setting, changing and removing the passphrase.
+* a crash at every step of setting, changing and removing the passphrase;
+* for the split store (an index and a file per client, `store.split`): a crash at every step of
+  an import across clients (all or nothing), of splitting an old single file on first open, and
+  of erasing a client. "Every file" above includes the index and each client's file with their
+  mirrors and backups, and the kill -9 writers save to two clients in turn.
 
 Run with ``-s`` to see the counts. tests/soak/soak_store.py runs the same families for longer.
 """
@@ -284,6 +288,9 @@ def _build(folder: Path, passphrase: str | None) -> set[str]:
     store = Records.open(folder / "ratings.json", passphrase=passphrase)
     client = store.create_client("Damage-Test").client_id
     ids = {rated_session(store, client, T0 + timedelta(days=d * 9)) for d in range(8)}
+    # A second client's file, so every family meets several of them (store.split).
+    me = store.default_client().client_id
+    ids |= {rated_session(store, me, T0 + timedelta(days=100 + d)) for d in range(2)}
     store.close()
     return ids
 
@@ -296,10 +303,11 @@ def test_each_file_damaged_in_each_way_loses_nothing(
     ids = _build(seed, passphrase)
     # The index and the client's file, each with its mirror and backups.
     names = [p.relative_to(seed).as_posix() for p in data_files(seed)]
-    (shard,) = shard_files(seed / "ratings.json")
-    shard_name = shard.relative_to(seed).as_posix()
-    assert {"ratings.json", "ratings.json.mirror", "ratings.json.bak1", shard_name,
-            f"{shard_name}.mirror", f"{shard_name}.bak5"} <= set(names)
+    shards = [p.relative_to(seed).as_posix() for p in shard_files(seed / "ratings.json")]
+    assert len(shards) == 2
+    assert {"ratings.json", "ratings.json.mirror", "ratings.json.bak1"} <= set(names)
+    for shard_name in shards:
+        assert {shard_name, f"{shard_name}.mirror", f"{shard_name}.bak5"} <= set(names)
     rng = random.Random(1515)
     tried = lost = 0
     for name in names:
@@ -316,7 +324,7 @@ def test_each_file_damaged_in_each_way_loses_nothing(
             with Records.open(work / "ratings.json", passphrase=passphrase) as store:
                 found = {s.session_id for s in store.sessions()}  # every record converts
                 assert store.clients()
-                if name in ("ratings.json", shard_name) and changed:
+                if (name == "ratings.json" or name in shards) and changed:
                     # Recovery of a live file is always said, with what came from where.
                     assert store.recovery_message, (name, how)
                     assert "Recovered" in store.recovery_message, store.recovery_message
