@@ -115,7 +115,7 @@ def build_history(folder: Path, sessions: int, clients: int = 1) -> dict[str, Pa
         paths[kind] = path
         # Written as one file, as every store before the split was: the first open splits it
         # into the index and a file per client (timed, once, in its own process).
-        _SPLIT_S[kind] = c.run_child(HERE, ["split", kind, str(path)], timeout_s=900)["seconds"]
+        _SPLIT[kind] = c.run_child(HERE, ["split", kind, str(path)], timeout_s=900)
     stock = folder / "stock" / "ratings.json"
     stock.parent.mkdir()
     stock.write_text(json.dumps(document), encoding="utf-8")  # JSONStorage's own format
@@ -136,13 +136,13 @@ def write_csv(paths: dict[str, Path], folder: Path) -> Path:
 
 # ---------------------------------------------------------------- child measurements
 
-_SPLIT_S: dict[str, float] = {}  # kind -> seconds the first open took to split the old file
+_SPLIT: dict[str, dict[str, float]] = {}  # kind -> how the first open split the old file
 
 
 def child_split(kind: str, path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     _records(kind, path).close()
-    return {"seconds": time.perf_counter() - started}
+    return {"seconds": time.perf_counter() - started, "peak_mb": c.peak_rss_mb()}
 
 
 
@@ -327,7 +327,9 @@ def run_case(folder: Path, args: argparse.Namespace) -> None:
     print(f"history: {args.sessions} sessions over {args.clients} client(s) "
           f"({args.sessions // args.clients} in the one opened), {size_mb:.1f} MB on disk "
           f"(index {index_kb:.0f} kB); splitting the old single file on first open took "
-          f"{c.fmt_s(_SPLIT_S['ours'])} (encrypted {c.fmt_s(_SPLIT_S['encrypted'])})",
+          f"{c.fmt_s(_SPLIT['ours']['seconds'])}, peak {_SPLIT['ours']['peak_mb']:.0f} MB "
+          f"(encrypted {c.fmt_s(_SPLIT['encrypted']['seconds'])}, "
+          f"{_SPLIT['encrypted']['peak_mb']:.0f} MB)",
           flush=True)
 
     ours = measure_open(paths, "ours", args.runs)
