@@ -3,9 +3,14 @@
 Owns which file each table lives in and the saves that span several files. Files, in the
 folder of ``ratings.json``::
 
-    ratings.json                          the index: _meta, clients, settings, _set_aside
+    ratings.json                          the index: _meta, clients, settings, _set_aside, and
+                                          _files, the clients that have a file of their own
     ratings.json.clients/<client>.json    one client's sessions/<client>/<YYYY-MM> tables (and
                                           the records of theirs that failed validation)
+
+A client listed in ``_files`` whose file is gone with its mirror and every backup is said to be
+missing (in `recovery_message`), never shown as a client with no history; a client's first
+session writes their file and lists them in one transaction.
 
 Every one of these files is an `AtomicJSONStorage` with everything that brings: written
 atomically, a ``.mirror`` beside it so damage to any one file loses nothing, ``.bakN`` backups,
