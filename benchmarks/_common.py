@@ -318,8 +318,21 @@ def emit_result(result: dict[str, Any]) -> None:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far (Linux: ru_maxrss is in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process so far.
+
+    On Linux this is VmHWM, the peak of this process's own memory: ru_maxrss would also count
+    the parent's memory copied at fork (the kernel carries the high-water mark across fork and
+    exec), so a child started by a parent holding a large history would report the parent's
+    size. Elsewhere ru_maxrss (KiB on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def current_rss_mb() -> float:

@@ -33,8 +33,11 @@ by the time anyone opens the history.
    the sessions, to show whether the cost grows linearly (each doubling should about double the
    import and leave open + load of one client and the save about where they are).
 
+Ours is the split store (`store.split`: an index and a file per client). The history is written
+as one old-style file and split by its first open, which is timed and printed once.
+
 Run: .venv/bin/python benchmarks/bench_store.py [--sessions 10000] [--clients 1] [--runs 5]
-     [--linearity]
+     [--linearity | --linearity-only]
 """
 
 from __future__ import annotations
@@ -108,7 +111,11 @@ def build_history(folder: Path, sessions: int, clients: int = 1) -> dict[str, Pa
             path, keep_backups=5, passphrase=PASSPHRASE if kind == "encrypted" else None
         )
         storage.write(document)
+        storage.close()
         paths[kind] = path
+        # Written as one file, as every store before the split was: the first open splits it
+        # into the index and a file per client (timed, once, in its own process).
+        _SPLIT[kind] = c.run_child(HERE, ["split", kind, str(path)], timeout_s=900)
     stock = folder / "stock" / "ratings.json"
     stock.parent.mkdir()
     stock.write_text(json.dumps(document), encoding="utf-8")  # JSONStorage's own format
@@ -128,6 +135,15 @@ def write_csv(paths: dict[str, Path], folder: Path) -> Path:
 
 
 # ---------------------------------------------------------------- child measurements
+
+_SPLIT: dict[str, dict[str, float]] = {}  # kind -> how the first open split the old file
+
+
+def child_split(kind: str, path: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    _records(kind, path).close()
+    return {"seconds": time.perf_counter() - started, "peak_mb": c.peak_rss_mb()}
+
 
 
 def _records(kind: str, path: Path) -> Any:
@@ -289,8 +305,7 @@ def measure_save(
     samples = 0
     for run in range(runs):
         copy = folder / f"save-{kind}-{run}" / "ratings.json"
-        copy.parent.mkdir()
-        shutil.copy2(paths[kind], copy)
+        shutil.copytree(paths[kind].parent, copy.parent)  # the index and the clients' files
         result = c.run_child(HERE, ["save", kind, str(copy), str(saves)], timeout_s=900)
         medians.append(result["median"])
         p99s.append(result["p99"])
@@ -308,8 +323,13 @@ def run_case(folder: Path, args: argparse.Namespace) -> None:
     tag = _tag(args.sessions, args.clients)
     paths = build_history(folder, args.sessions, args.clients)
     size_mb = sum(p.stat().st_size for p in paths["ours"].parent.rglob("*.json")) / 1e6
+    index_kb = paths["ours"].stat().st_size / 1e3
     print(f"history: {args.sessions} sessions over {args.clients} client(s) "
-          f"({args.sessions // args.clients} in the one opened), {size_mb:.1f} MB on disk",
+          f"({args.sessions // args.clients} in the one opened), {size_mb:.1f} MB on disk "
+          f"(index {index_kb:.0f} kB); splitting the old single file on first open took "
+          f"{c.fmt_s(_SPLIT['ours']['seconds'])}, peak {_SPLIT['ours']['peak_mb']:.0f} MB "
+          f"(encrypted {c.fmt_s(_SPLIT['encrypted']['seconds'])}, "
+          f"{_SPLIT['encrypted']['peak_mb']:.0f} MB)",
           flush=True)
 
     ours = measure_open(paths, "ours", args.runs)
@@ -426,13 +446,17 @@ def main() -> None:
     parser.add_argument("--stock-saves", type=int, default=10, help="sessions rated per run (stock)")
     parser.add_argument("--linearity", action="store_true",
                         help="also measure ours at a quarter and a half of --sessions")
+    parser.add_argument("--linearity-only", action="store_true",
+                        help="only the linearity measurement (no baseline: it is ours against "
+                             "ours at other sizes)")
     args = parser.parse_args()
     if not 1 <= args.clients <= args.sessions:
         parser.error("--clients must be from 1 to --sessions")
     c.machine_note()
     with tempfile.TemporaryDirectory(prefix="cft-bench-store-") as tmp:
-        run_case(Path(tmp), args)
-        if args.linearity:
+        if not args.linearity_only:
+            run_case(Path(tmp), args)
+        if args.linearity or args.linearity_only:
             run_linearity(Path(tmp), args)
 
 
@@ -441,6 +465,8 @@ if __name__ == "__main__":
         mode, kind, target = sys.argv[2], sys.argv[3], Path(sys.argv[4])
         if mode == "open":
             c.emit_result(child_open(kind, target))
+        elif mode == "split":
+            c.emit_result(child_split(kind, target))
         elif mode == "draw":
             c.emit_result(child_draw(kind, target))
         elif mode == "import":

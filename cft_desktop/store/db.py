@@ -4,9 +4,11 @@ Owns the *layout* of the document and how old layouts are upgraded; `records` ow
 documents mean. Migrations work on the raw document (dicts, as JSON gives them), never through
 TinyDB, so they can also upgrade old backups while erasing a client from them.
 
-Layout, schema version 2 (the current one)::
+Layout, schema version 3 (the current one); which file each table lives in is `split`'s business
+(the index holds ``_meta``, ``clients``, ``settings`` and ``_set_aside``; each client's file their
+session tables)::
 
-    "_meta":    {"1": {"schema_version": 2}}
+    "_meta":    {"1": {"schema_version": 3}}
     "clients":  {"<n>": {"client_id", "pseudonym", "created_at", "is_default"}}
     "settings": {"<n>": {"scope": "app" | <client_id>, "key", "value"}}
     "sessions/<client_id>/<YYYY-MM>": {"<n>": session}     one table per client per UTC month
@@ -17,11 +19,14 @@ Layout, schema version 2 (the current one)::
                {"item", "wording_version", "value"}  or  {"item", "wording_version", "skipped": true}
 
     "_set_aside": {"<n>": {"table", "doc_id", "problem", "record"}}   records that failed validation
+    "_files":    {"<n>": {"client_id"}}     the clients that have a file of their own (`split`)
 
-Sessions are split by client and month so that saving a rating rewrites one small table (see
-`storage`), and erasing a client drops whole tables. Timestamps are ISO 8601 with a UTC offset.
+Sessions are split by client and month so that saving a rating rewrites one small table of one
+client's file (see `storage` and `split`), and erasing a client drops their file. Timestamps are
+ISO 8601 with a UTC offset.
 
-Validation: every record is checked on open (`validate`), clients, settings and sessions alike
+Validation: every record is checked on open (`validate`; a client's sessions when their file is
+first read), clients, settings and sessions alike
 (fields, types, times, answers, and that a session sits in its own client's table). A record that
 fails is replaced by the newest copy of it that passes in the mirror or a backup; if none does, it
 is *set aside* by name into ``_set_aside`` (kept whole, never shown as a session, erased with its
@@ -30,7 +35,10 @@ that follows keeps every backup (no rotation), so no good backup is pushed out b
 
 Earlier layouts (development builds): version 0 had no ``_meta``, one ``sessions`` table naming
 the client by pseudonym, answers as ``{item: number | null}`` and ``completed: bool``; version 1
-added ``_meta``, the ``clients`` and ``settings`` tables and answers with wording versions.
+added ``_meta``, the ``clients`` and ``settings`` tables and answers with wording versions; version
+2 had today's tables, all in one file. Version 3 changes no table: it marks a store split into an
+index and a file per client, which an app from before the split must not open (it would see no
+sessions). Opening a version 2 file (or an older one) splits it (`split`).
 
 Runs on the thread that owns the store (the GUI thread or the CLI's main thread).
 """
@@ -42,22 +50,38 @@ import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tinydb.storages import Storage
 
 from cft_desktop.errors import StoreError
 from cft_desktop.paths import data_dir
 from cft_desktop.store.crypto import MAGIC, is_encrypted
-from cft_desktop.store.storage import DEFAULT_KEEP_BACKUPS, AtomicJSONStorage, Document
+from cft_desktop.store.storage import AtomicJSONStorage, Document
+
+
+@runtime_checkable
+class SplitLike(Protocol):
+    """What `prepare` needs of a split store (`split.SplitStorage`, which sits above this
+    module): its index file, and whether that still holds sessions (a store from before the
+    split, which the first write splits)."""
+
+    index: AtomicJSONStorage
+
+    def has_inline_sessions(self) -> bool: ...
+
+    def write(self, data: Document, *, rotate_backups: bool = True) -> None: ...
+
+    def add_note(self, note: str) -> None: ...
 
 FILE_NAME = "ratings.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_TABLE = "_meta"
 CLIENTS_TABLE = "clients"
 SETTINGS_TABLE = "settings"
 SESSIONS_PREFIX = "sessions/"
 SET_ASIDE_TABLE = "_set_aside"
+FILES_TABLE = "_files"
 # Client ids made from v0 pseudonyms are derived, not random, so the same client gets the same id
 # in the live file and in every old backup (erasing a client must find them all).
 _V0_CLIENT_NAMESPACE = "6f1d7a52-3c1e-4f0e-9a51-2b8a4c9e0d17"
@@ -169,8 +193,16 @@ def _v1_to_v2(document: Document) -> Document:
     return migrated
 
 
+def _v2_to_v3(document: Document) -> Document:
+    # The tables stay as they are; version 3 says the store is split into an index and a file
+    # per client (`split`), which an app that knows only one file must not open.
+    migrated = dict(document)
+    migrated[META_TABLE] = _meta(3)
+    return migrated
+
+
 # MIGRATIONS[n] turns a version-n document into version n+1.
-MIGRATIONS: list[Callable[[Document], Document]] = [_v0_to_v1, _v1_to_v2]
+MIGRATIONS: list[Callable[[Document], Document]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -386,24 +418,35 @@ def prepare(storage: Storage) -> str | None:
         storage.write(new_document())
         return None
     upgraded = migrate(document)
-    if upgraded is document and _validated.get(storage) == id(document):
+    split = storage if isinstance(storage, SplitLike) else None
+    inline = split is not None and split.has_inline_sessions()
+    if upgraded is document and _validated.get(storage) == id(document) and not inline:
         return None
     others: Sequence[tuple[str, Document]] = ()
     if isinstance(storage, AtomicJSONStorage):
-        others = _Lazy(storage)
+        others = LazyVersions(storage)
+    elif split is not None:
+        others = LazyVersions(split.index)
     checked, note = validate(upgraded, others)
+    if inline and checked is document:
+        # An index that still holds sessions (a store from before the split): writing it
+        # moves them into the clients' files, in one transaction.
+        checked = dict(document)
     if checked is not document:
         if note is not None and isinstance(storage, AtomicJSONStorage):
             # The outgoing file failed validation: it must not push a good backup out.
             storage.write(checked, rotate_backups=False)
             storage.add_note(note)
+        elif note is not None and split is not None:
+            split.write(checked, rotate_backups=False)
+            split.add_note(note)
         else:
             storage.write(checked)
     _validated[storage] = id(storage.read())
     return note
 
 
-class _Lazy(Sequence[tuple[str, Document]]):
+class LazyVersions(Sequence[tuple[str, Document]]):
     """The storage's other versions, read only if validation needs them (they cost a parse)."""
 
     def __init__(self, storage: AtomicJSONStorage) -> None:
@@ -420,27 +463,3 @@ class _Lazy(Sequence[tuple[str, Document]]):
 
     def __getitem__(self, index: int) -> tuple[str, Document]:  # type: ignore[override]
         return self._all()[index]
-
-
-def open_storage(
-    path: Path | None = None,
-    *,
-    passphrase: str | None = None,
-    keep_backups: int = DEFAULT_KEEP_BACKUPS,
-    lock_wait_s: float = 0.0,
-) -> AtomicJSONStorage:
-    """Open (recovering if need be) and upgrade the ratings file; `data_dir()/ratings.json`
-    unless `path` is given. `recovery_message` on the result says whether a backup was used.
-    `lock.StoreBusyError` if another process has it open after `lock_wait_s` seconds."""
-    storage = AtomicJSONStorage(
-        default_path() if path is None else path,
-        keep_backups=keep_backups,
-        passphrase=passphrase,
-        lock_wait_s=lock_wait_s,
-    )
-    try:
-        prepare(storage)
-    except BaseException:
-        storage.close()
-        raise
-    return storage

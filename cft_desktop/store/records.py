@@ -6,7 +6,12 @@ types from `core.ratings`); they never see TinyDB.
 
 Profiles: a default profile for a client's own laptop, and in therapist mode several clients
 under pseudonyms the therapist chooses (create, list, rename, switch, erase). Erasing a client
-removes their sessions and settings from the live file *and* from every backup.
+removes their own file (sessions, mirror, backups) and their rows and settings from the index
+*and* from every backup of it.
+
+A client's sessions are read the first time they are needed (`split`): opening reads the index and
+the active client's file; a session id not found among the clients read so far, a history of
+every client, or an import reads the rest.
 
 Runs on the GUI thread (or the CLI's main thread); one `Records` per open file. A save blocks for
 a few milliseconds (fsync); see benchmarks/bench_store.py.
@@ -53,7 +58,10 @@ from cft_desktop.errors import (
     WrongPassphraseError,
 )
 from cft_desktop.store import db
+from cft_desktop.store.split import SplitStorage, open_storage
 from cft_desktop.store.storage import DEFAULT_KEEP_BACKUPS, AtomicJSONStorage, Document
+
+_FILES = (AtomicJSONStorage, SplitStorage)  # the storages that keep files on disk
 
 _APP_SCOPE = "app"
 DEFAULT_PSEUDONYM = "Me"
@@ -385,6 +393,8 @@ def without_client(client_id: str, document: Document) -> Document:
             return not (scope == client_id or (scope == _APP_SCOPE and doc.get("value") == client_id))
         if name.startswith(db.SESSIONS_PREFIX):
             return bool(doc.get("client") != client_id)
+        if name == db.FILES_TABLE:
+            return bool(doc.get("client_id") != client_id)
         if name == db.SET_ASIDE_TABLE:
             # A damaged record cannot be trusted to name its client where it should: any
             # mention of the client, or its table, is enough to erase it.
@@ -416,6 +426,11 @@ class Records:
         self._db = self._new_tinydb()
         self._session_index: dict[str, tuple[str, int]] | None = None
         self._ensure_default_client()
+        # The client the app shows first: their file is read (and checked) now, so anything
+        # recovering it needed is in `recovery_message` when the app looks right after opening.
+        self._need([self.active_client().client_id])
+        if isinstance(storage, SplitStorage):
+            storage.mark_told()  # `recovery_message` says it; later files: new_recovery_message
 
     @classmethod
     def open(
@@ -432,7 +447,7 @@ class Records:
         `lock.StoreBusyError` if another process still has the store open after `lock_wait_s`
         seconds, or `StoreError` with a plain message. Check `recovery_message` after opening.
         """
-        storage = db.open_storage(
+        storage = open_storage(
             path, passphrase=passphrase, keep_backups=keep_backups, lock_wait_s=lock_wait_s
         )
         try:
@@ -459,19 +474,27 @@ class Records:
     @property
     def path(self) -> Path | None:
         """The file on disk; None for an in-memory store."""
-        return self._storage.path if isinstance(self._storage, AtomicJSONStorage) else None
+        return self._storage.path if isinstance(self._storage, _FILES) else None
 
     @property
     def recovery_message(self) -> str | None:
         """A plain message to show once if opening recovered anything or set a damaged record
         aside, else None."""
-        if isinstance(self._storage, AtomicJSONStorage):
+        if isinstance(self._storage, _FILES):
             return self._storage.recovery_message
         return self._validation_note
 
+    def new_recovery_message(self) -> str | None:
+        """What reading a client's file for the first time since opening had to recover (their
+        file is read when first needed: switching to them, their history, an export), once; None
+        if nothing. `recovery_message` covers what opening read."""
+        if isinstance(self._storage, SplitStorage):
+            return self._storage.new_recovery_message()
+        return None
+
     @property
     def encrypted(self) -> bool:
-        return isinstance(self._storage, AtomicJSONStorage) and self._storage.encrypted
+        return isinstance(self._storage, _FILES) and self._storage.encrypted
 
     def change_passphrase(self, current: str | None, new: str | None) -> list[Path]:
         """Lock with `new` (None: remove the passphrase); `current` must match if locked.
@@ -479,7 +502,7 @@ class Records:
         The file and every backup are re-encrypted; returns files that had to be removed.
         """
         storage = self._storage
-        if not isinstance(storage, AtomicJSONStorage):
+        if not isinstance(storage, _FILES):
             raise StoreError("An in-memory store cannot be encrypted.")
         if storage.encrypted and (current is None or not storage.verifies(current)):
             raise WrongPassphraseError(
@@ -506,13 +529,24 @@ class Records:
         in-memory copy) untouched, replacing rather than mutating any table it changes.
         """
         updated = change(self._document())
-        if isinstance(self._storage, AtomicJSONStorage):
+        if isinstance(self._storage, _FILES):
             self._storage.write(updated, rotate_backups=rotate_backups)
         else:
             self._storage.write(updated)
         # TinyDB's tables cache their next id and query results; start them afresh.
         self._db = self._new_tinydb()
         self._session_index = None
+
+    def _need(self, client_ids: Sequence[str] | None) -> None:
+        """Load the clients' files of a split store (None: every client's) before their sessions
+        are read or changed."""
+        storage = self._storage
+        if not isinstance(storage, SplitStorage):
+            return
+        if storage.load_all() if client_ids is None else storage.load(client_ids):
+            # TinyDB's tables cache their next id; the session index covers what was loaded.
+            self._db = self._new_tinydb()
+            self._session_index = None
 
     def _index(self) -> dict[str, tuple[str, int]]:
         if self._session_index is None:
@@ -533,6 +567,7 @@ class Records:
                     return where[0], where[1], doc
             if attempt == 0:
                 self._session_index = None
+                self._need(None)  # not among the clients loaded so far
         raise UnknownRecordError(f"No practice session with id {session_id} (erased?).")
 
     def _get_setting(self, scope: str, key: str) -> Any:
@@ -630,8 +665,11 @@ class Records:
         return self.default_client()
 
     def switch_client(self, client_id: str) -> Client:
+        """Make `client_id` the active profile; their file is read (and checked) now, so
+        `new_recovery_message` can say at once if it needed recovering."""
         client = self.client(client_id)
         self._put_setting(_APP_SCOPE, "active_client", client.client_id)
+        self._need([client.client_id])
         return client
 
     def erase_client(self, client_id: str) -> EraseReport:
@@ -643,16 +681,23 @@ class Records:
         the default profile is recreated empty if it was the one erased.
         """
         client = self.client(client_id)
+        self._need([client_id])
         prefix = db.client_tables_prefix(client_id)
         session_ids = [sid for sid, (name, _) in self._index().items() if name.startswith(prefix)]
         transform = functools.partial(without_client, client_id)
         removed: list[Path] = []
         cleaned = 0
         storage = self._storage
-        if isinstance(storage, AtomicJSONStorage):
+        if isinstance(storage, _FILES):
             cleaned, removed = storage.rewrite_backups(transform)
+        if isinstance(storage, SplitStorage):
+            # The client's own file goes whole, with its mirror, backups and damaged copies;
+            # then the index, so a crash between leaves the client listed, to be erased again.
+            storage.remove_client_files(client_id)
+            self._db = self._new_tinydb()
+            self._session_index = None
         self._commit(transform, rotate_backups=False)
-        if isinstance(storage, AtomicJSONStorage):
+        if isinstance(storage, _FILES):
             needles = [client_id, client.pseudonym, *session_ids]
             removed += storage.remove_damaged_copies_mentioning(needles)
         self._ensure_default_client()
@@ -675,6 +720,7 @@ class Records:
         ``pause_scale``.
         """
         self.client(client)
+        self._need([client])
         session_id = _new_id()
         doc = session_to_json(
             SessionRecord(
@@ -723,6 +769,8 @@ class Records:
         return self._convert(self._locate(session_id)[2])
 
     def has_session(self, session_id: str) -> bool:
+        if session_id not in self._index():
+            self._need(None)
         return session_id in self._index()
 
     @staticmethod
@@ -736,6 +784,7 @@ class Records:
 
     def sessions(self, client: str | None = None) -> list[SessionRecord]:
         """Sessions of one client (all clients if None), oldest first."""
+        self._need(None if client is None else [client])
         prefix = db.SESSIONS_PREFIX if client is None else db.client_tables_prefix(client)
         found = [
             self._convert(doc)
@@ -752,7 +801,9 @@ class Records:
         """Add whole sessions (and the clients they need) in one atomic write: all or nothing.
 
         Used by CSV import; raises `StoreError` if an id is already stored or a client unknown.
+        In a split store every client's file changes in one transaction (`split`).
         """
+        self._need(None)  # an id already stored under any client is refused
         known = {c.client_id for c in self.clients()}
         taken = {c.pseudonym.casefold() for c in self.clients()}
         for new in new_clients:
@@ -762,36 +813,52 @@ class Records:
             taken.add(new.pseudonym.casefold())
         index = self._index()
         seen: set[str] = set()
-        docs: list[dict[str, Any]] = []
+        by_client: dict[str, list[SessionRecord]] = {}
         for session in sessions:
             if session.session_id in index or session.session_id in seen:
                 raise StoreError(f"Session {session.session_id} is already stored.")
             if session.client_id not in known:
                 raise UnknownRecordError(f"No client with id {session.client_id}.")
             seen.add(session.session_id)
-            docs.append(session_to_json(session))
+            by_client.setdefault(session.client_id, []).append(session)
 
-        def change(document: Document) -> Document:
+        def inserted(document: Document, docs: Sequence[tuple[str, dict[str, Any]]]) -> Document:
             updated = dict(document)
             # The next free id of each table copied so far: taking the max over a table's keys
             # once per table, not once per document, keeps a big import linear (a month of
             # 32,000 rows took 37 s when every insert rescanned its table).
             next_ids: dict[str, int] = {}
-
-            def insert(name: str, doc: dict[str, Any]) -> None:
+            for name, doc in docs:
                 if name not in next_ids:
                     updated[name] = dict(updated.get(name, {}))
                     next_ids[name] = _next_id(updated[name])
                 updated[name][str(next_ids[name])] = doc
                 next_ids[name] += 1
-
-            for client in new_clients:
-                insert(db.CLIENTS_TABLE, _client_to_json(client))
-            for doc in docs:
-                insert(db.session_table(doc["client"], doc["started_at"]), doc)
             return updated
 
-        self._commit(change)
+        def client_docs(client_id: str) -> list[tuple[str, dict[str, Any]]]:
+            docs = [session_to_json(session) for session in by_client[client_id]]
+            return [(db.session_table(d["client"], d["started_at"]), d) for d in docs]
+
+        clients_docs = [(db.CLIENTS_TABLE, _client_to_json(client)) for client in new_clients]
+        storage = self._storage
+        if isinstance(storage, SplitStorage):
+            # One client at a time: each client's sessions become JSON, are staged to disk and
+            # let go before the next client's, so memory follows the largest client, not the
+            # whole import; one plan file commits every file at once.
+            try:
+                storage.commit_clients(
+                    list(by_client),
+                    lambda client_id, document: inserted(document, client_docs(client_id)),
+                    (lambda document: inserted(document, clients_docs)) if new_clients else None,
+                )
+            finally:
+                self._db = self._new_tinydb()
+                self._session_index = None
+            self._need([self.active_client().client_id])
+            return
+        docs = [item for client_id in by_client for item in client_docs(client_id)]
+        self._commit(lambda document: inserted(document, clients_docs + docs))
 
     # ---------------------------------------------------------------- settings
 

@@ -1,6 +1,10 @@
-"""`AtomicJSONStorage`: the TinyDB storage for the ratings file, crash-safe and recoverable.
+"""`AtomicJSONStorage`: the TinyDB storage for one file of the ratings store, crash-safe and
+recoverable.
 
-Owns the bytes of ``ratings.json`` and everything beside it in its folder:
+Owns the bytes of one file and everything beside it. The ratings store (`split`) is several such
+files: the index ``ratings.json`` and one file per client in ``ratings.json.clients/``; each is
+an `AtomicJSONStorage`, and every name below stands for that file's own name (the index's lock
+and staging folders serve the whole store). For ``ratings.json``:
 
 * ``ratings.json`` — the live document, replaced whole on every write, never edited in place:
   write a temp file in the same folder, flush, fsync, ``os.replace`` it onto the target, fsync
@@ -16,6 +20,8 @@ Owns the bytes of ``ratings.json`` and everything beside it in its folder:
   user; never read again.
 * ``ratings.json.lock`` — see `lock`: held from opening to closing, so one process writes at once.
 * ``ratings.json.rekey/`` — a passphrase change in progress (see `change_passphrase`).
+* ``ratings.json.commit/`` — a split store's save of several files in progress (see `split`):
+  the same staging and plan file as a passphrase change, finished or discarded on opening.
 * ``.ratings.json….tmp`` — a write in progress; any left over belonged to a write that never
   committed and is removed when the store opens.
 
@@ -47,8 +53,10 @@ header in an old-format file looks like a wrong key). `change_passphrase` is one
 every new copy is written into ``ratings.json.rekey/`` first, then a plan file there commits it,
 then the copies replace the old ones; opening finishes a committed change and discards an
 uncommitted one, so after a crash every copy is under the old passphrase or every copy is under
-the new one, never a mix. Blocks freed on disk may still hold old bytes until overwritten:
-full-disk encryption covers that, and the app recommends it.
+the new one, never a mix. A split store stages every file of the store into that one plan
+(`stage_rekey`, `commit_plan`); paths in a plan are relative to the index's folder. Blocks freed
+on disk may still hold old bytes until overwritten: full-disk encryption covers that, and the app
+recommends it.
 
 Speed: the parsed document is kept in memory, so TinyDB's frequent ``read()`` calls cost nothing,
 and each table's JSON text and digest are cached. TinyDB changes a table only by replacing its
@@ -58,7 +66,8 @@ hashes one small table, not a 10,000-session history. Callers must never mutate 
 returned by TinyDB in place.
 
 Not thread-safe: one instance per file, used from one thread (the GUI thread or the CLI's main
-thread). The lock keeps other processes out while it is open.
+thread). The lock keeps other processes out while it is open (a client's file takes none: the
+index's lock covers the whole store).
 """
 
 from __future__ import annotations
@@ -96,12 +105,15 @@ from cft_desktop.store.crypto import (
 Document = dict[str, dict[str, Any]]
 Transform = Callable[[Document], Document]
 Fragment = tuple[object, bytes, str]  # (the table as parsed or written, its JSON text, digest)
+# A multi-file change: staged file -> target (relative to the store's folder), files to delete.
+Plan = dict[str, list[Any]]
 
 DEFAULT_KEEP_BACKUPS = 5
 _MAX_KEEP_BACKUPS = 50
 INTEGRITY = "_integrity"
 MIRROR_SUFFIX = ".mirror"
 REKEY_SUFFIX = ".rekey"
+COMMIT_SUFFIX = ".commit"
 _PLAN = "PLAN"
 _SEQ_PEEK_BYTES = 64
 _SESSION_TABLE_PREFIX = "sessions"  # counted as sessions in recovery reports (see db's layout)
@@ -367,6 +379,16 @@ def _when(timestamp: float) -> str:
 
 
 @dataclass
+class PreparedWrite:
+    """A version of one file ready to be written (`AtomicJSONStorage.prepare_write`)."""
+
+    data: Document
+    fragments: dict[str, Fragment]
+    seq: int
+    blob: Sequence[bytes]
+
+
+@dataclass
 class _Copy:
     """One file that may hold the store (live, mirror or a backup), as far as it could be read."""
 
@@ -407,7 +429,11 @@ class AtomicJSONStorage(Storage):
         keep_backups: int = DEFAULT_KEEP_BACKUPS,
         passphrase: str | None = None,
         lock_wait_s: float = 0.0,
+        vault: Vault | None = None,
+        lock: bool = True,
     ) -> None:
+        """`vault` and ``lock=False`` are for the files of a split store (`split`): they share
+        the index's key, and the index's lock keeps other processes out of all of them."""
         super().__init__()
         if not 0 <= keep_backups <= _MAX_KEEP_BACKUPS:
             raise ValueError(f"keep_backups must be 0–{_MAX_KEEP_BACKUPS}")
@@ -415,7 +441,7 @@ class AtomicJSONStorage(Storage):
         self.mirror_path = self.path.with_name(self.path.name + MIRROR_SUFFIX)
         self.keep_backups = keep_backups
         self.recovery_message: str | None = None
-        self._vault: Vault | None = None
+        self._vault: Vault | None = vault
         self._document: Document | None = None
         self._fragments: dict[str, Fragment] = {}
         self._signature: tuple[int, int, int] | None = None
@@ -428,9 +454,12 @@ class AtomicJSONStorage(Storage):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the folder {self.path.parent}: {exc}") from exc
-        self._lease: store_lock.Lease | None = store_lock.acquire(self.path, wait_s=lock_wait_s)
-        # A storage dropped without close() must not keep the lock for the life of the process.
-        self._finalizer = weakref.finalize(self, self._lease.release)
+        self._lease: store_lock.Lease | None = None
+        if lock:
+            self._lease = store_lock.acquire(self.path, wait_s=lock_wait_s)
+            # A storage dropped without close() must not keep the lock for the life of the
+            # process.
+            self._finalizer = weakref.finalize(self, self._lease.release)
         try:
             self._load(passphrase)
         except BaseException:
@@ -455,25 +484,40 @@ class AtomicJSONStorage(Storage):
         self._check_open()
         data = {name: table for name, table in data.items() if name != INTEGRITY}
         try:
-            fragments = self._fragments_for(data)
-            seq = self._seq + 1
-            self._write_both(self._seal(_pieces(fragments, seq), seq), rotate_backups)
-        except (ValueError, TypeError) as exc:
-            self._forget()
-            raise StoreError(f"Could not save your ratings: a value cannot be stored ({exc}).") from exc
-        except OSError as exc:
-            self._forget()
-            raise StoreError(
-                f"Could not save your ratings to {self.path}: {exc.strerror or exc}. "
-                "Your earlier ratings are untouched."
-            ) from exc
+            prepared = self.prepare_write(data)
+            self._write_both(prepared.blob, rotate_backups)
+        except (ValueError, TypeError, OSError) as exc:
+            raise self.write_failed(exc) from exc
         except BaseException:
             self._forget()
             raise
-        self._document = data
-        self._fragments = fragments
+        self.adopt_written(prepared)
+
+    def prepare_write(self, data: Document) -> PreparedWrite:
+        """The bytes `write` would put in the file for `data` (which holds no integrity member),
+        without writing them: a split store stages several files this way, then commits them at
+        once (`split`). `ValueError`/`TypeError` for a value JSON cannot hold."""
+        fragments = self._fragments_for(data)
+        seq = self._seq + 1
+        return PreparedWrite(data, fragments, seq, self._seal(_pieces(fragments, seq), seq))
+
+    def write_failed(self, exc: ValueError | TypeError | OSError) -> StoreError:
+        """Forget the in-memory copy after a failed write (TinyDB has already changed it, so the
+        next read comes from disk again) and say in plain words what went wrong."""
+        self._forget()
+        if isinstance(exc, OSError):
+            return StoreError(
+                f"Could not save your ratings to {self.path}: {exc.strerror or exc}. "
+                "Your earlier ratings are untouched."
+            )
+        return StoreError(f"Could not save your ratings: a value cannot be stored ({exc}).")
+
+    def adopt_written(self, prepared: PreparedWrite) -> None:
+        """`prepared` is now on disk (live file and mirror): make it the version in memory."""
+        self._document = prepared.data
+        self._fragments = prepared.fragments
         self._signature = _signature(self.path)
-        self._seq = seq
+        self._seq = prepared.seq
         self._loaded = True
 
     def _seal(self, pieces: list[bytes], seq: int) -> Sequence[bytes]:
@@ -521,6 +565,11 @@ class AtomicJSONStorage(Storage):
     @property
     def encrypted(self) -> bool:
         return self._vault is not None
+
+    @property
+    def vault(self) -> Vault | None:
+        """The key in use (None: plain); a split store gives it to its clients' files."""
+        return self._vault
 
     @property
     def seq(self) -> int:
@@ -576,22 +625,43 @@ class AtomicJSONStorage(Storage):
         opening finishes the change, so everything ends under the new one.
         """
         self._check_open()
-        document = self.read()
         new_vault = Vault.create(new_passphrase) if new_passphrase is not None else None
-        stage = self._rekey_dir()
+        stage = self.fresh_stage(REKEY_SUFFIX)
+        plan: Plan = {"replace": [], "delete": []}
+        done = self.stage_rekey(stage, self.path.parent, new_vault, plan)
+        self.commit_plan(stage, plan)
+        done()
+        return [self.path.parent / name for name in plan["delete"]]
+
+    def fresh_stage(self, suffix: str) -> Path:
+        """An empty staging folder beside the file for a multi-file change (``.rekey`` for a
+        passphrase change, ``.commit`` for a split store's save that spans several files)."""
+        stage = self.path.with_name(self.path.name + suffix)
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir()
-        replace: list[tuple[str, str]] = []
-        delete: list[str] = []
+        return stage
+
+    def stage_rekey(
+        self, stage: Path, root: Path, new_vault: Vault | None, plan: Plan
+    ) -> Callable[[], None]:
+        """Write every copy of this file, sealed by `new_vault`, into `stage` and add them (and
+        the files to delete) to `plan`, with paths relative to `root`. Returns what to call once
+        the plan has been applied, to adopt the new key."""
+        document = self.read()
+
+        def rel(path: Path) -> str:
+            return path.relative_to(root).as_posix()
 
         def stage_copy(target: Path, payload: bytes, seq: int) -> None:
             blob = new_vault.seal(payload, seq) if new_vault else payload
-            staged = stage / target.name
+            staged = stage / f"{len(plan['replace'])}-{target.name}"
             atomic.write_bytes(staged, blob, keep_mtime_of=_mtime(target))
-            replace.append((staged.name, target.name))
+            plan["replace"].append([staged.name, rel(target)])
 
         seq = self._seq + 1
-        if document is not None and self.path.exists():
+        live = document is not None and self.path.exists()
+        if live:
+            assert document is not None
             payload = b"".join(_pieces(self._fragments_for(document), seq))
             stage_copy(self.path, payload, seq)
             stage_copy(self.mirror_path, payload, seq)
@@ -599,63 +669,95 @@ class AtomicJSONStorage(Storage):
             try:
                 decoded = self._decode(backup.read_bytes(), None)
             except (_DamagedError, StoreError):
-                delete.append(backup.name)
+                plan["delete"].append(rel(backup))
                 continue
             stage_copy(backup, decoded.payload, decoded.seq)
         for path in self.damaged_copies() + self._temp_files():
             if new_vault is not None or is_encrypted(path.read_bytes()):
-                delete.append(path.name)
+                plan["delete"].append(rel(path))
         if document is None and self.mirror_path.exists():
-            delete.append(self.mirror_path.name)
-        # The commit point.
-        atomic.write_bytes(stage / _PLAN, json.dumps({"replace": replace, "delete": delete}).encode())
-        self._apply_rekey(stage)
-        self._vault = new_vault
-        self._unlock_cache.clear()
-        if document is not None and self.path.exists():
-            self._seq = seq
-            self._signature = _signature(self.path)
-            self._fragments = self._fragments_for(document)
-        return [self.path.with_name(name) for name in delete]
+            plan["delete"].append(rel(self.mirror_path))
 
-    def _rekey_dir(self) -> Path:
-        return self.path.with_name(self.path.name + REKEY_SUFFIX)
+        def adopt() -> None:
+            self._vault = new_vault
+            self._unlock_cache.clear()
+            if live and document is not None:
+                self._seq = seq
+                self._signature = _signature(self.path)
+                self._fragments = self._fragments_for(document)
 
-    def _apply_rekey(self, stage: Path) -> None:
+        return adopt
+
+    def commit_plan(
+        self, stage: Path, plan: Plan, before_apply: Callable[[], None] | None = None
+    ) -> None:
+        """Write the plan file into `stage` (the commit point), then apply it (after
+        `before_apply`, which a split store uses to rotate backups)."""
+        atomic.fsync_dir(stage)
+        atomic.write_bytes(stage / _PLAN, json.dumps(plan).encode())
+        if before_apply is not None:
+            before_apply()
+        self._apply_plan(stage)
+
+    @staticmethod
+    def plan_written(stage: Path) -> bool:
+        return (stage / _PLAN).is_file()
+
+    def _apply_plan(self, stage: Path) -> None:
+        # Paths in a plan are relative to this file's folder (a split store's files are in a
+        # folder below it). Applying is idempotent: a replace already done has no source left.
+        root = self.path.parent
         plan = json.loads((stage / _PLAN).read_bytes())
+        folders = {root}
         for staged, target in plan["replace"]:
             source = stage / staged
-            if source.exists():  # absent: already moved by an earlier, interrupted attempt
-                atomic.replace(source, self.path.with_name(target))
+            if source.exists():
+                destination = root / target
+                folders.add(destination.parent)
+                atomic.replace(source, destination)
         for name in plan["delete"]:
-            self.path.with_name(name).unlink(missing_ok=True)
-        atomic.fsync_dir(self.path.parent)
+            path = root / name
+            folders.add(path.parent)
+            path.unlink(missing_ok=True)
+        for folder in sorted(folders):
+            if folder.is_dir():
+                atomic.fsync_dir(folder)
         shutil.rmtree(stage)
-        atomic.fsync_dir(self.path.parent)
+        atomic.fsync_dir(root)
 
     def _finish_interrupted_rekey(self) -> None:
-        stage = self._rekey_dir()
-        if not stage.is_dir():
-            return
-        try:
-            committed = (stage / _PLAN).is_file()
-            if committed:
-                self._apply_rekey(stage)
-            else:
-                shutil.rmtree(stage)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreError(
-                f"A passphrase change was interrupted and could not be finished ({exc}). Nothing "
-                f"else has been changed; please keep the folder {self.path.parent} as it is and "
-                "ask for help."
-            ) from exc
-        self.add_note(
-            "A passphrase change was interrupted (probably by a crash or power cut). It had "
-            "been saved, so it has now been finished: use the new passphrase."
-            if committed
-            else "A passphrase change was interrupted (probably by a crash or power cut) before "
-            "it was saved, so it was undone: your previous passphrase still works."
-        )
+        for suffix in (REKEY_SUFFIX, COMMIT_SUFFIX):
+            stage = self.path.with_name(self.path.name + suffix)
+            if not stage.is_dir():
+                continue
+            try:
+                committed = (stage / _PLAN).is_file()
+                if committed:
+                    self._apply_plan(stage)
+                else:
+                    shutil.rmtree(stage)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                what = "passphrase change" if suffix == REKEY_SUFFIX else "save"
+                raise StoreError(
+                    f"A {what} was interrupted and could not be finished ({exc}). Nothing "
+                    f"else has been changed; please keep the folder {self.path.parent} as it is "
+                    "and ask for help."
+                ) from exc
+            if suffix == REKEY_SUFFIX:
+                self.add_note(
+                    "A passphrase change was interrupted (probably by a crash or power cut). It "
+                    "had been saved, so it has now been finished: use the new passphrase."
+                    if committed
+                    else "A passphrase change was interrupted (probably by a crash or power cut) "
+                    "before it was saved, so it was undone: your previous passphrase still works."
+                )
+            elif committed:
+                # An uncommitted save of several files never returned, so it held nothing the
+                # user was told was saved: discarding it needs no word. A committed one did.
+                self.add_note(
+                    "A save was interrupted (probably by a crash or power cut) after it was "
+                    "complete on disk; it has now been finished, so nothing was lost."
+                )
 
     def rewrite_backups(self, transform: Transform) -> tuple[int, list[Path]]:
         """Apply `transform` to every backup (each under its own key).
@@ -702,6 +804,18 @@ class AtomicJSONStorage(Storage):
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("The ratings store is locked or closed; open it again to continue.")
+
+    def forget(self) -> None:
+        """Drop the version in memory (not the key): the next read comes from disk."""
+        self._forget()
+
+    def let_go(self) -> None:
+        """Drop the documents in memory but remember which file was read, so that file can
+        still become a backup without being read again (a split store's import, which stages
+        one client's file after another)."""
+        signature = self._signature
+        self._forget()
+        self._signature = signature
 
     def _forget(self) -> None:
         self._loaded = False
@@ -1040,6 +1154,10 @@ class AtomicJSONStorage(Storage):
         total = sum(outcome.sources.values())
         labels = [label for label in outcome.sources if label]
         recovered = f"Recovered {total} session{'s' if total != 1 else ''}"
+        if total == 0 and not any(n.startswith(_SESSION_TABLE_PREFIX) for n in outcome.document):
+            # The index of a split store holds no sessions (each client's file holds theirs):
+            # "0 sessions" would read as if the history were gone.
+            recovered = "Recovered the list of clients and the settings"
         if len(labels) == 1:
             recovered += f" from {labels[0]}"
         elif labels:
@@ -1086,6 +1204,10 @@ class AtomicJSONStorage(Storage):
 
     def _backup(self, number: int) -> Path:
         return self.path.with_name(f"{self.path.name}.bak{number}")
+
+    def rotate_backups(self) -> None:
+        """Make the live file the newest backup (if it deserves to be one), as a write does."""
+        self._rotate_backups()
 
     def _rotate_backups(self) -> None:
         if self.keep_backups == 0 or not self._outgoing_file_is_good():

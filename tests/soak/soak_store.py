@@ -4,7 +4,10 @@ the cases tried and the sessions lost (the answer must be 0; the exit status is 
 
 Families: kill -9 of a real writer at random moments (plain and encrypted); a crash at a random
 file-system step of a save; a random file of the store damaged in a random way; several
-processes writing at once; a crash at a random step of a passphrase set, change or removal.
+processes writing at once; a crash at a random step of an import across clients (a save of several
+files of the split store, which must be all or nothing); a crash at a random step of a passphrase
+set, change or removal. "A file" is any file of the split store: the index, a client's file, their
+mirrors and backups.
 
 Run: .venv/bin/python tests/soak/soak_store.py [--minutes 10] [--seed 15]
 (not collected by pytest: the name does not start with test_).
@@ -153,6 +156,36 @@ def crash_in_passphrase_change(work: Path, rng: random.Random) -> None:
         lost[family] += len(ids)  # copies under two keys: counted as losing everything
 
 
+def crash_in_import(work: Path, rng: random.Random, passphrase: str | None) -> None:
+    """A crash at a random step of an import across clients (a save of several files, one
+    transaction in the split store): nothing earlier lost, and the import all there or absent."""
+    from cft_desktop.store.records import Client, SessionRecord
+
+    family = f"crash at a step of an import across clients ({'encrypted' if passphrase else 'plain'})"
+    ids, clients = fi._clients_store(work, passphrase)
+    newcomer = Client.new("Soak-New")
+    batch = [
+        SessionRecord(f"{n:032x}", rng.choice(clients), "srb", "1", {}, "joe",
+                      T0 + timedelta(days=50 + n))
+        for n in range(rng.randint(2, 40))
+    ] + [SessionRecord(f"{9999:032x}", newcomer.client_id, "srb", "1", {}, "joe", T0)]
+    store = Records.open(work / "ratings.json", passphrase=passphrase)
+    patch = pytest.MonkeyPatch()
+    try:
+        with fi.crash_at(patch, rng.randint(1, 90)):
+            store.add_sessions(batch, [newcomer])
+    except fi.SimulatedCrash:
+        pass
+    store.close()
+    with Records.open(work / "ratings.json", passphrase=passphrase) as reopened:
+        found = {s.session_id for s in reopened.sessions()}
+    imported = {s.session_id for s in batch}
+    tried[family] += 1
+    lost[family] += len(ids - found)
+    if imported & found not in (set(), imported):
+        lost[family] += len(imported - found)  # half an import: its missing part counts as lost
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -167,7 +200,7 @@ def main() -> int:
             work = Path(tmp) / f"run-{runs}"
             work.mkdir()
             passphrase = rng.choice([None, fi.SECRET])
-            family = rng.randrange(5)
+            family = rng.randrange(6)
             if family == 0:
                 kill_9(work, rng, passphrase)
             elif family == 1:
@@ -176,6 +209,8 @@ def main() -> int:
                 damage_one_file(work, rng, passphrase)
             elif family == 3:
                 writers_at_once(work, rng)
+            elif family == 4:
+                crash_in_import(work, rng, passphrase)
             else:
                 crash_in_passphrase_change(work, rng)
             shutil.rmtree(work)

@@ -69,13 +69,14 @@ def is_lock_file(path: Path) -> bool:
 
 
 def data_files(folder: Path) -> list[Path]:
-    """Every file in `folder` that may hold ratings (all but the lock file)."""
-    return [p for p in sorted(folder.iterdir()) if p.is_file() and not is_lock_file(p)]
+    """Every file in `folder` that may hold ratings (all but the lock file), the clients' files
+    in the folder beside the index included."""
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and not is_lock_file(p)]
 
 
 def folder_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file in `folder` with its bytes (to prove nothing changed), but the lock file."""
-    return {p.name: p.read_bytes() for p in data_files(folder)}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in data_files(folder)}
 
 
 def mirror_of(path: Path) -> Path:
@@ -95,4 +96,23 @@ def document_in(blob: bytes) -> Document:
     """The tables of a plain store file, without the storage's integrity member."""
     document: Document = json.loads(blob)
     document.pop("_integrity", None)
+    return document
+
+
+def shard_files(path: Path) -> list[Path]:
+    """The live files of the clients (`split`): one per client, beside the index `path`."""
+    folder = path.with_name(path.name + ".clients")
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def shard_of(path: Path, client_id: str) -> Path:
+    """The live file holding `client_id`'s sessions in the store whose index is `path`."""
+    return path.with_name(path.name + ".clients") / f"{client_id}.json"
+
+
+def stored_document(path: Path) -> Document:
+    """Every table of a plain store as it is on disk: the index and each client's file."""
+    document = document_in(path.read_bytes())
+    for shard in shard_files(path):
+        document.update(document_in(shard.read_bytes()))
     return document

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_helpers import data_files
+from store_helpers import data_files, stored_document
 from tinydb.storages import MemoryStorage
 
 from cft_desktop.core.ratings import Answer, Phase
@@ -86,9 +86,11 @@ def test_an_old_file_is_upgraded_on_open_and_its_sessions_read(tmp_path: Path, s
 
     store = Records.open(path)
 
-    on_disk = json.loads(path.read_bytes())
-    assert db.schema_version(on_disk) == db.SCHEMA_VERSION
+    index = json.loads(path.read_bytes())
+    on_disk = stored_document(path)  # the index and the clients' files
+    assert db.schema_version(index) == db.SCHEMA_VERSION
     assert "sessions" not in on_disk
+    assert not any(name.startswith("sessions") for name in index)  # split into clients' files
     robin = store.find_client("Robin")
     assert robin is not None and robin.is_default
     tables = sorted(name for name in on_disk if name.startswith("sessions/"))

@@ -8,7 +8,11 @@ the sessions it lost, which must be 0:
   names (cut short, emptied, garbage, blank, wrong shape, a bare ``{}``, one flipped bit, one
   changed key, a damaged encryption header, deleted);
 * two processes writing the same store at once;
-* a crash at every step of setting, changing and removing the passphrase.
+* a crash at every step of setting, changing and removing the passphrase;
+* for the split store (an index and a file per client, `store.split`): a crash at every step of
+  an import across clients (all or nothing), of splitting an old single file on first open, and
+  of erasing a client. "Every file" above includes the index and each client's file with their
+  mirrors and backups, and the kill -9 writers save to two clients in turn.
 
 Run with ``-s`` to see the counts. tests/soak/soak_store.py runs the same families for longer.
 """
@@ -32,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_helpers import T0, data_files, mirror_of, rated_session
+from store_helpers import T0, data_files, mirror_of, rated_session, shard_files, shard_of
 
 from cft_desktop import atomic as atomic_module
 from cft_desktop.errors import StoreError, WrongPassphraseError
@@ -148,12 +152,14 @@ WRITER = textwrap.dedent(
     path, round_number, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     passphrase = sys.argv[4] or None
     store = Records.open(path, passphrase=passphrase, lock_wait_s=30)
-    client = store.default_client().client_id
-    items = store.item_set(client).for_phase(Phase.BEFORE)
+    # Two clients, saved in turn: each save goes to the other client's file (store.split).
+    second = store.find_client("Second") or store.create_client("Second")
+    clients = [store.default_client().client_id, second.client_id]
+    items = store.item_set(clients[0]).for_phase(Phase.BEFORE)
     start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=40 * round_number)
     for n in range(count):
         session_id = store.start_session(
-            client, "srb", "1", {"bpm": 6.0}, "joe", start + timedelta(hours=7 * n)
+            clients[n % 2], "srb", "1", {"bpm": 6.0}, "joe", start + timedelta(hours=7 * n)
         )
         store.save_before(session_id, [item.answer((n * 7) % 101) for item in items])
         print(session_id, n, flush=True)
@@ -282,6 +288,9 @@ def _build(folder: Path, passphrase: str | None) -> set[str]:
     store = Records.open(folder / "ratings.json", passphrase=passphrase)
     client = store.create_client("Damage-Test").client_id
     ids = {rated_session(store, client, T0 + timedelta(days=d * 9)) for d in range(8)}
+    # A second client's file, so every family meets several of them (store.split).
+    me = store.default_client().client_id
+    ids |= {rated_session(store, me, T0 + timedelta(days=100 + d)) for d in range(2)}
     store.close()
     return ids
 
@@ -292,8 +301,13 @@ def test_each_file_damaged_in_each_way_loses_nothing(
 ) -> None:
     seed = tmp_path / "seed"
     ids = _build(seed, passphrase)
-    names = [p.name for p in data_files(seed)]
-    assert {"ratings.json", "ratings.json.mirror", "ratings.json.bak5"} <= set(names)
+    # The index and the client's file, each with its mirror and backups.
+    names = [p.relative_to(seed).as_posix() for p in data_files(seed)]
+    shards = [p.relative_to(seed).as_posix() for p in shard_files(seed / "ratings.json")]
+    assert len(shards) == 2
+    assert {"ratings.json", "ratings.json.mirror", "ratings.json.bak1"} <= set(names)
+    for shard_name in shards:
+        assert {shard_name, f"{shard_name}.mirror", f"{shard_name}.bak5"} <= set(names)
     rng = random.Random(1515)
     tried = lost = 0
     for name in names:
@@ -310,8 +324,8 @@ def test_each_file_damaged_in_each_way_loses_nothing(
             with Records.open(work / "ratings.json", passphrase=passphrase) as store:
                 found = {s.session_id for s in store.sessions()}  # every record converts
                 assert store.clients()
-                if name == "ratings.json" and changed:
-                    # Recovery of the live file is always said, with what came from where.
+                if (name == "ratings.json" or name in shards) and changed:
+                    # Recovery of a live file is always said, with what came from where.
                     assert store.recovery_message, (name, how)
                     assert "Recovered" in store.recovery_message, store.recovery_message
             tried += 1
@@ -349,16 +363,17 @@ def test_a_record_that_passes_the_checksums_but_not_validation_is_replaced_or_se
     old = rated_session(store, client, T0)
     new = rated_session(store, client, T0 + timedelta(days=60))
     store.close()
+    path = shard_of(path, client)  # the file holding the client's sessions
     document = document_in(path.read_bytes())
     for table in document.values():
         for doc in table.values():
             if doc.get("session_id") in (old, new):
                 doc["starteq_at"] = doc.pop("started_at")  # what a buggy writer could leave
     # Wipe the backups that hold the new session so only the old one has an intact copy.
-    for backup in sorted(tmp_path.glob("ratings.json.bak*"))[:3]:
+    for backup in sorted(path.parent.glob(f"{path.name}.bak*"))[:3]:
         backup.unlink()
     write_store_file(path, document)
-    with Records.open(path) as reopened:
+    with Records.open(tmp_path / "ratings.json") as reopened:
         message = reopened.recovery_message or ""
         found = {s.session_id for s in reopened.sessions()}  # history works for the rest
     assert old in found and f"session {old}" in message and "restored from an intact copy" in message
@@ -379,7 +394,8 @@ def test_a_store_of_50_imported_sessions_survives_its_live_file_being_cut(tmp_pa
     ]
     store.add_sessions(sessions)
     store.close()
-    path.write_bytes(path.read_bytes()[:1000])
+    shard = shard_of(path, client)  # the file holding the sessions
+    shard.write_bytes(shard.read_bytes()[:1000])
     with Records.open(path) as reopened:
         assert len(reopened.sessions()) == 50
         message = reopened.recovery_message or ""
@@ -397,9 +413,10 @@ def test_both_copies_cut_short_still_salvage_every_readable_session(tmp_path: Pa
         for n in range(50)
     ])
     store.close()
-    blob = path.read_bytes()
-    path.write_bytes(blob[: len(blob) * 3 // 4])
-    mirror_of(path).write_bytes(blob[: len(blob) // 2])
+    shard = shard_of(path, client)  # the file holding the sessions
+    blob = shard.read_bytes()
+    shard.write_bytes(blob[: len(blob) * 3 // 4])
+    mirror_of(shard).write_bytes(blob[: len(blob) // 2])
     with Records.open(path) as reopened:
         found = len(reopened.sessions())
         message = reopened.recovery_message or ""
@@ -478,3 +495,139 @@ def test_the_vault_helper_reads_every_copy_after_a_change(tmp_path: Path) -> Non
     vault = Vault.unlock(NEW_SECRET, main)
     for path in data_files(tmp_path):
         assert json.loads(vault.open(path.read_bytes()))
+
+
+# ------------------------------------------------------------------------------ the split store
+# (store.split: an index and a file per client; a save spanning several files is one transaction)
+
+
+def _clients_store(folder: Path, passphrase: str | None) -> tuple[set[str], list[str]]:
+    store = Records.open(folder / "ratings.json", passphrase=passphrase)
+    clients = [store.default_client().client_id]
+    clients += [store.create_client(f"Split-{k}").client_id for k in range(2)]
+    ids = {rated_session(store, c, T0 + timedelta(days=d)) for c in clients for d in range(2)}
+    store.close()
+    return ids, clients
+
+
+@pytest.mark.parametrize("passphrase", [None, SECRET], ids=["plain", "encrypted"])
+def test_a_crash_at_every_step_of_an_import_across_clients_is_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str | None
+) -> None:
+    from cft_desktop.store.records import Client, SessionRecord
+
+    seed = tmp_path / "seed"
+    ids, clients = _clients_store(seed, passphrase)
+    newcomer = Client.new("Split-New")
+    batch = [
+        SessionRecord(f"{n:032x}", clients[n % 3], "srb", "1", {}, "joe",
+                      T0 + timedelta(days=50 + n))
+        for n in range(6)
+    ] + [SessionRecord(f"{99:032x}", newcomer.client_id, "srb", "1", {}, "joe", T0)]
+    imported = {s.session_id for s in batch}
+    work = tmp_path / "count"
+    shutil.copytree(seed, work)
+    store = Records.open(work / "ratings.json", passphrase=passphrase)
+    with crash_at(monkeypatch, None) as seen:
+        store.add_sessions(batch, [newcomer])
+    store.close()
+    steps = len(seen)
+    assert seen.count("write_temp") >= 2 * 5  # the index and four clients' files, with mirrors
+    lost = 0
+    for step in range(1, steps + 1):
+        work = tmp_path / f"crash-{step}"
+        shutil.copytree(seed, work)
+        store = Records.open(work / "ratings.json", passphrase=passphrase)
+        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
+            store.add_sessions(batch, [newcomer])
+        store.close()
+        with Records.open(work / "ratings.json", passphrase=passphrase) as reopened:
+            found = {s.session_id for s in reopened.sessions()}
+            has_newcomer = reopened.find_client("Split-New") is not None
+        lost += len(ids - found)
+        # All or nothing, across every file: the clients, their sessions, the new client.
+        assert imported & found in (set(), imported), (step, seen[step - 1])
+        assert has_newcomer == (imported <= found), (step, seen[step - 1])
+        assert not (work / "ratings.json.commit").exists()
+        shutil.rmtree(work)
+    report(f"crash at each step of an import ({'encrypted' if passphrase else 'plain'})",
+           steps, lost)
+
+
+def _old_single_file(tmp_path: Path, folder: Path, passphrase: str | None) -> set[str]:
+    """A store as the release before the split left it: every table in one file (schema 2),
+    with a backup."""
+    ids, _ = _clients_store(tmp_path / "source", passphrase)
+    with Records.open(tmp_path / "source" / "ratings.json", passphrase=passphrase) as store:
+        store.sessions()  # every client's file loaded
+        document = dict(store._storage.read() or {})
+    document["_meta"] = {"1": {"schema_version": 2}}
+    old = storage_module.AtomicJSONStorage(folder / "ratings.json", passphrase=passphrase)
+    old.write(document)
+    old.write(document)
+    old.close()
+    return ids
+
+
+@pytest.mark.parametrize("passphrase", [None, SECRET], ids=["plain", "encrypted"])
+def test_a_crash_at_every_step_of_splitting_an_old_file_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passphrase: str | None
+) -> None:
+    seed = tmp_path / "seed"
+    ids = _old_single_file(tmp_path, seed, passphrase)
+    work = tmp_path / "count"
+    shutil.copytree(seed, work)
+    with crash_at(monkeypatch, None) as seen:
+        Records.open(work / "ratings.json", passphrase=passphrase).close()
+    steps = len(seen)
+    assert seen.count("write_temp") >= 2 * 4  # the index and three clients' files, with mirrors
+    lost = 0
+    for step in range(1, steps + 1):
+        work = tmp_path / f"crash-{step}"
+        shutil.copytree(seed, work)
+        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
+            Records.open(work / "ratings.json", passphrase=passphrase)
+        # Before the commit the old file is untouched and opens; after it the split is finished.
+        with Records.open(work / "ratings.json", passphrase=passphrase) as reopened:
+            lost += len(ids - {s.session_id for s in reopened.sessions()})
+            assert not reopened._storage.has_inline_sessions()  # type: ignore[attr-defined]
+        assert len(shard_files(work / "ratings.json")) == 3
+        assert not (work / "ratings.json.commit").exists()
+        shutil.rmtree(work)
+    report(f"crash at each step of splitting an old file ({'encrypted' if passphrase else 'plain'})",
+           steps, lost)
+
+
+def test_a_crash_at_every_step_of_erasing_a_client_keeps_the_others_and_can_be_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = tmp_path / "seed"
+    ids, clients = _clients_store(seed, SECRET)
+    gone = clients[1]
+    with Records.open(seed / "ratings.json", passphrase=SECRET) as store:
+        theirs = {s.session_id for s in store.sessions(gone)}
+    kept = ids - theirs
+    work = tmp_path / "count"
+    shutil.copytree(seed, work)
+    store = Records.open(work / "ratings.json", passphrase=SECRET)
+    with crash_at(monkeypatch, None) as seen:
+        store.erase_client(gone)
+    store.close()
+    steps = len(seen)
+    lost = 0
+    for step in range(1, steps + 1):
+        work = tmp_path / f"crash-{step}"
+        shutil.copytree(seed, work)
+        store = Records.open(work / "ratings.json", passphrase=SECRET)
+        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
+            store.erase_client(gone)
+        store.close()
+        with Records.open(work / "ratings.json", passphrase=SECRET) as reopened:
+            lost += len(kept - {s.session_id for s in reopened.sessions()})
+            if gone in {c.client_id for c in reopened.clients()}:
+                reopened.erase_client(gone)  # a crash part-way leaves them listed: erase again
+            assert gone not in {c.client_id for c in reopened.clients()}
+            assert not {s.session_id for s in reopened.sessions()} & theirs
+        assert not list((work / "ratings.json.clients").glob(f"*{gone}*"))
+        shutil.rmtree(work)
+    report("crash at each step of erasing a client", steps, lost)

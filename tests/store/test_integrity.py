@@ -6,10 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
-from store_helpers import T0, document_in, mirror_of, rated_session, write_store_file
+from store_helpers import (
+    T0,
+    document_in,
+    mirror_of,
+    rated_session,
+    shard_of,
+    stored_document,
+    write_store_file,
+)
 
 from cft_desktop.store.records import Records, SessionRecord
 from cft_desktop.store.storage import AtomicJSONStorage
@@ -48,14 +57,15 @@ def test_a_mirror_newer_than_the_live_file_wins_and_says_so(tmp_path: Path) -> N
     store = Records.open(path)
     client = store.default_client().client_id
     first = rated_session(store, client)
-    old = path.read_bytes()
+    shard = shard_of(path, client)  # the file that holds the client's sessions
+    old = shard.read_bytes()
     second = rated_session(store, client, T0 + timedelta(days=1))
     store.close()
-    path.write_bytes(old)  # e.g. a sync tool put an older copy back
+    shard.write_bytes(old)  # e.g. a sync tool put an older copy back
     with Records.open(path) as reopened:
         assert {first, second} <= {s.session_id for s in reopened.sessions()}
         assert reopened.recovery_message is not None
-    assert path.read_bytes() == mirror_of(path).read_bytes()
+    assert shard.read_bytes() == mirror_of(shard).read_bytes()
 
 
 def test_an_old_file_without_integrity_keeps_opening_and_gains_it_on_the_next_save(
@@ -63,9 +73,14 @@ def test_an_old_file_without_integrity_keeps_opening_and_gains_it_on_the_next_sa
 ) -> None:
     path = tmp_path / "ratings.json"
     store = Records.open(path)
-    session = rated_session(store, store.default_client().client_id)
+    client = store.default_client().client_id
+    session = rated_session(store, client)
     store.close()
-    path.write_text(json.dumps(document_in(path.read_bytes())))  # as the old release wrote it
+    # As the old release wrote it: one file, every table in it, no integrity, no mirror.
+    whole = stored_document(path)
+    del whole["_files"]  # the split store's list of clients' files, which it never had
+    shutil.rmtree(shard_of(path, client).parent)
+    path.write_text(json.dumps(whole))
     mirror_of(path).unlink()
     for backup in tmp_path.glob("ratings.json.bak*"):
         backup.write_text(json.dumps(document_in(backup.read_bytes())))
@@ -75,6 +90,9 @@ def test_an_old_file_without_integrity_keeps_opening_and_gains_it_on_the_next_sa
         rated_session(reopened, reopened.default_client().client_id)
     assert "_integrity" in json.loads(path.read_bytes())
     assert mirror_of(path).read_bytes() == path.read_bytes()
+    shard = shard_of(path, client)  # split out of the old file
+    assert "_integrity" in json.loads(shard.read_bytes())
+    assert mirror_of(shard).read_bytes() == shard.read_bytes()
 
 
 def test_every_readable_session_is_salvaged_from_a_cut_old_file(tmp_path: Path) -> None:
@@ -91,12 +109,14 @@ def test_every_readable_session_is_salvaged_from_a_cut_old_file(tmp_path: Path) 
         for n in range(10, 40)
     ])
     store.close()
-    # As the old release left them: no integrity, no mirror; then the live file is cut.
-    for file in [path, *tmp_path.glob("ratings.json.bak*")]:
+    # As the old release left them: no integrity, no mirror; then the live file is cut (the
+    # client's file, which holds the sessions).
+    shard = shard_of(path, client)
+    for file in [shard, *shard.parent.glob(f"{shard.name}.bak*")]:
         file.write_text(json.dumps(document_in(file.read_bytes())))
-    mirror_of(path).unlink()
-    text = path.read_bytes()
-    path.write_bytes(text[: len(text) * 2 // 3])
+    mirror_of(shard).unlink()
+    text = shard.read_bytes()
+    shard.write_bytes(text[: len(text) * 2 // 3])
     with Records.open(path) as reopened:
         found = len(reopened.sessions())
         message = reopened.recovery_message or ""
@@ -113,16 +133,19 @@ def test_a_set_aside_record_goes_when_its_client_is_erased(tmp_path: Path) -> No
     gone = store.create_client("Set-Aside-Gone").client_id
     rated_session(store, gone)
     store.close()
-    document = document_in(path.read_bytes())
+    shard = shard_of(path, gone)
+    document = document_in(shard.read_bytes())
     for name, table in document.items():
         if name.startswith("sessions/"):
             for doc in table.values():
                 doc["before"] = "damaged"
-    write_store_file(path, document)
+    write_store_file(shard, document)
     with Records.open(path) as reopened:
-        assert "set aside" in (reopened.recovery_message or "")
         assert reopened.sessions() == []
+        assert "set aside" in (reopened.recovery_message or "")
         assert gone.encode() in path.read_bytes()
+        assert gone.encode() in shard.read_bytes()
         reopened.erase_client(gone)
     assert gone.encode() not in path.read_bytes()
     assert json.loads(path.read_bytes()).get("_set_aside", {}) == {}
+    assert not list(shard.parent.iterdir())  # the client's file, mirror and backups are gone

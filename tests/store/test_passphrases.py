@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from store_helpers import data_files, document_in, folder_snapshot, rated_session
+from store_helpers import data_files, folder_snapshot, rated_session, stored_document
 
 from cft_desktop.errors import StoreError, WrongPassphraseError
 from cft_desktop.store import crypto
@@ -56,7 +56,8 @@ def old_plaintexts(tmp_path: Path, versions: int) -> tuple[list[bytes], set[str]
     texts, ids = [], set()
     for _ in range(versions):
         ids.add(rated_session(store, client))
-        texts.append(json.dumps(document_in(source.read_bytes())).encode())
+        # One file holding every table, as the old release wrote it (before the split).
+        texts.append(json.dumps(stored_document(source)).encode())
     store.close()
     return texts, ids
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, make_form, rated_session, write_store_file
+from store_helpers import T0, make_form, rated_session, stored_document, write_store_file
 
 from cft_desktop.core.pacing import Pacing
 from cft_desktop.core.patterns import Pattern
@@ -30,9 +30,10 @@ PACING = {"bpm": 5.5, "ratio": "1:2", "pause_scale": 1.25, "ramp": {"from_bpm": 
 
 
 def raw_document(records: Records) -> dict[str, dict[str, dict[str, object]]]:
-    """What is really stored: the file on disk, or MemoryStorage's document."""
+    """What is really stored: the files on disk (the index and the clients' files), or
+    MemoryStorage's document."""
     if records.path is not None:
-        document: dict[str, dict[str, dict[str, object]]] = json.loads(records.path.read_bytes())
+        document: dict[str, dict[str, dict[str, object]]] = stored_document(records.path)
         return document
     return json.loads(json.dumps(records._storage.read()))
 

@@ -402,6 +402,18 @@ class RecordsController(QObject):
         self.locking.restart_idle()
         self.store_changed.emit()
 
+    def tell_late_recovery(self) -> None:
+        """A client's file is read when first needed (switching to them, their history): if it
+        needed recovering, say so then, as opening says it for what it read."""
+        records = self.records
+        try:
+            message = records.new_recovery_message() if records is not None else None
+        except StoreError:
+            return
+        if message:
+            self.when_free(lambda: self.calm(message,
+                                             "Nothing else needs doing; ratings work as usual."))
+
     def open_side(self, dialog: QDialog) -> QDialog:
         if self.side_dialog is not None:
             self.side_dialog.close()
@@ -436,6 +448,7 @@ class RecordsController(QObject):
             self.store_failed(exc)
             return False
         dialog.set_history(client.pseudonym, sessions, items, self.titles())
+        self.tell_late_recovery()
         return True
 
     def shutdown(self) -> None:

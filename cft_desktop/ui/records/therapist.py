@@ -153,6 +153,7 @@ class Therapist:
         self._refresh_profiles(f"Now rating practices for {client.pseudonym}.{brought_back}")
         self.hub.refresh_status()
         self.hub.refresh_history()
+        self.hub.tell_late_recovery()
         self.hub.store_changed.emit()
 
     def choose_patterns(self) -> None:

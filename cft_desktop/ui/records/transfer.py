@@ -127,4 +127,6 @@ class Transfer:
         self.hub.calm(text)
         self.hub.store_changed.emit()
         self.hub.refresh_history()
+        # An import reads every client's file (an id stored anywhere is not imported twice).
+        self.hub.tell_late_recovery()
 

@@ -38,8 +38,9 @@ PASSPHRASE = "green tea at dawn"
 
 def _ratings_files() -> dict[str, bytes]:
     folder = db.default_path().parent
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.is_file() and p.name.startswith(db.FILE_NAME) and not p.name.endswith(".lock")}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).as_posix().startswith(db.FILE_NAME)
+            and not p.name.endswith(".lock")}
 
 
 def _play_to_the_end(qtbot: object, window: MainWindow, practice: str = IMAGERY) -> None:

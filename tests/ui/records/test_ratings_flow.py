@@ -116,7 +116,9 @@ def test_before_form_by_keyboard_then_the_session_is_in_the_file(
     assert started == [PRACTICE]
     assert not dialog.isVisible()
 
-    raw = json.loads(data_file().read_text(encoding="utf-8"))
+    # The session is in the client's own file, beside the index (store.split).
+    (shard,) = data_file().with_name(data_file().name + ".clients").glob("*.json")
+    raw = json.loads(shard.read_text(encoding="utf-8"))
     assert any(name.startswith("sessions/") for name in raw)
     with read_store() as store:
         (session,) = store.sessions()

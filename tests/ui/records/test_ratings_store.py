@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from cft_desktop.store import db
-from cft_desktop.store.records import Records
+from cft_desktop.store.records import Mode, Records
 from cft_desktop.ui.records.controller import LOCKED_NOTE, UNAVAILABLE_MESSAGE, UNAVAILABLE_NOTE
 from cft_desktop.ui.records.views.passphrase import WRONG_PASSPHRASE, UnlockDialog
 from cft_desktop.ui.records.views.ratings_dialog import RatingDialog
@@ -36,8 +36,8 @@ def _folder(path: Path) -> dict[str, bytes]:
     The lock file is left out: it names whoever holds the store and when
     they took it, so opening the window rewrites it by design.  It holds
     no ratings."""
-    return {p.name: p.read_bytes() for p in sorted(path.iterdir())
-            if p.is_file() and p.name.startswith(db.FILE_NAME)
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file() and p.relative_to(path).as_posix().startswith(db.FILE_NAME)
             and not p.name.endswith(".lock")}
 
 
@@ -229,3 +229,28 @@ def test_lock_now_closes_the_history(qtbot: object, make_window: MakeWindow) -> 
     assert not history.isVisible()
     assert controller.records is None
     wait_for_dialog(qtbot, controller, UnlockDialog)
+
+
+def test_a_clients_damaged_file_is_told_when_the_therapist_switches_to_them(
+    qtbot: object, make_window: MakeWindow
+) -> None:
+    from datetime import UTC, datetime
+
+    with Records.open() as store:
+        store.set_mode(Mode.THERAPIST)
+        ana = store.create_client("Ana").client_id
+        store.start_session(ana, "srb", "1", {}, "joe", datetime(2026, 3, 1, tzinfo=UTC))
+    path = db.default_path()
+    shard = path.with_name(path.name + ".clients") / f"{ana}.json"
+    shard.write_bytes(shard.read_bytes()[:40])  # its mirror still holds the save
+    window = make_window()
+    controller = controller_of(window)
+    assert controller.records is not None
+    qtbot.wait(30)  # type: ignore[attr-defined]
+    assert not calm_messages()  # Ana's file is not read at opening
+    controller.therapist.switch_client(ana)
+    qtbot.waitUntil(lambda: bool(calm_messages()))  # type: ignore[attr-defined]
+    (box,) = calm_messages()
+    assert "In the ratings of Ana" in box.text() and "nothing was lost" in box.text()
+    box.accept()
+    assert len(controller.records.sessions(ana)) == 1
