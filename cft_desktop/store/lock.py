@@ -184,9 +184,11 @@ def acquire(
 
 def _try_take(key: Path, locker: _Locker, role: str) -> _Held | None:
     try:
-        key.parent.mkdir(parents=True, exist_ok=True)
-        # 'a+b' creates the file if need be and never truncates what another process wrote.
-        handle = open(key, "a+b")  # noqa: SIM115 - kept open while the lock is held
+        key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created owner-only (it names the process and when it started), opened to append so it
+        # never truncates what another process wrote.
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        handle = os.fdopen(os.open(key, flags, 0o600), "a+b")
     except OSError as exc:
         raise StoreError(f"Cannot open the lock file {key}: {exc.strerror or exc}") from exc
     try:
@@ -247,7 +249,8 @@ def request_show(store_path: Path) -> None:
     path = show_request_path(store_path)
     stamp = f"{os.getpid()} {time.time():.3f}\n".encode("ascii")
     # Appending changes the file in place, which is what a file watcher reports.
-    with contextlib.suppress(OSError), open(path, "ab") as handle:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+    with contextlib.suppress(OSError), os.fdopen(os.open(path, flags, 0o600), "ab") as handle:
         handle.write(stamp)
         handle.flush()
         os.fsync(handle.fileno())

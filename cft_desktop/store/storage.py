@@ -451,7 +451,8 @@ class AtomicJSONStorage(Storage):
         self._unlock_cache: dict[bytes, Vault | WrongPassphraseError] = {}
         self._notes: list[str] = []
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only, like the data folder: a client's file name is their id.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the folder {self.path.parent}: {exc}") from exc
         self._lease: store_lock.Lease | None = None
@@ -638,7 +639,7 @@ class AtomicJSONStorage(Storage):
         passphrase change, ``.commit`` for a split store's save that spans several files)."""
         stage = self.path.with_name(self.path.name + suffix)
         shutil.rmtree(stage, ignore_errors=True)
-        stage.mkdir()
+        stage.mkdir(mode=0o700)
         return stage
 
     def stage_rekey(

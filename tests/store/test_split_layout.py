@@ -182,3 +182,27 @@ def test_erasing_a_client_removes_them_from_the_list_of_files(tmp_path: Path) ->
         store.erase_client(ana)
     listed = document_in(path.read_bytes())["_files"].values()
     assert ana not in {doc["client_id"] for doc in listed} and len(listed) == 2
+
+
+def test_every_folder_and_file_of_the_store_is_the_owners_only_whatever_the_umask(
+        tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from cft_desktop.store import lock
+
+    path = tmp_path / "data" / "ratings.json"
+    old_umask = os.umask(0o022)
+    try:
+        _three_clients(path)  # the index, three clients' files, mirrors, backups, the lock
+        with Records.open(path) as store:
+            store.change_passphrase(None, "owner only")  # a staged change over every file
+            lock.request_show(path)
+    finally:
+        os.umask(old_umask)
+    found = [path.parent, *path.parent.rglob("*")]
+    assert any(p.is_dir() and p.name.endswith(".clients") for p in found)
+    assert any(p.name.endswith(".lock") for p in found)
+    for item in found:
+        mode = stat.S_IMODE(item.stat().st_mode)
+        assert mode == (0o700 if item.is_dir() else 0o600), (item.relative_to(tmp_path), oct(mode))
