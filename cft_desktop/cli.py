@@ -521,6 +521,14 @@ def _open_records() -> Records:
     return records
 
 
+def _tell_late_recovery(records: Records) -> None:
+    """Say what reading other clients' files (an export or import of every client) recovered:
+    they are read after opening, so `_open_records` could not say it."""
+    message = records.new_recovery_message()
+    if message:
+        print(message, file=sys.stderr)
+
+
 def _client_id(records: Records, name: str | None) -> str | None:
     if name is None:
         return None
@@ -541,9 +549,11 @@ def _cmd_ratings_export(args: argparse.Namespace) -> int:
         client = _client_id(records, args.client)
         if args.format == "csv":
             count = export_csv(records, args.out, client)
+            _tell_late_recovery(records)
             print(f"Saved {_count(count, 'session')} to {args.out}.", file=sys.stderr)
         else:
             summary = export_pdf(records, args.out, client)
+            _tell_late_recovery(records)
             print(f"Saved the summary of {summary.pseudonym} to {args.out}.", file=sys.stderr)
     return 0
 
@@ -561,6 +571,7 @@ def _cmd_ratings_import(args: argparse.Namespace) -> int:
                 print(problem, file=sys.stderr)
             print("Nothing was imported.", file=sys.stderr)
             return EXIT_ERROR
+        _tell_late_recovery(records)
     print(f"Imported {_count(result.imported, 'session')}; skipped {result.duplicates} already there.",
           file=sys.stderr)
     return 0

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from cft_desktop.core.ratings import DEFAULT_ITEM_SET, Phase
@@ -59,6 +59,28 @@ def test_export_then_import_into_another_laptop(tmp_path: Path) -> None:
     assert "Imported 0 sessions; skipped 3" in again.stderr
     with Records.open(clinic / "ratings.json") as records:
         assert len(records.sessions()) == 3
+
+
+def test_a_damaged_file_of_another_client_is_recovered_and_said_on_export(tmp_path: Path) -> None:
+    data = tmp_path / "clinic"
+    _fill(data)
+    with Records.open(data / "ratings.json") as records:
+        ana = records.create_client("Ana").client_id
+        session = records.start_session(ana, "safe-place", "1", {"bpm": 6.0}, "piper:joe",
+                                        datetime(2026, 11, 5, 10, 0, tzinfo=UTC))
+        records.save_before(session, [item.answer(30) for item in
+                                      DEFAULT_ITEM_SET.for_phase(Phase.BEFORE)])
+    # Ana's file is read only when the export reaches her (the active client is "Me").
+    ana_file = data / "ratings.json.clients" / f"{ana}.json"
+    ana_file.write_bytes(ana_file.read_bytes()[:100])
+    out = tmp_path / "all.csv"
+    done = _cli(["ratings", "export", "--format", "csv", "--out", str(out)], data)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == 4  # nothing lost: Ana's session came back from the second copy
+    said, saved = done.stderr.strip().split("\n")[-2:]
+    assert "Ana" in said and saved == f"Saved 4 sessions to {out}."
+    assert "Traceback" not in done.stderr
 
 
 def test_bad_csv_is_refused_whole_with_file_and_line(tmp_path: Path) -> None:

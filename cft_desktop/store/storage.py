@@ -1166,9 +1166,10 @@ class AtomicJSONStorage(Storage):
                 f"{outcome.sources[label]} from {label}" for label in labels
             ) + ")"
         n = len(outcome.unreadable)
-        cannot = f"could not read {n} record{'s' if n != 1 else ''}"
+        cannot = "every record was read"
         if n:
-            cannot += ": " + "; ".join(outcome.unreadable)
+            cannot = (f"could not read {n} record{'s' if n != 1 else ''}: "
+                      + "; ".join(outcome.unreadable))
         return f"{opening}{restored}. {recovered}; {cannot}."
 
     def _aside_path(self, mirror: bool = False) -> Path:
