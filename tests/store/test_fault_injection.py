@@ -97,6 +97,37 @@ def session_ids(path: Path, passphrase: str | None = None) -> set[str]:
         return {s.session_id for s in store.sessions()}
 
 
+Prepared = tuple[Callable[[], object], Callable[[], None]]
+
+
+def every_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: Path,
+                prepare: Callable[[Path], Prepared]) -> tuple[list[str], Iterator[tuple[int, Path]]]:
+    """Crash an action at each of its file-system steps in turn, each time on a fresh copy of
+    `seed`. `prepare(folder)` readies it there outside the crash (opening the store, say) and
+    returns the action and what to do after it (what a killed process leaves: only the files).
+    Returns the steps one uncrashed run takes, and the crashed copies one by one as (step, folder)
+    to be checked; each is removed once the next is asked for."""
+    counted = tmp_path / "count"
+    shutil.copytree(seed, counted)
+    run, after = prepare(counted)
+    with crash_at(monkeypatch, None) as seen:
+        run()
+    after()
+
+    def crashed() -> Iterator[tuple[int, Path]]:
+        for step in range(1, len(seen) + 1):
+            work = tmp_path / f"crash-{step}"
+            shutil.copytree(seed, work)
+            run, after = prepare(work)
+            with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
+                run()
+            after()
+            yield step, work
+            shutil.rmtree(work)
+
+    return seen, crashed()
+
+
 # ------------------------------------------------------------------------------ crash at each step
 
 
@@ -109,24 +140,19 @@ def test_a_crash_at_every_step_of_saving_loses_no_returned_save(
     client = store.default_client().client_id
     committed = {rated_session(store, client, T0 + timedelta(days=d)) for d in range(6)}
     store.close()
-    # How many steps one more rated session takes (three saves).
-    work = tmp_path / "count"
-    shutil.copytree(seed, work)
-    store = Records.open(work / "ratings.json", passphrase=passphrase)
-    with crash_at(monkeypatch, None) as seen:
-        rated_session(store, client, T0 + timedelta(days=40))
-    store.close()
-    steps = len(seen)
-    assert steps >= 3 * 5
-    lost = 0
-    for step in range(1, steps + 1):
-        work = tmp_path / f"crash-{step}"
-        shutil.copytree(seed, work)
+    returned: list[str] = []  # the saves of the last run that returned before its crash
+
+    def prepare(work: Path) -> Prepared:
+        returned.clear()
         store = Records.open(work / "ratings.json", passphrase=passphrase)
-        returned: list[str] = []  # the saves that returned before the crash
-        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
-            rated_session(store, client, T0 + timedelta(days=40), on_save=returned.append)
-        store.close()  # what the killed process would have left: only the files
+        return (lambda: rated_session(store, client, T0 + timedelta(days=40),
+                                      on_save=returned.append)), store.close
+
+    seen, crashed = every_crash(tmp_path, monkeypatch, seed, prepare)
+    steps = len(seen)
+    assert steps >= 3 * 5  # one more rated session: three saves
+    lost = 0
+    for _step, work in crashed:
         with Records.open(work / "ratings.json", passphrase=passphrase) as reopened:
             found = {s.session_id: s for s in reopened.sessions()}
         lost += len(committed - set(found))
@@ -134,7 +160,6 @@ def test_a_crash_at_every_step_of_saving_loses_no_returned_save(
             lost += returned[0] not in found
             session = found.get(returned[0])
             lost += "before" in returned and (session is None or session.before is None)
-        shutil.rmtree(work)
     report(f"crash at each save step ({'encrypted' if passphrase else 'plain'})", steps, lost)
 
 
@@ -450,21 +475,15 @@ def test_a_crash_at_every_step_of_a_passphrase_change_leaves_one_key(
     old, new = CHANGES[change]
     seed = tmp_path / "seed"
     ids = _build(seed, old)
-    work = tmp_path / "count"
-    shutil.copytree(seed, work)
-    store = Records.open(work / "ratings.json", passphrase=old)
-    with crash_at(monkeypatch, None) as seen:
-        store.change_passphrase(old, new)
-    store.close()
+
+    def prepare(work: Path) -> Prepared:
+        store = Records.open(work / "ratings.json", passphrase=old)
+        return (lambda: store.change_passphrase(old, new)), store.close
+
+    seen, crashed = every_crash(tmp_path, monkeypatch, seed, prepare)
     steps = len(seen)
     lost = 0
-    for step in range(1, steps + 1):
-        work = tmp_path / f"crash-{step}"
-        shutil.copytree(seed, work)
-        store = Records.open(work / "ratings.json", passphrase=old)
-        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
-            store.change_passphrase(old, new)
-        store.close()
+    for step, work in crashed:
         opened = None
         for attempt in (old, new):
             try:
@@ -483,7 +502,6 @@ def test_a_crash_at_every_step_of_a_passphrase_change_leaves_one_key(
         # backups under a key the live file does not use.
         assert len(_key_state(work)) == 1, (step, seen[step - 1], _key_state(work))
         assert not (work / "ratings.json.rekey").exists()
-        shutil.rmtree(work)
     report(f"crash at each step of a passphrase {change}", steps, lost)
 
 
@@ -525,22 +543,16 @@ def test_a_crash_at_every_step_of_an_import_across_clients_is_all_or_nothing(
         for n in range(6)
     ] + [SessionRecord(f"{99:032x}", newcomer.client_id, "srb", "1", {}, "joe", T0)]
     imported = {s.session_id for s in batch}
-    work = tmp_path / "count"
-    shutil.copytree(seed, work)
-    store = Records.open(work / "ratings.json", passphrase=passphrase)
-    with crash_at(monkeypatch, None) as seen:
-        store.add_sessions(batch, [newcomer])
-    store.close()
+
+    def prepare(work: Path) -> Prepared:
+        store = Records.open(work / "ratings.json", passphrase=passphrase)
+        return (lambda: store.add_sessions(batch, [newcomer])), store.close
+
+    seen, crashed = every_crash(tmp_path, monkeypatch, seed, prepare)
     steps = len(seen)
     assert seen.count("write_temp") >= 2 * 5  # the index and four clients' files, with mirrors
     lost = 0
-    for step in range(1, steps + 1):
-        work = tmp_path / f"crash-{step}"
-        shutil.copytree(seed, work)
-        store = Records.open(work / "ratings.json", passphrase=passphrase)
-        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
-            store.add_sessions(batch, [newcomer])
-        store.close()
+    for step, work in crashed:
         with Records.open(work / "ratings.json", passphrase=passphrase) as reopened:
             found = {s.session_id for s in reopened.sessions()}
             has_newcomer = reopened.find_client("Split-New") is not None
@@ -549,7 +561,6 @@ def test_a_crash_at_every_step_of_an_import_across_clients_is_all_or_nothing(
         assert imported & found in (set(), imported), (step, seen[step - 1])
         assert has_newcomer == (imported <= found), (step, seen[step - 1])
         assert not (work / "ratings.json.commit").exists()
-        shutil.rmtree(work)
     report(f"crash at each step of an import ({'encrypted' if passphrase else 'plain'})",
            steps, lost)
 
@@ -575,25 +586,22 @@ def test_a_crash_at_every_step_of_splitting_an_old_file_loses_nothing(
 ) -> None:
     seed = tmp_path / "seed"
     ids = _old_single_file(tmp_path, seed, passphrase)
-    work = tmp_path / "count"
-    shutil.copytree(seed, work)
-    with crash_at(monkeypatch, None) as seen:
-        Records.open(work / "ratings.json", passphrase=passphrase).close()
+
+    def prepare(work: Path) -> Prepared:
+        return (lambda: Records.open(work / "ratings.json", passphrase=passphrase).close()), (
+            lambda: None)
+
+    seen, crashed = every_crash(tmp_path, monkeypatch, seed, prepare)
     steps = len(seen)
     assert seen.count("write_temp") >= 2 * 4  # the index and three clients' files, with mirrors
     lost = 0
-    for step in range(1, steps + 1):
-        work = tmp_path / f"crash-{step}"
-        shutil.copytree(seed, work)
-        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
-            Records.open(work / "ratings.json", passphrase=passphrase)
+    for _step, work in crashed:
         # Before the commit the old file is untouched and opens; after it the split is finished.
         with Records.open(work / "ratings.json", passphrase=passphrase) as reopened:
             lost += len(ids - {s.session_id for s in reopened.sessions()})
             assert not reopened._storage.has_inline_sessions()  # type: ignore[attr-defined]
         assert len(shard_files(work / "ratings.json")) == 3
         assert not (work / "ratings.json.commit").exists()
-        shutil.rmtree(work)
     report(f"crash at each step of splitting an old file ({'encrypted' if passphrase else 'plain'})",
            steps, lost)
 
@@ -607,21 +615,15 @@ def test_a_crash_at_every_step_of_erasing_a_client_keeps_the_others_and_can_be_r
     with Records.open(seed / "ratings.json", passphrase=SECRET) as store:
         theirs = {s.session_id for s in store.sessions(gone)}
     kept = ids - theirs
-    work = tmp_path / "count"
-    shutil.copytree(seed, work)
-    store = Records.open(work / "ratings.json", passphrase=SECRET)
-    with crash_at(monkeypatch, None) as seen:
-        store.erase_client(gone)
-    store.close()
+
+    def prepare(work: Path) -> Prepared:
+        store = Records.open(work / "ratings.json", passphrase=SECRET)
+        return (lambda: store.erase_client(gone)), store.close
+
+    seen, crashed = every_crash(tmp_path, monkeypatch, seed, prepare)
     steps = len(seen)
     lost = 0
-    for step in range(1, steps + 1):
-        work = tmp_path / f"crash-{step}"
-        shutil.copytree(seed, work)
-        store = Records.open(work / "ratings.json", passphrase=SECRET)
-        with crash_at(monkeypatch, step), pytest.raises(SimulatedCrash):
-            store.erase_client(gone)
-        store.close()
+    for _step, work in crashed:
         with Records.open(work / "ratings.json", passphrase=SECRET) as reopened:
             lost += len(kept - {s.session_id for s in reopened.sessions()})
             if gone in {c.client_id for c in reopened.clients()}:
@@ -629,5 +631,4 @@ def test_a_crash_at_every_step_of_erasing_a_client_keeps_the_others_and_can_be_r
             assert gone not in {c.client_id for c in reopened.clients()}
             assert not {s.session_id for s in reopened.sessions()} & theirs
         assert not list((work / "ratings.json.clients").glob(f"*{gone}*"))
-        shutil.rmtree(work)
     report("crash at each step of erasing a client", steps, lost)
