@@ -101,6 +101,11 @@ class _ResampledBeds(Mapping[str, FloatArray]):
         self._lock = threading.Lock()
 
     def __getitem__(self, name: str) -> FloatArray:
+        # Read for every block the mixer renders: a bed already made is taken without the lock
+        # (one dict lookup, atomic under the GIL).
+        bed = self._done.get(name)
+        if bed is not None:
+            return bed
         with self._lock:
             bed = self._done.get(name)
             if bed is None:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import copy
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -108,6 +108,11 @@ def session_table(client_id: str, started_at: str) -> str:
 
 def client_tables_prefix(client_id: str) -> str:
     return f"{SESSIONS_PREFIX}{client_id}/"
+
+
+def next_doc_id(table: Mapping[str, Any]) -> int:
+    """The id TinyDB would give the next document of `table` (its keys are decimal ids)."""
+    return max((int(key) for key in table), default=0) + 1
 
 
 def schema_version(document: Document) -> int:

@@ -58,6 +58,7 @@ from cft_desktop.errors import (
     WrongPassphraseError,
 )
 from cft_desktop.store import db
+from cft_desktop.store.db import next_doc_id
 from cft_desktop.store.split import SplitStorage, open_storage
 from cft_desktop.store.storage import DEFAULT_KEEP_BACKUPS, AtomicJSONStorage, Document
 
@@ -831,7 +832,7 @@ class Records:
             for name, doc in docs:
                 if name not in next_ids:
                     updated[name] = dict(updated.get(name, {}))
-                    next_ids[name] = _next_id(updated[name])
+                    next_ids[name] = next_doc_id(updated[name])
                 updated[name][str(next_ids[name])] = doc
                 next_ids[name] += 1
             return updated
@@ -951,7 +952,3 @@ class Records:
     def record_consent(self, client: str, record: ConsentRecord) -> None:
         self.client(client)
         self._put_setting(client, "consent", _consent_to_json(record))
-
-
-def _next_id(table: Mapping[str, Any]) -> int:
-    return max((int(key) for key in table), default=0) + 1

@@ -108,7 +108,7 @@ def _merged(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     if not extra:
         return kept
     merged = dict(kept)
-    next_id = max((int(key) for key in merged), default=0) + 1
+    next_id = db.next_doc_id(merged)
     for doc in extra:
         merged[str(next_id)] = doc
         next_id += 1
@@ -214,7 +214,7 @@ class SplitStorage(Storage):
         if not new:
             return index_doc
         table = dict(table)
-        next_id = max((int(key) for key in table), default=0) + 1
+        next_id = db.next_doc_id(table)
         for client_id in new:
             table[str(next_id)] = {"client_id": client_id}
             next_id += 1

@@ -348,13 +348,13 @@ def test_importing_many_sessions_into_one_month_scans_each_table_once(
     client = records.default_client().client_id
     rated_session(records, client, T0)  # the month already holds a session: ids go on from it
     calls: list[int] = []
-    real = records_module._next_id
+    real = records_module.next_doc_id
 
     def counting(table: dict[str, object]) -> int:
         calls.append(len(table))
         return real(table)
 
-    monkeypatch.setattr(records_module, "_next_id", counting)
+    monkeypatch.setattr(records_module, "next_doc_id", counting)
     newcomer = Client.new("Newcomer")
     sessions = [
         SessionRecord(f"{n:032x}", client, "srb", "1", {}, "joe", T0 + timedelta(minutes=n + 1))
